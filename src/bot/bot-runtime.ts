@@ -1,0 +1,42 @@
+import type { Redis } from 'ioredis';
+import { Telegraf } from 'telegraf';
+import type { Config } from '../config';
+import { createEnqueue } from '../jobs/enqueue';
+import { QueueRegistry } from '../jobs/queues';
+import type { Logger } from '../lib/logger';
+import { closeRedis, connectRedis, createRedis } from '../lib/redis';
+import type { BotContext } from './context';
+import { Ingress } from './ingress';
+
+export interface BotRuntime {
+  ingress: Ingress;
+  bot: Telegraf<BotContext>;
+  redis: Redis;
+  queues: QueueRegistry;
+  close(): Promise<void>;
+}
+
+/** What the bot process and the web process (webhook mode) share: Redis, the queues, telegraf, the ingress. */
+export async function createBotRuntime(config: Config, log: Logger): Promise<BotRuntime> {
+  if (!config.BOT_TOKEN) throw new Error('BOT_TOKEN is not set (npm start sets one for the local sandbox)');
+  const redis = await connectRedis(createRedis(config.REDIS_URL, 'producer'));
+  try {
+    const queues = new QueueRegistry(redis, config.QUEUE_PREFIX);
+    const bot = new Telegraf<BotContext>(config.BOT_TOKEN, { telegram: { apiRoot: config.TELEGRAM_API_ROOT } });
+    const botInfo = await bot.telegram.getMe();
+    const ingress = new Ingress({ config, redis, enqueue: createEnqueue(queues), log, botInfo, bot });
+    return {
+      ingress,
+      bot,
+      redis,
+      queues,
+      async close() {
+        await queues.close();
+        await closeRedis(redis);
+      },
+    };
+  } catch (err) {
+    await closeRedis(redis);
+    throw err;
+  }
+}

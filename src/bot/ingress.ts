@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { Composer, Telegraf } from 'telegraf';
+import type { Update, UserFromGetMe } from 'telegraf/types';
+import type { Config } from '../config';
+import type { Enqueue } from '../jobs/enqueue';
+import type { Actor } from '../jobs/payloads';
+import { withTrace, type Logger } from '../lib/logger';
+import { languageFromCode } from '../repositories/users.repository';
+import type { BotContext } from './context';
+import { features } from './features';
+import { Dialog } from './fsm/dialog';
+import { ADMIT_SCRIPT, RELEASE_SCRIPT } from './ingress.scripts';
+
+export type IngressOutcome = 'enqueued' | 'duplicate' | 'rate_limited' | 'ignored';
+
+/** The updates Switchyard asks Telegram for (polling and webhook alike). */
+export const ALLOWED_UPDATES = ['message', 'callback_query', 'pre_checkout_query'] as const;
+
+export interface IngressDeps {
+  config: Pick<Config, 'QUEUE_PREFIX' | 'RATE_LIMIT_BURST' | 'RATE_LIMIT_PER_MINUTE' | 'FSM_TTL_SECONDS'>;
+  redis: Redis;
+  enqueue: Enqueue;
+  log: Logger;
+  botInfo: UserFromGetMe;
+  /** Telegraf instance whose `telegram` answers callback queries; created from the token when omitted. */
+  bot: Telegraf<BotContext>;
+}
+
+interface Admitted {
+  dialog: Dialog;
+  actor: Actor;
+  jobs: number;
+}
+
+const DEDUPE_TTL_S = 24 * 3600;
+const LOCK_TTL_MS = 10_000;
+
+type RedisWithScripts = Redis & {
+  ingressAdmit(...args: (string | number)[]): Promise<[number, string | null]>;
+  ingressRelease(...args: (string | number)[]): Promise<number>;
+};
+
+/** Who and where: the acting user and chat of an update, or undefined for updates no user sent. */
+function actorOf(update: Update): Actor | undefined {
+  const u = update as Partial<Update.MessageUpdate & Update.CallbackQueryUpdate & Update.PreCheckoutQueryUpdate>;
+  const from = u.message?.from ?? u.callback_query?.from ?? u.pre_checkout_query?.from;
+  if (!from || from.is_bot) return undefined;
+  const chatId = u.message?.chat.id ?? u.callback_query?.message?.chat.id ?? from.id;
+  return { telegramId: from.id, chatId, username: from.username, languageCode: from.language_code };
+}
+
+/**
+ * The bot's whole job: admit an update (dedupe, per-chat order, rate limit, dialog state), let the features map it
+ * to ONE catalogue job, enqueue it. Shared by polling (bot process) and webhook (web process).
+ */
+export class Ingress {
+  private readonly redis: RedisWithScripts;
+  private readonly admitted = new WeakMap<Update, Admitted>();
+  // Same-process updates of one chat wait here instead of spinning on the Redis lock.
+  private readonly chains = new Map<number, Promise<unknown>>();
+  private readonly keys: (suffix: string) => string;
+
+  constructor(private readonly deps: IngressDeps) {
+    const { redis, bot, config } = deps;
+    if (!('ingressAdmit' in redis)) {
+      redis.defineCommand('ingressAdmit', { numberOfKeys: 5, lua: ADMIT_SCRIPT });
+      redis.defineCommand('ingressRelease', { numberOfKeys: 3, lua: RELEASE_SCRIPT });
+    }
+    this.redis = redis as RedisWithScripts;
+    this.keys = (suffix) => `${config.QUEUE_PREFIX}:bot:${suffix}`;
+    bot.botInfo = deps.botInfo;
+    bot.use(this.attach());
+    bot.use(Composer.compose(features));
+  }
+
+  get bot(): Telegraf<BotContext> {
+    return this.deps.bot;
+  }
+
+  /** Handles one update; resolves once its job is in Redis (or it was refused). Throws if it could not be handled. */
+  handleUpdate(update: Update): Promise<IngressOutcome> {
+    const actor = actorOf(update);
+    return withTrace({ update_id: update.update_id, user_id: actor?.telegramId, chat_id: actor?.chatId }, () => {
+      if (!actor) return this.ignore(update);
+      const previous = this.chains.get(actor.chatId) ?? Promise.resolve();
+      const run = previous.catch(() => undefined).then(() => this.admitAndRoute(update, actor));
+      const tail = run.finally(() => {
+        if (this.chains.get(actor.chatId) === tail) this.chains.delete(actor.chatId);
+      });
+      this.chains.set(actor.chatId, tail);
+      return run;
+    });
+  }
+
+  private async ignore(update: Update): Promise<IngressOutcome> {
+    this.deps.log.debug('update ignored (no user)', { kinds: Object.keys(update).filter((k) => k !== 'update_id') });
+    return 'ignored';
+  }
+
+  private async admitAndRoute(update: Update, actor: Actor): Promise<IngressOutcome> {
+    const { config, log } = this.deps;
+    const token = randomUUID();
+    const k = {
+      dedupe: this.keys(`update:${update.update_id}`),
+      lock: this.keys(`chat:${actor.chatId}:lock`),
+      dialog: this.keys(`dialog:${actor.chatId}:${actor.telegramId}`),
+    };
+    const refillPerMs = config.RATE_LIMIT_PER_MINUTE / 60_000;
+    const noticeTtl = Math.max(60, Math.ceil(config.RATE_LIMIT_BURST / refillPerMs / 1000));
+    let status: number;
+    let rawDialog: string | null;
+    for (let attempt = 0; ; attempt++) {
+      [status, rawDialog] = await this.redis.ingressAdmit(
+        k.dedupe, k.lock, this.keys(`user:${actor.telegramId}:bucket`), this.keys(`user:${actor.telegramId}:notice`), k.dialog,
+        token, LOCK_TTL_MS, DEDUPE_TTL_S, config.RATE_LIMIT_BURST, refillPerMs, noticeTtl, 1,
+      );
+      if (status !== 3) break;
+      // Another bot instance holds this chat: wait for it (bounded by the lock's TTL).
+      if (attempt * 20 > LOCK_TTL_MS * 1.5) throw new Error(`chat ${actor.chatId} stayed locked`);
+      await new Promise((r) => setTimeout(r, Math.min(5 + attempt * 5, 50)));
+    }
+    if (status === 0) {
+      log.info('duplicate update dropped');
+      return 'duplicate';
+    }
+    const dialog = Dialog.parse(rawDialog);
+    let handled = false;
+    try {
+      if (status === 2 || status === 4) {
+        if (status === 2) {
+          await this.deps.enqueue(
+            'message.send',
+            { chatId: actor.chatId, updateId: update.update_id, lang: languageFromCode(actor.languageCode), template: { key: 'rate.limited' } },
+            { jobId: `ratelimit-${update.update_id}` },
+          );
+        }
+        log.info('update over the rate limit', { notice_sent: status === 2 });
+        handled = true;
+        return 'rate_limited';
+      }
+      const state: Admitted = { dialog, actor, jobs: 0 };
+      this.admitted.set(update, state);
+      await this.deps.bot.handleUpdate(update);
+      handled = true;
+      return state.jobs > 0 ? 'enqueued' : 'ignored';
+    } finally {
+      const op = handled && dialog.changed ? (dialog.current ? 'set' : 'del') : 'keep';
+      if (op !== 'keep') log.info('dialog transition', { from: dialog.initial?.name ?? null, to: dialog.name });
+      await this.redis.ingressRelease(
+        k.lock, k.dialog, k.dedupe,
+        token, op, JSON.stringify(dialog.current), config.FSM_TTL_SECONDS, handled ? 0 : 1,
+      );
+    }
+  }
+
+  /** First middleware: gives features the dialog and the `act` door for this update. */
+  private attach() {
+    return async (ctx: BotContext, next: () => Promise<void>) => {
+      const state = this.admitted.get(ctx.update);
+      if (!state) throw new Error('update reached the features without admission');
+      ctx.dialog = state.dialog;
+      ctx.act = async (name, extra) => {
+        if (state.jobs > 0) throw new Error(`update ${ctx.update.update_id} already mapped to a job`);
+        state.jobs++;
+        // The job id comes from the update id: a redelivered update cannot queue a second job.
+        const job = await this.deps.enqueue(name, { ...extra, actor: state.actor, updateId: ctx.update.update_id } as never, {
+          jobId: `update-${ctx.update.update_id}`,
+        });
+        this.deps.log.info('update enqueued', { job: name, job_id: job.id });
+      };
+      await next();
+    };
+  }
+}

@@ -1,0 +1,34 @@
+import { exitOnStartupError, loadConfig } from '../config';
+import { createLogger } from '../lib/logger';
+import { onShutdown } from '../lib/shutdown';
+import { createBotRuntime } from './bot-runtime';
+import { PollingLeader } from './polling';
+
+/** The `bot` process: long polling behind a Redis lease (one leader, any number of warm standbys). */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger({ level: config.LOG_LEVEL, dir: config.LOG_DIR, service: 'bot' });
+  if (config.BOT_MODE === 'webhook') {
+    throw new Error('BOT_MODE=webhook: updates arrive at the web process (POST /telegram/webhook); run `web` instead of `bot`');
+  }
+  const runtime = await createBotRuntime(config, log);
+  // Polling and the webhook exclude each other at Telegram; switching back to polling removes the webhook.
+  await runtime.bot.telegram.deleteWebhook({ drop_pending_updates: false });
+  const poller = new PollingLeader(runtime.redis, runtime.bot.telegram, runtime.ingress, log, {
+    prefix: config.QUEUE_PREFIX,
+    leaseTtlMs: config.POLLING_LEASE_TTL_MS,
+    timeoutSeconds: config.POLLING_TIMEOUT_SECONDS,
+  });
+  poller.start();
+  log.info('bot started', { mode: 'polling', bot: runtime.bot.botInfo?.username, instance: poller.instance });
+  onShutdown(
+    log,
+    async () => {
+      await poller.stop();
+      await runtime.close();
+    },
+    config.SHUTDOWN_TIMEOUT_MS,
+  );
+}
+
+main().catch(exitOnStartupError);

@@ -1,0 +1,154 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Telegram } from 'telegraf';
+import type { Update } from 'telegraf/types';
+import { redact, type Logger } from '../lib/logger';
+import { ALLOWED_UPDATES, type Ingress } from './ingress';
+
+/** Take the lease if free: value "<instance>:<fencing token>". KEYS: lease, fence. ARGV: instance, ttl ms. */
+const ACQUIRE = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local token = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], ARGV[1] .. ':' .. token, 'PX', ARGV[2])
+return token`;
+/** Extend the lease only while it is still ours. KEYS: lease. ARGV: value, ttl ms. */
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+/** Record the next offset only while the lease is ours (the fencing check). KEYS: lease, offset. ARGV: value, offset. */
+const COMMIT = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[2], ARGV[2]) return 1 end return 0`;
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+export interface PollingOptions {
+  prefix: string;
+  leaseTtlMs: number;
+  timeoutSeconds: number;
+  /** How often a standby checks whether the lease is free. */
+  standbyIntervalMs?: number;
+}
+
+/**
+ * Long polling behind a Redis lease. Exactly one instance polls; the others stand by and take over once the
+ * lease lapses (leader killed) or is released (leader stopped). The offset lives in Redis and is only advanced by
+ * the current lease holder, so a new leader resumes where the old one stopped: unconfirmed updates come again and
+ * the ingress de-duplication drops any the old leader had already enqueued.
+ */
+export class PollingLeader {
+  readonly instance = randomUUID();
+  private leaseValue: string | null = null;
+  private stopped = false;
+  private abort: AbortController | null = null;
+  private renewTimer: NodeJS.Timeout | null = null;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly telegram: Telegram,
+    private readonly ingress: Ingress,
+    private readonly log: Logger,
+    private readonly opts: PollingOptions,
+  ) {}
+
+  private key(name: string): string {
+    return `${this.opts.prefix}:bot:polling:${name}`;
+  }
+
+  get isLeader(): boolean {
+    return this.leaseValue !== null;
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** Stops polling and releases the lease at once so a standby can take over without waiting for the TTL. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort?.abort();
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const standbyMs = this.opts.standbyIntervalMs ?? Math.min(1_000, Math.floor(this.opts.leaseTtlMs / 4));
+    while (!this.stopped) {
+      try {
+        if (await this.acquire()) await this.lead();
+      } catch (err) {
+        this.log.error('polling error', { error: redact(err instanceof Error ? err.message : String(err)) });
+      }
+      if (!this.stopped) await this.sleep(standbyMs);
+    }
+  }
+
+  private async acquire(): Promise<boolean> {
+    const token = (await this.redis.eval(ACQUIRE, 2, this.key('lease'), this.key('fence'), this.instance, this.opts.leaseTtlMs)) as number;
+    if (!token) return false;
+    this.leaseValue = `${this.instance}:${token}`;
+    this.log.info('polling lease acquired; this instance polls', { fencing_token: token });
+    return true;
+  }
+
+  private async lead(): Promise<void> {
+    const value = this.leaseValue!;
+    this.renewTimer = setInterval(() => {
+      this.redis.eval(RENEW, 1, this.key('lease'), value, this.opts.leaseTtlMs).then(
+        (ok) => {
+          if (!ok) this.lose('lease lost (expired or taken)');
+        },
+        (err: Error) => this.log.warn('lease renewal failed', { error: err.message }),
+      );
+    }, Math.floor(this.opts.leaseTtlMs / 3));
+    try {
+      while (!this.stopped && this.leaseValue === value) {
+        const offset = Number((await this.redis.get(this.key('offset'))) ?? 0);
+        this.abort = new AbortController();
+        let updates: Update[];
+        try {
+          updates = (await this.telegram.callApi(
+            'getUpdates',
+            { offset, timeout: this.opts.timeoutSeconds, limit: 100, allowed_updates: [...ALLOWED_UPDATES] },
+            { signal: this.abort.signal as never },
+          )) as Update[];
+        } catch (err) {
+          if (this.stopped || this.leaseValue !== value) break;
+          throw err;
+        }
+        if (!updates.length) continue;
+        // Different chats in parallel; the ingress keeps each chat's updates in order.
+        await Promise.all(updates.map((u) => this.ingress.handleUpdate(u)));
+        const next = updates[updates.length - 1]!.update_id + 1;
+        const committed = await this.redis.eval(COMMIT, 2, this.key('lease'), this.key('offset'), value, next);
+        if (!committed) this.lose('offset refused: another instance holds the lease');
+      }
+    } finally {
+      clearInterval(this.renewTimer!);
+      this.renewTimer = null;
+      if (this.leaseValue === value) {
+        await this.redis.eval(RELEASE, 1, this.key('lease'), value).catch(() => undefined);
+        this.leaseValue = null;
+        this.log.info('polling lease released');
+      }
+    }
+  }
+
+  private lose(reason: string): void {
+    if (!this.leaseValue) return;
+    this.log.warn('stepping down from polling', { reason });
+    this.leaseValue = null;
+    this.abort?.abort();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+    });
+  }
+}

@@ -1,0 +1,144 @@
+import { z } from 'zod';
+
+/** Telegram's production Bot API root; the sandbox or a self-hosted Bot API server replaces it. */
+export const OFFICIAL_API_ROOT = 'https://api.telegram.org';
+
+/** Every queue Switchyard knows; `WORKER_QUEUES` picks from these. */
+export const QUEUE_NAMES = ['billing', 'transcripts', 'avatars', 'notifications', 'backups'] as const;
+export type QueueName = (typeof QUEUE_NAMES)[number];
+
+const int = (min: number, max: number) =>
+  z.coerce.number({ message: `expected a whole number from ${min} to ${max}` }).int(`expected a whole number from ${min} to ${max}`)
+    .min(min, `expected a whole number from ${min} to ${max}`).max(max, `expected a whole number from ${min} to ${max}`);
+const url = (protocols: string[], hint: string) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `expected ${hint}`);
+const csv = <T extends z.ZodType>(item: T) =>
+  z.string().transform((v, ctx) => {
+    const parts = v.split(',').map((s) => s.trim()).filter(Boolean);
+    const out: z.output<T>[] = [];
+    for (const p of parts) {
+      const r = item.safeParse(p);
+      if (!r.success) {
+        ctx.addIssue({ code: 'custom', message: r.error.issues[0]?.message ?? 'invalid item' });
+        return z.NEVER;
+      }
+      out.push(r.data);
+    }
+    return out;
+  });
+
+/**
+ * The whole environment of every Switchyard process, parsed once.
+ * Each key is documented in README.md ("Configuration") and `.env.example`.
+ */
+export const configSchema = z.object({
+  /** development | test | production; production refuses an unauthenticated Bull Board. */
+  NODE_ENV: z.enum(['development', 'test', 'production'], { message: 'expected development, test or production' }).default('development'),
+  /** Bot token from @BotFather; empty means "use the local sandbox" (npm start only). */
+  BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'expected a token like 123456:ABC-DEF… from @BotFather').optional(),
+  /** Bot API base URL (the sandbox, a local Bot API server, or Telegram). */
+  TELEGRAM_API_ROOT: url(['http:', 'https:'], 'an http(s) URL such as https://api.telegram.org').default(OFFICIAL_API_ROOT),
+  /** polling: one leader behind a Redis lease; webhook: the web process receives updates. */
+  BOT_MODE: z.enum(['polling', 'webhook'], { message: 'expected polling or webhook' }).default('polling'),
+  /** Public HTTPS URL Telegram posts updates to (webhook mode). */
+  WEBHOOK_URL: url(['http:', 'https:'], 'a public https URL ending in /telegram/webhook').optional(),
+  /** Secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token (1-256 of A-Z a-z 0-9 _ -). */
+  WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'expected 1-256 characters of A-Z, a-z, 0-9, _ and -').optional(),
+  REDIS_URL: url(['redis:', 'rediss:'], 'a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+  DATABASE_URL: url(['postgres:', 'postgresql:'], 'a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/switchyard'),
+  /** Prefix of every BullMQ key; use `{switchyard}` on Redis Cluster so keys share a hash slot. */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}.-]{1,64}$/, 'expected 1-64 characters of A-Z, a-z, 0-9, _ . - { }').default('switchyard'),
+  /** Queues this worker process runs: a comma list or `all`. */
+  WORKER_QUEUES: z
+    .string()
+    .default('all')
+    .transform((v, ctx) => {
+      if (v.trim() === 'all' || v.trim() === '') return [...QUEUE_NAMES];
+      const names = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const bad = names.filter((n) => !(QUEUE_NAMES as readonly string[]).includes(n));
+      if (bad.length) {
+        ctx.addIssue({ code: 'custom', message: `expected "all" or a comma list of ${QUEUE_NAMES.join(', ')} (unknown: ${bad.join(', ')})` });
+        return z.NEVER;
+      }
+      return names as QueueName[];
+    }),
+  /** Jobs one worker process runs at once, per queue. */
+  CONCURRENCY_BILLING: int(1, 1000).default(10),
+  CONCURRENCY_TRANSCRIPTS: int(1, 64).default(1),
+  CONCURRENCY_AVATARS: int(1, 64).default(2),
+  CONCURRENCY_NOTIFICATIONS: int(1, 1000).default(20),
+  CONCURRENCY_BACKUPS: int(1, 1).default(1),
+  /** How long SIGTERM waits for in-flight jobs before handing them back. */
+  SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(20_000),
+  WEB_PORT: int(0, 65535).default(3000),
+  /** Bull Board basic-auth credentials; required in production. */
+  BOARD_USER: z.string().min(1, 'expected a non-empty user name').optional(),
+  BOARD_PASSWORD: z.string().min(8, 'expected at least 8 characters').optional(),
+  /** Telegram user ids with admin rights, comma separated. */
+  ADMIN_IDS: csv(z.coerce.number({ message: 'expected Telegram user ids (digits) separated by commas' }).int().positive('expected positive Telegram user ids')).default([]),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug'], { message: 'expected error, warn, info or debug' }).default('info'),
+  /** When set, logs are also written to daily-rotated files in this folder. */
+  LOG_DIR: z.string().min(1).optional(),
+  /** Inbound messages per user: bucket size and refill per minute. */
+  RATE_LIMIT_BURST: int(1, 10_000).default(10),
+  RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(30),
+  /** Lifetime of an idle dialog (FSM) state. */
+  FSM_TTL_SECONDS: int(60, 30 * 86_400).default(86_400),
+  /** Polling lease: a standby takes over at most this long after the leader dies. */
+  POLLING_LEASE_TTL_MS: int(1_000, 120_000).default(10_000),
+  /** Long-poll timeout passed to getUpdates. */
+  POLLING_TIMEOUT_SECONDS: int(0, 50).default(25),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+/** A configuration problem, told in one line that names the variable and the expected form. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses an environment (default `process.env`); throws ConfigError naming the first bad variable. */
+export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings in .env files mean "not set".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = configSchema.safeParse(cleaned);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const key = String(issue.path[0] ?? 'environment');
+    const raw = env[key];
+    const shown = raw === undefined ? '' : /TOKEN|SECRET|PASSWORD/.test(key) ? ' (value hidden)' : ` (got "${raw}")`;
+    throw new ConfigError(`Invalid configuration: ${key}: ${issue.message}${shown}`);
+  }
+  const config = result.data;
+  if (config.BOT_MODE === 'webhook' && (!config.WEBHOOK_URL || !config.WEBHOOK_SECRET)) {
+    throw new ConfigError('Invalid configuration: BOT_MODE=webhook needs WEBHOOK_URL and WEBHOOK_SECRET');
+  }
+  return config;
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration: `.env` (if present) under the real environment, parsed once. */
+export function loadConfig(): Config {
+  if (!cached) {
+    // dotenv never overrides variables already set by the environment.
+    require('dotenv').config({ quiet: true });
+    cached = parseConfig(process.env);
+  }
+  return cached;
+}
+
+/**
+ * Runs a process entry point: a ConfigError (or any start-up error) ends the process with one line, exit 1.
+ */
+export function exitOnStartupError(err: unknown): never {
+  const message = err instanceof ConfigError ? err.message : `Start-up failed: ${err instanceof Error ? err.message : String(err)}`;
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}

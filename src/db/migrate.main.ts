@@ -1,0 +1,20 @@
+import { exitOnStartupError, loadConfig } from '../config';
+import { createKnex, ensureDatabase, migrateLatest } from './knex';
+
+/** `npm run migrate` and the Procfile's `release`: create the database if needed, then migrate. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const created = await ensureDatabase(config.DATABASE_URL);
+  const knex = createKnex(config.DATABASE_URL, { max: 1 });
+  try {
+    const applied = await migrateLatest(knex);
+    const db = new URL(config.DATABASE_URL).pathname.slice(1);
+    process.stdout.write(
+      `${created ? `created database ${db}; ` : ''}${applied.length ? `applied ${applied.join(', ')}` : 'schema already up to date'}\n`,
+    );
+  } finally {
+    await knex.destroy();
+  }
+}
+
+main().catch(exitOnStartupError);

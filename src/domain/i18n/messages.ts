@@ -1,0 +1,45 @@
+import type { Language } from '../../jobs/payloads';
+
+type Dictionary = Record<string, string>;
+
+// Keep keys in step: test/unit/i18n.test.ts fails when a key is missing in one language.
+const en: Dictionary = {
+  welcome: 'Welcome to Switchyard! 👋\nI turn your requests into jobs and report back when they are done.\nSend /help to see what I can do.',
+  'welcome.back': 'Welcome back! Send /help to see what I can do.',
+  help: 'What I can do:\n/start — register and get a welcome\n/help — this list\n/feedback — write to the team\n/cancel — stop the current dialog',
+  cancelled: 'Cancelled. Send /help to see what I can do.',
+  'feedback.prompt': 'Write your feedback in one message. Send /cancel to stop.',
+  'feedback.thanks': 'Thank you! Your feedback reached the team.',
+  'feedback.forward': 'Feedback from user {user}:\n{text}',
+  'unknown.command': 'I do not know the command {command}. Send /help to see what I can do.',
+  'unknown.text': 'I only understand commands for now. Send /help to see them.',
+  unsupported: 'I cannot handle this kind of message yet. Send /help to see what I can do.',
+  'rate.limited': 'You are sending messages too fast. Please wait a minute; I will answer new messages after that.',
+};
+
+const ru: Dictionary = {
+  welcome: 'Добро пожаловать в Switchyard! 👋\nЯ превращаю ваши запросы в задания и сообщаю, когда они готовы.\nОтправьте /help, чтобы узнать, что я умею.',
+  'welcome.back': 'С возвращением! Отправьте /help, чтобы узнать, что я умею.',
+  help: 'Что я умею:\n/start — регистрация и приветствие\n/help — этот список\n/feedback — написать команде\n/cancel — прервать текущий диалог',
+  cancelled: 'Отменено. Отправьте /help, чтобы узнать, что я умею.',
+  'feedback.prompt': 'Напишите отзыв одним сообщением. Отправьте /cancel, чтобы отменить.',
+  'feedback.thanks': 'Спасибо! Ваш отзыв получен командой.',
+  'feedback.forward': 'Отзыв от пользователя {user}:\n{text}',
+  'unknown.command': 'Я не знаю команду {command}. Отправьте /help, чтобы узнать, что я умею.',
+  'unknown.text': 'Пока я понимаю только команды. Отправьте /help, чтобы их увидеть.',
+  unsupported: 'Такие сообщения я пока не обрабатываю. Отправьте /help, чтобы узнать, что я умею.',
+  'rate.limited': 'Вы отправляете сообщения слишком часто. Подождите минуту — после этого я отвечу на новые сообщения.',
+};
+
+export const dictionaries: Record<Language, Dictionary> = { en, ru };
+
+export class UnknownTemplateError extends Error {
+  override readonly name = 'UnknownTemplateError';
+}
+
+/** Renders a template in a language; `{name}` placeholders are filled from params. Unknown keys throw. */
+export function translate(lang: Language, key: string, params: Record<string, string> = {}): string {
+  const template = dictionaries[lang][key] ?? dictionaries.en[key];
+  if (template === undefined) throw new UnknownTemplateError(`no message template "${key}"`);
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => params[name] ?? whole);
+}

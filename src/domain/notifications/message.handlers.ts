@@ -1,0 +1,34 @@
+import type { InlineKeyboardMarkup } from 'telegraf/types';
+import { ChatUnreachableError } from '../../adapters/telegram.client';
+import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
+import { translate } from '../i18n/messages';
+import { splitText } from './split-text';
+
+/** Notifications queue: the only code that sends user-visible messages. */
+export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notifications'> {
+  const { telegram, users, log } = deps;
+  return {
+    'message.send': async ({ chatId, lang, text, template, parseMode, replyMarkup }) => {
+      const body = text ?? translate(lang, template!.key, template!.params);
+      const parts = splitText(body);
+      const sent: number[] = [];
+      try {
+        for (const [i, part] of parts.entries()) {
+          // Buttons belong under the last part, where the user reads on.
+          const markup = i === parts.length - 1 ? replyMarkup : undefined;
+          const message = await telegram.sendMessage(chatId, part, { parseMode, replyMarkup: markup as InlineKeyboardMarkup | undefined });
+          sent.push(message.message_id);
+        }
+      } catch (err) {
+        if (err instanceof ChatUnreachableError) {
+          // The user blocked the bot (403) or the chat is gone: remember it and stop; retrying cannot help.
+          const marked = chatId > 0 && (await users.setStatus(chatId, 'blocked_bot'));
+          log.info('chat unreachable; not retrying', { chat_id: chatId, reason: err.message, marked_blocked: marked });
+          return { delivered: false, reason: 'chat_unreachable' };
+        }
+        throw err;
+      }
+      return { delivered: true, messageIds: sent, parts: parts.length };
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { defineJob } from './define';
+import { actorSchema, inlineKeyboardSchema, languageSchema, REPLY_KEYS, updateIdSchema } from './payloads';
+
+/**
+ * The job catalogue: the single source of truth for job name → queue, payload schema and options.
+ * The bot and the workers both import it; docs/JOBS.md describes each entry for operators.
+ */
+export const catalogue = {
+  /** `/start`: register (or re-activate) the user and send the welcome. */
+  'account.register': defineJob({
+    queue: 'billing',
+    description: '/start: register the user on first contact and send the welcome',
+    payload: z.object({ actor: actorSchema, updateId: updateIdSchema }),
+  }),
+  /** A canned reply to a user action (help, unknown command, …), in the user's language. */
+  'account.reply': defineJob({
+    queue: 'billing',
+    description: 'answer a user action with a canned, translated reply (/help, /cancel, unknown input)',
+    payload: z.object({
+      actor: actorSchema,
+      updateId: updateIdSchema,
+      key: z.enum(REPLY_KEYS),
+      params: z.record(z.string(), z.string().max(64)).optional(),
+    }),
+  }),
+  /** The text a user typed after `/feedback`: kept in the audit trail and forwarded to the admins. */
+  'feedback.submit': defineJob({
+    queue: 'billing',
+    description: 'store feedback a user wrote after /feedback and forward it to the admins',
+    payload: z.object({ actor: actorSchema, updateId: updateIdSchema, text: z.string().min(1).max(4000) }),
+  }),
+  /** The only path for user-visible messages. Either `text` or a translated `template`. */
+  'message.send': defineJob({
+    queue: 'notifications',
+    description: 'send one message to one chat (split past 4096 characters); 403 marks the user blocked',
+    options: { attempts: 8 },
+    payload: z
+      .object({
+        chatId: z.number().int(),
+        updateId: updateIdSchema,
+        lang: languageSchema.default('en'),
+        text: z.string().min(1).max(64_000).optional(),
+        template: z.object({ key: z.string().min(1).max(64), params: z.record(z.string(), z.string().max(4_000)).optional() }).optional(),
+        parseMode: z.enum(['HTML', 'MarkdownV2']).optional(),
+        replyMarkup: inlineKeyboardSchema.optional(),
+      })
+      .refine((p) => (p.text === undefined) !== (p.template === undefined), 'exactly one of text or template'),
+  }),
+} as const;
+
+export type Catalogue = typeof catalogue;
+export type JobName = keyof Catalogue;
+export type QueueOf<N extends JobName> = Catalogue[N]['queue'];
+/** What a producer passes (defaults may be omitted). */
+export type PayloadInput<N extends JobName> = z.input<Catalogue[N]['payload']>;
+/** What a handler receives (defaults filled in). */
+export type Payload<N extends JobName> = z.output<Catalogue[N]['payload']>;
+export type JobsOfQueue<Q extends string> = { [N in JobName]: Catalogue[N]['queue'] extends Q ? N : never }[JobName];
+
+export const JOB_NAMES = Object.keys(catalogue) as JobName[];
+
+export function isJobName(name: string): name is JobName {
+  return Object.prototype.hasOwnProperty.call(catalogue, name);
+}

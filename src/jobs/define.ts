@@ -1,0 +1,29 @@
+import type { JobsOptions } from 'bullmq';
+import type { z } from 'zod';
+import type { QueueName } from '../config';
+
+/** One catalogue entry: where a job runs, what its payload must look like, how it retries. */
+export interface JobDefinition<Q extends QueueName = QueueName, S extends z.ZodType = z.ZodType> {
+  queue: Q;
+  /** Validated by `enqueue()` and again by the worker before the handler runs. */
+  payload: S;
+  /** Merged over the queue-wide defaults below. */
+  options?: JobsOptions;
+  /** One line for operators (shown in docs/JOBS.md and in logs). */
+  description: string;
+}
+
+export function defineJob<Q extends QueueName, S extends z.ZodType>(def: JobDefinition<Q, S>): JobDefinition<Q, S> {
+  return def;
+}
+
+/**
+ * Defaults for every job: a handful of attempts with exponential backoff and jitter (so a fleet of retries does
+ * not arrive in lock-step), and bounded history so Redis does not grow without limit.
+ */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 },
+  removeOnComplete: { age: 24 * 3600, count: 1_000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 5_000 },
+};

@@ -1,0 +1,49 @@
+import type { Job } from 'bullmq';
+import type { Knex } from 'knex';
+import type { TelegramClient } from '../adapters/telegram.client';
+import type { Config, QueueName } from '../config';
+import type { Logger } from '../lib/logger';
+import type { AuditRepository } from '../repositories/audit.repository';
+import type { UserModel } from '../repositories/user.model';
+import type { UsersRepository } from '../repositories/users.repository';
+import type { JobName, JobsOfQueue, Payload } from './catalogue';
+import type { Enqueue } from './enqueue';
+
+/** Everything a handler may use. Handlers reach the outside world only through these. */
+export interface WorkerDeps {
+  config: Config;
+  log: Logger;
+  knex: Knex;
+  users: UsersRepository;
+  audit: AuditRepository;
+  telegram: TelegramClient;
+  enqueue: Enqueue;
+}
+
+export interface JobContext {
+  job: Job;
+  log: Logger;
+  /** The acting user, registered or refreshed before the handler runs (jobs with an `actor`). */
+  user?: UserModel;
+  /** True when this job registered the user. */
+  userCreated?: boolean;
+}
+
+export type Handler<N extends JobName> = (payload: Payload<N>, ctx: JobContext) => Promise<unknown>;
+
+export type HandlerMap<Q extends QueueName> = { [N in JobsOfQueue<Q>]: Handler<N> };
+
+/** One queue's worker: which queue, how many jobs at once, and its handlers (built from the deps). */
+export interface QueueWorkerDefinition<Q extends QueueName = QueueName> {
+  queue: Q;
+  concurrency(config: Config): number;
+  handlers(deps: WorkerDeps): Partial<Record<JobName, Handler<never>>> & HandlerMap<Q>;
+}
+
+export function defineWorker<Q extends QueueName>(def: {
+  queue: Q;
+  concurrency(config: Config): number;
+  handlers(deps: WorkerDeps): HandlerMap<Q>;
+}): QueueWorkerDefinition<Q> {
+  return def as QueueWorkerDefinition<Q>;
+}

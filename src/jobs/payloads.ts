@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/** Who acted: ids and the two profile fields registration needs (no names, no message text). */
+export const actorSchema = z.object({
+  telegramId: z.number().int().positive(),
+  chatId: z.number().int(),
+  username: z.string().max(64).optional(),
+  languageCode: z.string().max(35).optional(),
+});
+export type Actor = z.infer<typeof actorSchema>;
+
+/** The update a job came from, so logs can follow one update to its reply. */
+export const updateIdSchema = z.number().int().nonnegative().optional();
+
+export const LANGUAGES = ['en', 'ru'] as const;
+export const languageSchema = z.enum(LANGUAGES);
+export type Language = z.infer<typeof languageSchema>;
+
+/** Canned replies a user action can ask for; each has a translation in src/domain/i18n. */
+export const REPLY_KEYS = ['help', 'cancelled', 'feedback.prompt', 'unknown.command', 'unknown.text', 'unsupported'] as const;
+
+/** Telegram's inline keyboard, passed through untouched. */
+export const inlineKeyboardSchema = z.object({
+  inline_keyboard: z.array(
+    z.array(
+      z.object({ text: z.string().min(1).max(64), callback_data: z.string().max(64).optional(), url: z.url().optional() }),
+    ),
+  ),
+});

@@ -1,0 +1,61 @@
+import type { Config } from '../config';
+import { TelegramClient } from '../adapters/telegram.client';
+import { createKnex } from '../db/knex';
+import { createLogger, type Logger } from '../lib/logger';
+import { closeRedis, connectRedis, createRedis } from '../lib/redis';
+import { AuditRepository } from '../repositories/audit.repository';
+import { UsersRepository } from '../repositories/users.repository';
+import { createEnqueue } from './enqueue';
+import type { QueueWorkerDefinition, WorkerDeps } from './handler.types';
+import { QueueRegistry } from './queues';
+import { startWorkers, type RunningWorkers } from './worker-runner';
+
+export interface WorkerProcess {
+  running: RunningWorkers;
+  deps: WorkerDeps;
+  /** Stop taking jobs, finish in-flight ones within the bound, close Redis and Postgres. */
+  close(): Promise<void>;
+}
+
+/** Builds the dependencies and starts the selected queues' workers (the `worker` process, and tests). */
+export async function startWorkerProcess(
+  config: Config,
+  defs: QueueWorkerDefinition[],
+  log: Logger = createLogger({ level: config.LOG_LEVEL, dir: config.LOG_DIR, service: 'worker' }),
+): Promise<WorkerProcess> {
+  if (!config.BOT_TOKEN) throw new Error('BOT_TOKEN is not set (npm start sets one for the local sandbox)');
+  const workerConnection = await connectRedis(createRedis(config.REDIS_URL, 'worker'));
+  const producerConnection = await connectRedis(createRedis(config.REDIS_URL, 'producer'));
+  const knex = createKnex(config.DATABASE_URL);
+  const queues = new QueueRegistry(producerConnection, config.QUEUE_PREFIX);
+  const deps: WorkerDeps = {
+    config,
+    log,
+    knex,
+    users: new UsersRepository(knex),
+    audit: new AuditRepository(knex),
+    telegram: new TelegramClient(config.BOT_TOKEN, config.TELEGRAM_API_ROOT),
+    enqueue: createEnqueue(queues),
+  };
+  const closeConnections = async () => {
+    await queues.close();
+    // BullMQ does not close connections it was given.
+    await Promise.all([closeRedis(workerConnection), closeRedis(producerConnection), knex.destroy()]);
+  };
+  let running: RunningWorkers;
+  try {
+    running = startWorkers(defs, config.WORKER_QUEUES, deps, workerConnection, config.QUEUE_PREFIX);
+  } catch (err) {
+    await closeConnections();
+    throw err;
+  }
+  log.info('workers started', { queues: running.workers.map((w) => w.name) });
+  return {
+    running,
+    deps,
+    async close() {
+      await running.close(config.SHUTDOWN_TIMEOUT_MS);
+      await closeConnections();
+    },
+  };
+}

@@ -1,0 +1,143 @@
+import { UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { ChatUnreachableError, TelegramBadRequestError, TelegramRateLimitError } from '../adapters/telegram.client';
+import type { QueueName } from '../config';
+import { UnknownTemplateError } from '../domain/i18n/messages';
+import { withTrace, type TraceContext } from '../lib/logger';
+import { catalogue, isJobName, JOB_NAMES, type JobName } from './catalogue';
+import { parsePayload, PayloadError } from './enqueue';
+import type { Handler, JobContext, QueueWorkerDefinition, WorkerDeps } from './handler.types';
+import type { Actor } from './payloads';
+
+export class HandlerRegistryError extends Error {
+  override readonly name = 'HandlerRegistryError';
+}
+
+/**
+ * Every catalogue job must have exactly one handler, registered by the worker of the job's own queue.
+ * Checked over ALL worker definitions at start-up, whatever subset this process runs, so a gap is caught anywhere.
+ */
+export function buildHandlerTable(defs: QueueWorkerDefinition[], deps: WorkerDeps): Map<JobName, Handler<never>> {
+  const table = new Map<JobName, Handler<never>>();
+  const problems: string[] = [];
+  for (const def of defs) {
+    for (const [name, handler] of Object.entries(def.handlers(deps))) {
+      if (!isJobName(name)) problems.push(`handler for "${name}" which is not in the catalogue`);
+      else if (table.has(name)) problems.push(`two handlers for "${name}"`);
+      else if (catalogue[name].queue !== def.queue) problems.push(`"${name}" belongs to queue ${catalogue[name].queue}, not ${def.queue}`);
+      else table.set(name, handler as Handler<never>);
+    }
+  }
+  for (const name of JOB_NAMES) if (!table.has(name) && !problems.some((p) => p.includes(`"${name}"`))) problems.push(`no handler for "${name}"`);
+  if (problems.length) throw new HandlerRegistryError(`job handlers do not match the catalogue: ${problems.join('; ')}`);
+  return table;
+}
+
+function traceOf(job: Job): TraceContext {
+  const data = (job.data ?? {}) as { updateId?: number; actor?: { telegramId?: number }; chatId?: number };
+  return {
+    job_id: job.id,
+    queue: job.queueName,
+    job: job.name,
+    update_id: typeof data.updateId === 'number' ? data.updateId : undefined,
+    user_id: data.actor?.telegramId ?? (typeof data.chatId === 'number' ? data.chatId : undefined),
+  };
+}
+
+/** The processor every queue runs: re-validate, register the actor, run the handler, sort its errors. */
+export function createProcessor(table: Map<JobName, Handler<never>>, deps: WorkerDeps, getWorker: () => Worker): Processor {
+  return (job) =>
+    withTrace(traceOf(job), async () => {
+      const handler = isJobName(job.name) ? table.get(job.name) : undefined;
+      if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}" on queue ${job.queueName}`);
+      let payload: unknown;
+      try {
+        payload = parsePayload(job.name as JobName, job.data);
+      } catch (err) {
+        if (err instanceof PayloadError) throw new UnrecoverableError(err.message);
+        throw err;
+      }
+      const ctx: JobContext = { job, log: deps.log };
+      const actor = (payload as { actor?: Actor }).actor;
+      if (actor) {
+        const { user, created } = await deps.users.ensure(actor, deps.config.ADMIN_IDS.includes(actor.telegramId));
+        if (user.status === 'banned') {
+          deps.log.info('job skipped: user is banned');
+          return { skipped: 'banned' };
+        }
+        ctx.user = user;
+        ctx.userCreated = created;
+      }
+      try {
+        return await (handler as Handler<JobName>)(payload as never, ctx);
+      } catch (err) {
+        if (err instanceof TelegramRateLimitError) {
+          // Telegram asked for a pause: hold this queue for retry_after and give the job back without
+          // spending an attempt (the per-chat version of this arrives with the delivery issue).
+          await getWorker().rateLimit(err.retryAfterSeconds * 1_000);
+          throw Worker.RateLimitError();
+        }
+        if (err instanceof TelegramBadRequestError || err instanceof UnknownTemplateError || err instanceof ChatUnreachableError) {
+          throw new UnrecoverableError(err.message);
+        }
+        throw err;
+      }
+    });
+}
+
+export interface RunningWorkers {
+  workers: Worker[];
+  /** Stops taking jobs, waits up to `timeoutMs` for in-flight ones, then hands the rest back to the queue. */
+  close(timeoutMs: number): Promise<void>;
+}
+
+/** Starts one BullMQ Worker per selected queue. Connections are the caller's to close afterwards. */
+export function startWorkers(
+  defs: QueueWorkerDefinition[],
+  queues: readonly QueueName[],
+  deps: WorkerDeps,
+  connection: Redis,
+  prefix: string,
+): RunningWorkers {
+  const table = buildHandlerTable(defs, deps);
+  const workers: Worker[] = [];
+  for (const def of defs.filter((d) => queues.includes(d.queue))) {
+    let worker: Worker | undefined;
+    worker = new Worker(def.queue, createProcessor(table, deps, () => worker!), {
+      connection,
+      prefix,
+      concurrency: def.concurrency(deps.config),
+      // Stalled-job recovery: a job whose worker died is handed to another after 30 s, at most twice.
+      stalledInterval: 30_000,
+      maxStalledCount: 2,
+    });
+    worker.on('failed', (job, err) => {
+      if (!job) return;
+      const final = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+      deps.log.log(final ? 'error' : 'warn', final ? 'job failed for good' : 'job failed, will retry', {
+        ...traceOf(job),
+        attempt: job.attemptsMade,
+        error: err.message,
+      });
+    });
+    worker.on('completed', (job) => deps.log.debug('job completed', { ...traceOf(job), ms: (job.finishedOn ?? 0) - (job.processedOn ?? 0) }));
+    worker.on('error', (err) => deps.log.error('worker error', { queue: def.queue, error: err.message }));
+    workers.push(worker);
+  }
+  return {
+    workers,
+    async close(timeoutMs) {
+      await Promise.all(
+        workers.map(async (w) => {
+          let timer: NodeJS.Timeout | undefined;
+          const graceful = w.close().then(() => true);
+          const expired = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
+          const done = await Promise.race([graceful, expired]);
+          clearTimeout(timer);
+          // Past the bound: force-close; unfinished jobs' locks lapse and stalled-job recovery re-queues them.
+          if (!done) await w.close(true);
+        }),
+      );
+    },
+  };
+}

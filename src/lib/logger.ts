@@ -1,0 +1,74 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import winston from 'winston';
+import DailyRotateFile from 'winston-daily-rotate-file';
+
+/** Fields that tie a log line to one update's journey: update → job → reply. */
+export interface TraceContext {
+  update_id?: number;
+  job_id?: string;
+  queue?: string;
+  job?: string;
+  user_id?: number;
+  chat_id?: number;
+}
+
+const trace = new AsyncLocalStorage<TraceContext>();
+
+/** Runs `fn` with trace fields that every log line written inside it carries. Nested calls merge. */
+export function withTrace<T>(fields: TraceContext, fn: () => T): T {
+  return trace.run({ ...trace.getStore(), ...fields }, fn);
+}
+
+export function currentTrace(): TraceContext {
+  return trace.getStore() ?? {};
+}
+
+// A bot token in a URL (Telegram puts it in every path) or anywhere else.
+const TOKEN_RE = /\b\d{5,}:[A-Za-z0-9_-]{30,}\b/g;
+const SECRET_KEY_RE = /token|secret|password|authorization|cookie|api_?key/i;
+
+/** Replaces bot tokens in text with a marker; exported for the HTTP error paths that build strings. */
+export function redact(text: string): string {
+  return text.replace(TOKEN_RE, '<redacted-token>');
+}
+
+function scrub(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (depth > 4 || value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) return { name: value.name, message: redact(value.message), stack: value.stack && redact(value.stack) };
+  if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY_RE.test(k) ? '<redacted>' : scrub(v, depth + 1);
+  return out;
+}
+
+// winston keeps level/message on symbols too; copy only enumerable fields through scrub.
+const traceAndRedact = winston.format((info) => {
+  const ctx = trace.getStore();
+  if (ctx) for (const [k, v] of Object.entries(ctx)) if (info[k] === undefined && v !== undefined) info[k] = v;
+  for (const key of Object.keys(info)) {
+    if (key === 'level') continue;
+    info[key] = SECRET_KEY_RE.test(key) ? '<redacted>' : scrub(info[key]);
+  }
+  return info;
+});
+
+export interface LoggerOptions {
+  level?: string;
+  dir?: string;
+  service: string;
+}
+
+/** One JSON line per event on stdout (and rotated files when `dir` is set). */
+export function createLogger({ level = 'info', dir, service }: LoggerOptions): winston.Logger {
+  const format = winston.format.combine(winston.format.timestamp(), traceAndRedact(), winston.format.json());
+  const transports: winston.transport[] = [new winston.transports.Console()];
+  if (dir) {
+    transports.push(
+      new DailyRotateFile({ dirname: dir, filename: `${service}-%DATE%.log`, maxFiles: '14d', maxSize: '100m', zippedArchive: true }),
+    );
+  }
+  return winston.createLogger({ level, format, defaultMeta: { service }, transports });
+}
+
+export type Logger = winston.Logger;

@@ -1,0 +1,49 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+export type RedisRole =
+  /** BullMQ workers block on Redis: commands must wait for a reconnect, never give up. */
+  | 'worker'
+  /** Producers and the bot: fail fast when Redis is away instead of queueing commands in memory. */
+  | 'producer';
+
+/** A Redis connection set up the way its role needs. The caller owns it and must `quit()` it. */
+export function createRedis(url: string, role: RedisRole, extra: RedisOptions = {}): Redis {
+  const common: RedisOptions = {
+    lazyConnect: true,
+    connectionName: `switchyard:${role}`,
+    // Back off up to 2 s between reconnects; never stop trying (processes outlive Redis restarts).
+    retryStrategy: (times) => Math.min(times * 100, 2_000),
+  };
+  const roleOptions: RedisOptions =
+    role === 'worker'
+      ? { maxRetriesPerRequest: null, enableReadyCheck: true }
+      : { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true };
+  return new Redis(url, { ...common, ...roleOptions, ...extra });
+}
+
+/** Connects (the clients are lazy) and resolves when Redis answers, or rejects after `timeoutMs`. */
+export async function connectRedis(redis: Redis, timeoutMs = 5_000): Promise<Redis> {
+  if (redis.status === 'ready') return redis;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    if (redis.status === 'wait') await Promise.race([redis.connect(), timeout]);
+    else await Promise.race([new Promise((resolve) => redis.once('ready', resolve)), timeout]);
+    return redis;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Closes a connection politely, or drops it if Redis is unreachable. */
+export async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'end') return;
+  try {
+    if (redis.status === 'ready') await redis.quit();
+    else redis.disconnect();
+  } catch {
+    redis.disconnect();
+  }
+}

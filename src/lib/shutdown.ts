@@ -1,0 +1,34 @@
+import type { Logger } from './logger';
+
+/**
+ * Runs `stop` once on SIGTERM/SIGINT, then exits. A second signal, or `stop` overrunning `hardLimitMs`,
+ * exits at once so a stuck close never holds a deploy.
+ */
+export function onShutdown(log: Logger, stop: () => Promise<void>, hardLimitMs: number): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.warn('second signal: exiting now', { signal });
+      process.exit(1);
+    }
+    stopping = true;
+    log.info('shutting down', { signal });
+    const timer = setTimeout(() => {
+      log.error('shutdown overran its bound; exiting', { ms: hardLimitMs });
+      process.exit(1);
+    }, hardLimitMs);
+    timer.unref();
+    stop().then(
+      () => {
+        log.info('stopped cleanly');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error('error while stopping', { error: err instanceof Error ? err.message : String(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}

@@ -1,0 +1,53 @@
+import type { Knex } from 'knex';
+import type { Actor, Language } from '../jobs/payloads';
+import { UserModel, type UserStatus } from './user.model';
+
+/** Telegram's language_code → one of our languages (Russian for ru/uk/be speakers, English otherwise). */
+export function languageFromCode(code: string | undefined): Language {
+  return code && /^(ru|uk|be)\b/i.test(code) ? 'ru' : 'en';
+}
+
+export interface EnsuredUser {
+  user: UserModel;
+  created: boolean;
+}
+
+export class UsersRepository {
+  constructor(private readonly knex: Knex) {}
+
+  /**
+   * Registers the actor on first contact, or refreshes username and last-seen. A user who had blocked the bot and
+   * writes again is active again; a banned user stays banned. One statement, safe under concurrency.
+   */
+  async ensure(actor: Actor, admin = false): Promise<EnsuredUser> {
+    const { rows } = await this.knex.raw<{ rows: (UserModel & { inserted: boolean })[] }>(
+      `INSERT INTO users (telegram_id, username, language, role)
+       VALUES (?, ?, ?, ?)
+       ON CONFLICT (telegram_id) DO UPDATE SET
+         username = EXCLUDED.username,
+         last_seen_at = now(),
+         updated_at = now(),
+         role = CASE WHEN EXCLUDED.role = 'admin' THEN 'admin' ELSE users.role END,
+         status = CASE WHEN users.status = 'blocked_bot' THEN 'active' ELSE users.status END
+       RETURNING *, (xmax = 0) AS inserted`,
+      [actor.telegramId, actor.username ?? null, languageFromCode(actor.languageCode), admin ? 'admin' : 'user'],
+    );
+    const { inserted, ...row } = rows[0]!;
+    return { user: UserModel.fromJson(row, { skipValidation: true }), created: inserted };
+  }
+
+  async findByTelegramId(telegramId: number): Promise<UserModel | undefined> {
+    return await UserModel.query(this.knex).findOne({ telegram_id: telegramId });
+  }
+
+  async setStatus(telegramId: number, status: UserStatus): Promise<boolean> {
+    const n = await UserModel.query(this.knex).patch({ status, updated_at: new Date() }).where({ telegram_id: telegramId });
+    return n > 0;
+  }
+
+  /** Language to talk to a chat in: the user's setting when we know them, else English. */
+  async languageOf(telegramId: number): Promise<Language> {
+    const row = await UserModel.query(this.knex).select('language').findOne({ telegram_id: telegramId });
+    return row?.language ?? 'en';
+  }
+}

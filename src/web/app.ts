@@ -1,0 +1,94 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import express, { type Express } from 'express';
+import type { Redis } from 'ioredis';
+import type { Knex } from 'knex';
+import type { Update } from 'telegraf/types';
+import type { Ingress } from '../bot/ingress';
+import type { QueueRegistry } from '../jobs/queues';
+import type { Logger } from '../lib/logger';
+import { basicAuth } from './basic-auth';
+
+export const BOARD_PATH = '/admin/queues';
+export const WEBHOOK_PATH = '/telegram/webhook';
+
+export interface WebAppDeps {
+  log: Logger;
+  redis: Redis;
+  knex: Knex;
+  queues: QueueRegistry;
+  board: { user: string; password: string };
+  /** Present in webhook mode: the same ingress the bot process runs. */
+  webhook?: { ingress: Ingress; secret: string };
+  /** How long a readiness probe waits for each dependency. */
+  readyTimeoutMs?: number;
+}
+
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function secretMatches(given: string | undefined, expected: string): boolean {
+  const a = Buffer.from(given ?? '');
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The web process: Bull Board (authenticated), health and readiness, and the webhook in webhook mode. */
+export function createWebApp(deps: WebAppDeps): Express {
+  const { log, redis, knex, queues } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const ms = deps.readyTimeoutMs ?? 1_000;
+    const checks = await Promise.allSettled([within(redis.ping(), ms, 'Redis'), within(knex.raw('select 1'), ms, 'Postgres')]);
+    const [r, p] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : (c.reason as Error).message));
+    const ready = r === 'ok' && p === 'ok';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', redis: r, postgres: p });
+  });
+
+  if (deps.webhook) {
+    const { ingress, secret } = deps.webhook;
+    app.post(WEBHOOK_PATH, express.json({ limit: '1mb' }), async (req, res) => {
+      if (!secretMatches(req.get('X-Telegram-Bot-Api-Secret-Token'), secret)) {
+        log.warn('webhook call refused: wrong or missing secret token', { ip: req.ip });
+        res.status(401).json({ ok: false, description: 'wrong secret token' });
+        return;
+      }
+      const update = req.body as Update;
+      if (typeof update?.update_id !== 'number') {
+        res.status(400).json({ ok: false, description: 'not an update' });
+        return;
+      }
+      try {
+        const outcome = await ingress.handleUpdate(update);
+        res.json({ ok: true, outcome });
+      } catch (err) {
+        // A 5xx makes Telegram deliver the update again later; the ingress forgot it, so nothing is lost.
+        log.error('webhook update failed', { update_id: update.update_id, error: err instanceof Error ? err.message : String(err) });
+        res.status(500).json({ ok: false });
+      }
+    });
+  }
+
+  const serverAdapter = new ExpressAdapter().setBasePath(BOARD_PATH);
+  createBullBoard({
+    queues: queues.all().map((q) => new BullMQAdapter(q)),
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'Switchyard' } },
+  });
+  app.use(BOARD_PATH, basicAuth(deps.board.user, deps.board.password, 'Switchyard Bull Board'), serverAdapter.getRouter());
+
+  return app;
+}

@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import { createBotRuntime, type BotRuntime } from '../bot/bot-runtime';
+import { exitOnStartupError, loadConfig, type Config } from '../config';
+import { createKnex } from '../db/knex';
+import { QueueRegistry } from '../jobs/queues';
+import { createLogger } from '../lib/logger';
+import { closeRedis, connectRedis, createRedis } from '../lib/redis';
+import { onShutdown } from '../lib/shutdown';
+import { BOARD_PATH, createWebApp, WEBHOOK_PATH } from './app';
+
+/** Board credentials: required in production; elsewhere a one-off password is generated and shown once. */
+function boardCredentials(config: Config): { user: string; password: string } {
+  if (config.BOARD_USER && config.BOARD_PASSWORD) return { user: config.BOARD_USER, password: config.BOARD_PASSWORD };
+  if (config.NODE_ENV === 'production') {
+    throw new Error('BOARD_USER and BOARD_PASSWORD are required in production: Bull Board can retry, promote and delete jobs');
+  }
+  const password = randomBytes(12).toString('base64url');
+  // Printed to the terminal for the local operator, deliberately not through the log pipeline.
+  process.stderr.write(`Bull Board (development): user "admin", password "${password}" — set BOARD_USER/BOARD_PASSWORD to choose\n`);
+  return { user: config.BOARD_USER ?? 'admin', password };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger({ level: config.LOG_LEVEL, dir: config.LOG_DIR, service: 'web' });
+  const board = boardCredentials(config);
+  // Readiness must answer "Redis is down" rather than hang: a fail-fast producer connection.
+  const redis = createRedis(config.REDIS_URL, 'producer');
+  await connectRedis(redis).catch((err: Error) => log.warn('Redis not reachable at start', { error: err.message }));
+  const knex = createKnex(config.DATABASE_URL, { max: 5 });
+  let runtime: BotRuntime | undefined;
+  if (config.BOT_MODE === 'webhook') {
+    runtime = await createBotRuntime(config, log);
+    await runtime.bot.telegram.setWebhook(config.WEBHOOK_URL!, {
+      secret_token: config.WEBHOOK_SECRET,
+      allowed_updates: ['message', 'callback_query', 'pre_checkout_query'],
+    });
+  }
+  const queues = runtime?.queues ?? new QueueRegistry(redis, config.QUEUE_PREFIX);
+  const app = createWebApp({
+    log,
+    redis,
+    knex,
+    queues,
+    board,
+    webhook: runtime ? { ingress: runtime.ingress, secret: config.WEBHOOK_SECRET! } : undefined,
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(config.WEB_PORT, () => resolve(s));
+  });
+  log.info('web started', { port: config.WEB_PORT, board: BOARD_PATH, webhook: runtime ? WEBHOOK_PATH : null });
+  onShutdown(
+    log,
+    async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await queues.close();
+      await runtime?.close();
+      await Promise.all([closeRedis(redis), knex.destroy()]);
+    },
+    config.SHUTDOWN_TIMEOUT_MS,
+  );
+}
+
+main().catch(exitOnStartupError);

@@ -1,0 +1,30 @@
+import { randomBytes } from 'node:crypto';
+import { parseConfig, type Config } from '../../src/config';
+
+/** The test database (created and migrated once by the root hooks); never the development one. */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/switchyard_test';
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** A token of the sandbox's accepted form; each test gets its own bot so state never leaks between tests. */
+export function testToken(): string {
+  return `${100000 + Math.floor(Math.random() * 899999)}:${randomBytes(27).toString('base64url')}`;
+}
+
+/** Every test gets its own queue prefix, so tests never see each other's jobs (BullMQ's own tests do the same). */
+export function uniquePrefix(): string {
+  return `sytest-${randomBytes(4).toString('hex')}`;
+}
+
+/** A complete, valid test configuration; pass overrides as environment strings. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return parseConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: TEST_DATABASE_URL,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: uniquePrefix(),
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
+    POLLING_TIMEOUT_SECONDS: '1',
+    POLLING_LEASE_TTL_MS: '3000',
+    SHUTDOWN_TIMEOUT_MS: '5000',
+    ...overrides,
+  });
+}

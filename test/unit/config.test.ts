@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { expect } from 'chai';
+import { ConfigError, parseConfig } from '../../src/config';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+describe('config', () => {
+  it('fills documented defaults when nothing is set', () => {
+    const c = parseConfig({});
+    expect(c.BOT_MODE).to.equal('polling');
+    expect(c.TELEGRAM_API_ROOT).to.equal('https://api.telegram.org');
+    expect(c.WORKER_QUEUES).to.deep.equal(['billing', 'transcripts', 'avatars', 'notifications', 'backups']);
+  });
+
+  it('parses lists: WORKER_QUEUES and ADMIN_IDS', () => {
+    const c = parseConfig({ WORKER_QUEUES: 'billing, notifications', ADMIN_IDS: '1,22, 333' });
+    expect(c.WORKER_QUEUES).to.deep.equal(['billing', 'notifications']);
+    expect(c.ADMIN_IDS).to.deep.equal([1, 22, 333]);
+  });
+
+  const bad: [string, Record<string, string>, RegExp][] = [
+    ['REDIS_URL', { REDIS_URL: 'localhost:6379' }, /^Invalid configuration: REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL \(got "localhost:6379"\)$/],
+    ['WEB_PORT', { WEB_PORT: '70000' }, /^Invalid configuration: WEB_PORT: expected a whole number from 0 to 65535/],
+    ['WORKER_QUEUES', { WORKER_QUEUES: 'billing,images' }, /WORKER_QUEUES: .*unknown: images/],
+    ['BOT_MODE', { BOT_MODE: 'push' }, /BOT_MODE: expected polling or webhook/],
+    ['ADMIN_IDS', { ADMIN_IDS: '12,abc' }, /ADMIN_IDS: expected Telegram user ids/],
+  ];
+  for (const [name, env, message] of bad) {
+    it(`names ${name} and the expected form when it is wrong`, () => {
+      expect(() => parseConfig(env)).to.throw(ConfigError, message);
+    });
+  }
+
+  it('never echoes a bad secret value', () => {
+    expect(() => parseConfig({ BOT_TOKEN: 'not-a-token-but-a-secret' }))
+      .to.throw(ConfigError)
+      .with.property('message')
+      .that.matches(/BOT_TOKEN: .*\(value hidden\)$/)
+      .and.not.include('not-a-token');
+  });
+
+  it('webhook mode needs its URL and secret', () => {
+    expect(() => parseConfig({ BOT_MODE: 'webhook' })).to.throw(/BOT_MODE=webhook needs WEBHOOK_URL and WEBHOOK_SECRET/);
+  });
+
+  it('a process started with a bad value stops with one line naming it', () => {
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'dist/workers/main.js')], {
+      env: { PATH: process.env.PATH, REDIS_URL: 'http://nope' },
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    expect(run.status).to.equal(1);
+    expect(run.stderr.trim().split('\n')).to.deep.equal(['Invalid configuration: REDIS_URL: expected a redis:// or rediss:// URL (got "http://nope")']);
+  });
+});

@@ -1,0 +1,23 @@
+import { expect } from 'chai';
+import { dictionaries, translate } from '../../src/domain/i18n/messages';
+import { REPLY_KEYS } from '../../src/jobs/payloads';
+import { languageFromCode } from '../../src/repositories/users.repository';
+
+describe('translations', () => {
+  it('Russian and English have the same keys', () => {
+    expect(Object.keys(dictionaries.ru).sort()).to.deep.equal(Object.keys(dictionaries.en).sort());
+  });
+
+  it('every reply a user action can ask for exists', () => {
+    for (const key of REPLY_KEYS) expect(() => translate('ru', key)).not.to.throw();
+  });
+
+  it('fills placeholders', () => {
+    expect(translate('en', 'unknown.command', { command: '/frobnicate' })).to.include('/frobnicate');
+    expect(translate('ru', 'unknown.command', { command: '/frobnicate' })).to.match(/Я не знаю команду \/frobnicate/);
+  });
+
+  it('picks Russian for ru/uk/be Telegram clients, English otherwise', () => {
+    expect(['ru', 'ru-RU', 'uk', 'be', 'en', 'de', undefined].map(languageFromCode)).to.deep.equal(['ru', 'ru', 'ru', 'ru', 'en', 'en', 'en']);
+  });
+});

@@ -1,0 +1,9 @@
+import { defineWorker } from '../src/jobs/handler.types';
+import { accountHandlers } from '../src/domain/accounts/account.handlers';
+
+/** billing: accounts and (later) the coins ledger. Database-bound, so a moderate concurrency. */
+export const billingWorker = defineWorker({
+  queue: 'billing',
+  concurrency: (config) => config.CONCURRENCY_BILLING,
+  handlers: (deps) => ({ ...accountHandlers(deps) }),
+});

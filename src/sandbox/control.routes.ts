@@ -1,0 +1,115 @@
+import express, { type Request, type Response } from 'express';
+import { sendApiError } from './bot-api.routes';
+import { TOKEN_RE, toSandboxMessage, type BotState, type FileKind, type Sandbox } from './sandbox.state';
+import { DEFAULT_LIMITS, type Json, type Limits } from './sandbox.types';
+import { ApiError } from './sandbox.util';
+import * as act from './user-actions';
+
+/**
+ * Control API for tests and the web chat: `/sandbox/<token>/...`, JSON in, `{ok, result}` out.
+ * Errors use the Bot API error shape so one client-side check handles both APIs.
+ */
+
+type Action = (bot: BotState, req: Request) => unknown;
+
+const num = (v: unknown, name: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new ApiError(400, `${name} must be a number`);
+  return n;
+};
+const body = (req: Request): Json => (req.body && typeof req.body === 'object' ? (req.body as Json) : {});
+const opt = <T>(v: unknown): T | undefined => (v === undefined || v === null ? undefined : (v as T));
+const KINDS = new Set<FileKind>(['photo', 'document', 'audio', 'voice', 'video', 'video_note']);
+
+function validLimits(input: Json): Partial<Limits> {
+  const out: Partial<Limits> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (!(key in DEFAULT_LIMITS)) throw new ApiError(400, `unknown limit "${key}"`);
+    if (key === 'enabled') {
+      if (typeof value !== 'boolean') throw new ApiError(400, 'enabled must be a boolean');
+      out.enabled = value;
+    } else {
+      const n = num(value, key);
+      if (n <= 0) throw new ApiError(400, `${key} must be positive`);
+      (out as Record<string, number>)[key] = n;
+    }
+  }
+  return out;
+}
+
+export function controlRouter(sandbox: Sandbox): express.Router {
+  const router = express.Router({ mergeParams: true });
+  const route = (method: 'get' | 'post', path: string, action: Action): void => {
+    router[method](path, async (req: Request, res: Response) => {
+      try {
+        const token = String(req.params.token);
+        if (!TOKEN_RE.test(token)) throw new ApiError(401, 'Unauthorized');
+        const result = await action(sandbox.bot(token), req);
+        if (!res.writableEnded) res.json({ ok: true, result: result ?? null });
+      } catch (err) {
+        sendApiError(res, err);
+      }
+    });
+  };
+  const p = (req: Request, name: string): number => num(req.params[name], name);
+
+  route('get', '/users', (bot) => [...bot.users.values()].map((u) => ({ ...u.user, blocked: u.blocked })));
+  route('post', '/users', (bot, req) => {
+    const b = body(req);
+    return act.createUser(bot, {
+      id: b.id === undefined ? undefined : num(b.id, 'id'), first_name: opt(b.first_name), last_name: opt(b.last_name),
+      username: opt(b.username), language_code: opt(b.language_code),
+    });
+  });
+  route('post', '/groups', (bot, req) => {
+    const b = body(req);
+    return act.createGroup(bot, { id: b.id === undefined ? undefined : num(b.id, 'id'), title: opt(b.title) });
+  });
+  route('post', '/users/:userId/text', (bot, req) => {
+    const b = body(req);
+    return act.sendText(bot, p(req, 'userId'), String(b.text ?? ''), b.chat_id === undefined ? undefined : num(b.chat_id, 'chat_id'));
+  });
+  route('post', '/users/:userId/media', (bot, req) => {
+    const b = body(req);
+    const kind = b.kind as FileKind;
+    if (!KINDS.has(kind)) throw new ApiError(400, `kind must be one of ${[...KINDS].join(', ')}`);
+    if (typeof b.data !== 'string') throw new ApiError(400, 'data (base64) is required');
+    const n = (k: string): number | undefined => (b[k] === undefined ? undefined : num(b[k], k));
+    return act.sendMedia(bot, p(req, 'userId'), {
+      kind, bytes: Buffer.from(b.data, 'base64'), caption: opt(b.caption), file_name: opt(b.file_name),
+      mime_type: opt(b.mime_type), width: n('width'), height: n('height'), duration: n('duration'),
+      length: n('length'), declared_size: n('declared_size'), chat_id: n('chat_id'),
+    });
+  });
+  route('post', '/users/:userId/press', (bot, req) =>
+    act.pressButton(bot, p(req, 'userId'), num(body(req).message_id, 'message_id'), String(body(req).data ?? '')));
+  route('post', '/users/:userId/pay', (bot, req) => {
+    const b = body(req);
+    return act.payInvoice(bot, p(req, 'userId'), num(b.message_id, 'message_id'),
+      b.timeout_ms === undefined ? undefined : num(b.timeout_ms, 'timeout_ms'));
+  });
+  route('post', '/users/:userId/block', (bot, req) => {
+    act.blockBot(bot, p(req, 'userId'), body(req).blocked !== false);
+    return true;
+  });
+  route('get', '/callbacks/:id', (bot, req) => act.callbackAnswer(bot, String(req.params.id)));
+  route('get', '/chats/:chatId/messages', (bot, req) => {
+    const count = req.query.wait_count === undefined ? 0 : num(req.query.wait_count, 'wait_count');
+    const timeout = req.query.timeout_ms === undefined ? 5000 : num(req.query.timeout_ms, 'timeout_ms');
+    return count > 0 ? act.waitForMessages(bot, p(req, 'chatId'), count, timeout) : bot.botMessages(p(req, 'chatId'));
+  });
+  // Both directions, for the web chat page.
+  route('get', '/chats/:chatId/history', (bot, req) =>
+    (bot.history.get(p(req, 'chatId')) ?? []).map((rec) => ({ outgoing: rec.outgoing, ...toSandboxMessage(rec) })));
+  route('get', '/chats/:chatId/actions', (bot, req) => bot.actions.get(p(req, 'chatId')) ?? []);
+  route('post', '/updates', (bot, req) => act.injectUpdate(bot, (body(req).update ?? body(req)) as Json));
+  route('post', '/updates/:updateId/redeliver', (bot, req) => act.redeliver(bot, p(req, 'updateId')));
+  route('get', '/stats', (bot) => ({ ...bot.stats, calls: { ...bot.stats.calls }, pendingUpdates: bot.queue.pendingCount }));
+  route('get', '/limits', (bot) => bot.limiter.current);
+  route('post', '/limits', (bot, req) => bot.limiter.configure(validLimits(body(req))));
+  route('post', '/reset', (bot) => {
+    bot.reset();
+    return true;
+  });
+  return router;
+}

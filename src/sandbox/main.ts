@@ -1,0 +1,19 @@
+import { startSandbox } from './sandbox.server';
+
+/** Standalone fake Telegram: `npm run sandbox`, then point a bot's apiRoot at the printed URL. */
+async function main(): Promise<void> {
+  const port = Number(process.env.SANDBOX_PORT ?? 8081);
+  const host = process.env.SANDBOX_HOST ?? '127.0.0.1';
+  const sandbox = await startSandbox({ port, host });
+  console.log(`Telegram Bot API sandbox listening on ${sandbox.url} (web chat at ${sandbox.url}/)`);
+  const stop = (): void => {
+    void sandbox.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

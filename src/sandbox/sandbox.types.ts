@@ -1,0 +1,189 @@
+// Bot API object shapes (https://core.telegram.org/bots/api#available-types) used by the sandbox,
+// plus the sandbox's own control-API shapes. Only the fields the sandbox produces are typed;
+// everything else a bot may send is kept as opaque JSON.
+
+export type Json = Record<string, unknown>;
+
+export interface User {
+  id: number;
+  is_bot: boolean;
+  first_name: string;
+  last_name?: string;
+  username?: string;
+  language_code?: string;
+  can_join_groups?: boolean;
+  can_read_all_group_messages?: boolean;
+  supports_inline_queries?: boolean;
+}
+
+export interface Chat {
+  id: number;
+  type: 'private' | 'group' | 'supergroup' | 'channel';
+  title?: string;
+  username?: string;
+  first_name?: string;
+  last_name?: string;
+}
+
+export interface MessageEntity {
+  type: string;
+  offset: number;
+  length: number;
+  url?: string;
+  user?: User;
+  language?: string;
+  custom_emoji_id?: string;
+}
+
+export interface PhotoSize {
+  file_id: string;
+  file_unique_id: string;
+  width: number;
+  height: number;
+  file_size?: number;
+}
+
+export interface Invoice {
+  title: string;
+  description: string;
+  start_parameter: string;
+  currency: string;
+  total_amount: number;
+}
+
+export interface SuccessfulPayment {
+  currency: string;
+  total_amount: number;
+  invoice_payload: string;
+  telegram_payment_charge_id: string;
+  provider_payment_charge_id: string;
+}
+
+export interface Message {
+  message_id: number;
+  from?: User;
+  chat: Chat;
+  date: number;
+  edit_date?: number;
+  media_group_id?: string;
+  reply_to_message?: Message;
+  text?: string;
+  entities?: MessageEntity[];
+  link_preview_options?: Json;
+  caption?: string;
+  caption_entities?: MessageEntity[];
+  photo?: PhotoSize[];
+  document?: Json;
+  audio?: Json;
+  voice?: Json;
+  video?: Json;
+  video_note?: Json;
+  invoice?: Invoice;
+  successful_payment?: SuccessfulPayment;
+  reply_markup?: Json;
+}
+
+export interface CallbackQuery {
+  id: string;
+  from: User;
+  message?: Message;
+  chat_instance: string;
+  data?: string;
+}
+
+export interface PreCheckoutQuery {
+  id: string;
+  from: User;
+  currency: string;
+  total_amount: number;
+  invoice_payload: string;
+}
+
+export interface Update {
+  update_id: number;
+  message?: Message;
+  edited_message?: Message;
+  callback_query?: CallbackQuery;
+  pre_checkout_query?: PreCheckoutQuery;
+  [other: string]: unknown;
+}
+
+/** Telegram's File object returned by getFile. */
+export interface TgFile {
+  file_id: string;
+  file_unique_id: string;
+  file_size?: number;
+  file_path?: string;
+}
+
+/** Token-bucket settings; each bot gets its own copy so tests on different tokens don't interfere. */
+export interface Limits {
+  enabled: boolean;
+  /** Per-bot messages per second across all chats (Telegram's ~30 msg/s broadcast limit). */
+  globalPerSecond: number;
+  globalBurst: number;
+  /** Per private chat: sustained rate and burst. */
+  privatePerSecond: number;
+  privateBurst: number;
+  /** Per group chat (negative chat id): messages per minute and burst. */
+  groupPerMinute: number;
+  groupBurst: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  enabled: true,
+  globalPerSecond: 30,
+  globalBurst: 30,
+  privatePerSecond: 1,
+  privateBurst: 3,
+  groupPerMinute: 20,
+  groupBurst: 20,
+};
+
+/** A bot-sent message as the control API reports it (current state after edits/deletes). */
+export interface SandboxMessage {
+  message_id: number;
+  chat_id: number;
+  date: number;
+  /** Wall-clock ms when the bot sent it (for timing assertions). */
+  at: number;
+  text?: string;
+  caption?: string;
+  entities?: MessageEntity[];
+  caption_entities?: MessageEntity[];
+  parse_mode?: string;
+  /** reply_markup exactly as the bot sent it (any keyboard type, not only inline). */
+  reply_markup?: Json;
+  reply_to_message_id?: number;
+  media_group_id?: string;
+  photo?: PhotoSize[];
+  document?: Json;
+  audio?: Json;
+  voice?: Json;
+  video?: Json;
+  video_note?: Json;
+  invoice?: Invoice & { payload: string; prices: Array<{ label: string; amount: number }> };
+  edited: number;
+  edit_date?: number;
+  deleted: boolean;
+  disable_notification?: boolean;
+  /** The Bot API Message object as last returned to the bot. */
+  message: Message;
+}
+
+export interface ChatActionRecord {
+  action: string;
+  at: number;
+}
+
+export interface SandboxStats {
+  calls: Record<string, number>;
+  tooManyRequests: number;
+  forbidden: number;
+  badRequests: number;
+  conflicts: number;
+  webhookDeliveries: number;
+  webhookFailures: number;
+  updatesQueued: number;
+  messagesSent: number;
+}

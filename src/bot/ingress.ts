@@ -68,7 +68,8 @@ export class Ingress {
       redis.defineCommand('ingressRelease', { numberOfKeys: 3, lua: RELEASE_SCRIPT });
     }
     this.redis = redis as RedisWithScripts;
-    this.keys = (suffix) => `${config.QUEUE_PREFIX}:bot:${suffix}`;
+    // Keyed by bot id too: update ids are only unique per bot.
+    this.keys = (suffix) => `${config.QUEUE_PREFIX}:bot:${deps.botInfo.id}:${suffix}`;
     bot.botInfo = deps.botInfo;
     bot.use(this.attach());
     bot.use(Composer.compose(features));

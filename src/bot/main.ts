@@ -16,6 +16,7 @@ async function main(): Promise<void> {
   await runtime.bot.telegram.deleteWebhook({ drop_pending_updates: false });
   const poller = new PollingLeader(runtime.redis, runtime.bot.telegram, runtime.ingress, log, {
     prefix: config.QUEUE_PREFIX,
+    botId: runtime.bot.botInfo!.id,
     leaseTtlMs: config.POLLING_LEASE_TTL_MS,
     timeoutSeconds: config.POLLING_TIMEOUT_SECONDS,
   });

@@ -19,6 +19,7 @@ const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 
 export interface PollingOptions {
   prefix: string;
+  botId: number;
   leaseTtlMs: number;
   timeoutSeconds: number;
   /** How often a standby checks whether the lease is free. */
@@ -49,7 +50,7 @@ export class PollingLeader {
   ) {}
 
   private key(name: string): string {
-    return `${this.opts.prefix}:bot:polling:${name}`;
+    return `${this.opts.prefix}:bot:${this.opts.botId}:polling:${name}`;
   }
 
   get isLeader(): boolean {

@@ -18,7 +18,11 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
     role === 'worker'
       ? { maxRetriesPerRequest: null, enableReadyCheck: true }
       : { maxRetriesPerRequest: 1, enableOfflineQueue: false, enableAutoPipelining: true };
-  return new Redis(url, { ...common, ...roleOptions, ...extra });
+  const redis = new Redis(url, { ...common, ...roleOptions, ...extra });
+  // Connection errors surface where it matters (a rejected command, /readyz, a worker's own 'error' event);
+  // without a listener ioredis would print every reconnect attempt as an unhandled error.
+  redis.on('error', () => undefined);
+  return redis;
 }
 
 /** Connects (the clients are lazy) and resolves when Redis answers, or rejects after `timeoutMs`. */

@@ -8,16 +8,17 @@ import { splitText } from './split-text';
 export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notifications'> {
   const { telegram, users, log } = deps;
   return {
-    'message.send': async ({ chatId, lang, text, template, parseMode, replyMarkup }) => {
+    'message.send': async ({ chatId, lang, text, template, parseMode, replyMarkup }, { job }) => {
       const body = text ?? translate(lang, template!.key, template!.params);
       const parts = splitText(body);
-      const sent: number[] = [];
+      // Parts already delivered by an earlier attempt (e.g. before a 429) are not sent again.
+      const done = typeof job.progress === 'number' ? job.progress : 0;
       try {
-        for (const [i, part] of parts.entries()) {
+        for (let i = done; i < parts.length; i++) {
           // Buttons belong under the last part, where the user reads on.
           const markup = i === parts.length - 1 ? replyMarkup : undefined;
-          const message = await telegram.sendMessage(chatId, part, { parseMode, replyMarkup: markup as InlineKeyboardMarkup | undefined });
-          sent.push(message.message_id);
+          await telegram.sendMessage(chatId, parts[i]!, { parseMode, replyMarkup: markup as InlineKeyboardMarkup | undefined });
+          await job.updateProgress(i + 1);
         }
       } catch (err) {
         if (err instanceof ChatUnreachableError) {
@@ -28,7 +29,7 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
         }
         throw err;
       }
-      return { delivered: true, messageIds: sent, parts: parts.length };
+      return { delivered: true, parts: parts.length };
     },
   };
 }

@@ -1,0 +1,71 @@
+import net from 'node:net';
+import type { Config } from '../config';
+import { createKnex, ensureDatabase, migrateLatest } from '../db/knex';
+import { closeRedis, connectRedis, createRedis } from '../lib/redis';
+
+/** The commands that start each service on a Debian machine; shown when it cannot be reached. */
+export const START_HINTS = {
+  redis:
+    "redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save '' --appendonly no --dir /var/lib/redis --logfile /var/log/redis/redis.log" +
+    '\n  (not installed? apt-get update && apt-get install -y redis-server)',
+  postgres:
+    'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start' +
+    '\n  (not installed? apt-get update && apt-get install -y postgresql)',
+};
+
+export class PreflightError extends Error {
+  override readonly name = 'PreflightError';
+}
+
+function hostOf(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || (u.protocol.startsWith('redis') ? 6379 : 5432)}`;
+}
+
+async function tcpReachable(url: string, timeoutMs = 2_000): Promise<boolean> {
+  const u = new URL(url);
+  const port = Number(u.port || (u.protocol.startsWith('redis') ? 6379 : 5432));
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: u.hostname, port, timeout: timeoutMs });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Redis answers PING; otherwise a message that says where we looked and how to start it. */
+export async function checkRedis(config: Config): Promise<void> {
+  const where = hostOf(config.REDIS_URL);
+  if (!(await tcpReachable(config.REDIS_URL))) {
+    throw new PreflightError(`Redis is not reachable at ${where} (REDIS_URL). Start it with:\n  ${START_HINTS.redis}`);
+  }
+  const redis = createRedis(config.REDIS_URL, 'producer', { retryStrategy: () => null });
+  try {
+    await connectRedis(redis, 3_000);
+    await redis.ping();
+  } catch (err) {
+    throw new PreflightError(`Redis at ${where} refused us: ${(err as Error).message}`);
+  } finally {
+    await closeRedis(redis);
+  }
+}
+
+/** Postgres answers, the database exists (created if not) and the schema is migrated. */
+export async function preparePostgres(config: Config): Promise<{ created: boolean; applied: string[] }> {
+  const where = hostOf(config.DATABASE_URL);
+  if (!(await tcpReachable(config.DATABASE_URL))) {
+    throw new PreflightError(`PostgreSQL is not reachable at ${where} (DATABASE_URL). Start it with:\n  ${START_HINTS.postgres}`);
+  }
+  let created: boolean;
+  try {
+    created = await ensureDatabase(config.DATABASE_URL);
+  } catch (err) {
+    throw new PreflightError(`PostgreSQL at ${where} refused us: ${(err as Error).message}`);
+  }
+  const knex = createKnex(config.DATABASE_URL, { max: 1 });
+  try {
+    return { created, applied: await migrateLatest(knex) };
+  } finally {
+    await knex.destroy();
+  }
+}

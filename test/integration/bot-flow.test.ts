@@ -1,0 +1,141 @@
+import { expect } from 'chai';
+import { Stack } from '../support/stack';
+import { waitFor } from '../support/wait';
+
+/** A user talks to the bot: sandbox → polling bot → BullMQ → workers → Postgres → sandbox. */
+describe('bot flow through the sandbox', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await Stack.start({ env: { ADMIN_IDS: '4242' } });
+    await stack.client.createUser({ id: 4242, first_name: 'Admin' });
+  });
+  after(() => stack?.stop());
+
+  it('/start registers the user and a worker sends the welcome', async () => {
+    const user = await stack.client.createUser({ username: 'alice', language_code: 'en' });
+    await stack.client.sendText(user.id, '/start');
+    const [reply] = await stack.client.waitForMessages(user.id, 1);
+    expect(reply!.text).to.match(/^Welcome to Switchyard!/);
+    const row = await stack.user(user.id);
+    expect(row).to.include({ username: 'alice', language: 'en', role: 'user', status: 'active' });
+    const audit = await stack.knex('audit_events').where({ actor: `user:${user.id}`, action: 'account.registered' });
+    expect(audit).to.have.length(1);
+  });
+
+  it('a Russian-speaking user is answered in Russian; /start again says welcome back', async () => {
+    const user = await stack.client.createUser({ language_code: 'ru' });
+    await stack.client.sendText(user.id, '/start');
+    await stack.client.waitForMessages(user.id, 1);
+    await stack.client.sendText(user.id, '/start');
+    const replies = await stack.client.waitForMessages(user.id, 2);
+    expect(replies[0]!.text).to.match(/^Добро пожаловать в Switchyard!/);
+    expect(replies[1]!.text).to.match(/^С возвращением!/);
+    expect(await stack.knex('users').where({ telegram_id: user.id })).to.have.length(1);
+  });
+
+  it('an update delivered twice produces one job and one reply', async () => {
+    const user = await stack.client.createUser();
+    const update = await stack.client.sendText(user.id, '/help');
+    await stack.client.waitForMessages(user.id, 1);
+    await stack.client.redeliver(update.update_id);
+    // A later update is handled after the redelivery (same chat, in order): its reply marks "done".
+    await stack.client.sendText(user.id, '/cancel');
+    const replies = await stack.client.waitForMessages(user.id, 2);
+    await new Promise((r) => setTimeout(r, 300));
+    const all = await stack.client.messages(user.id);
+    expect(all.map((m) => m.text!.split('\n')[0])).to.deep.equal(['What I can do:', 'Cancelled. Send /help to see what I can do.']);
+    expect(replies).to.have.length(2);
+    const jobs = await stack.bot!.runtime.queues.get('billing').getJobs(['completed', 'waiting', 'active', 'delayed']);
+    expect(jobs.filter((j) => j.data.updateId === update.update_id)).to.have.length(1);
+  });
+
+  it('unknown commands, plain text and unsupported kinds get a helpful reply from a worker', async () => {
+    const user = await stack.client.createUser();
+    await stack.client.sendText(user.id, '/frobnicate now');
+    await stack.client.waitForMessages(user.id, 1);
+    await stack.client.sendText(user.id, 'hello there');
+    await stack.client.waitForMessages(user.id, 2);
+    await stack.client.sendDocument(user.id, Buffer.from('%PDF-1.4 not really'), { file_name: 'a.pdf', mime_type: 'application/pdf' });
+    const replies = await stack.client.waitForMessages(user.id, 3);
+    expect(replies.map((m) => m.text)).to.deep.equal([
+      'I do not know the command /frobnicate. Send /help to see what I can do.',
+      'I only understand commands for now. Send /help to see them.',
+      'I cannot handle this kind of message yet. Send /help to see what I can do.',
+    ]);
+  });
+
+  it('a dialog survives a bot restart: /feedback, restart, the next text reaches the team', async () => {
+    const user = await stack.client.createUser();
+    await stack.client.sendText(user.id, '/feedback');
+    const [prompt] = await stack.client.waitForMessages(user.id, 1);
+    expect(prompt!.text).to.match(/^Write your feedback/);
+    await stack.stopBot();
+    await stack.startBot();
+    await stack.client.sendText(user.id, 'The bot is lovely');
+    const replies = await stack.client.waitForMessages(user.id, 2);
+    expect(replies[1]!.text).to.equal('Thank you! Your feedback reached the team.');
+    const forwarded = await stack.client.waitForMessages(4242, 1);
+    expect(forwarded[0]!.text).to.equal(`Feedback from user ${user.id}:\nThe bot is lovely`);
+    const [event] = await stack.knex('audit_events').where({ actor: `user:${user.id}`, action: 'feedback.submitted' });
+    expect(event.details).to.deep.equal({ text: 'The bot is lovely' });
+    // The dialog ended: the same text again is just text.
+    await stack.client.sendText(user.id, 'The bot is lovely');
+    const after = await stack.client.waitForMessages(user.id, 3);
+    expect(after[2]!.text).to.match(/^I only understand commands/);
+  });
+
+  it('a user who blocked the bot is marked blocked_bot and the send is not retried', async () => {
+    const user = await stack.client.createUser();
+    await stack.client.sendText(user.id, '/start');
+    await stack.client.waitForMessages(user.id, 1);
+    await stack.client.blockBot(user.id);
+    const forbiddenBefore = (await stack.client.stats()).forbidden;
+    const update = await stack.client.sendText(user.id, '/help');
+    const queue = stack.workers!.running.workers.find((w) => w.name === 'notifications')!;
+    await waitFor(async () => (await stack.user(user.id))?.status === 'blocked_bot', 'user marked blocked');
+    const job = await stack.bot!.runtime.queues.get('notifications').getJob(`reply-${update.update_id}`);
+    expect(job!.attemptsMade).to.be.at.most(1);
+    expect(job!.returnvalue).to.deep.include({ delivered: false, reason: 'chat_unreachable' });
+    expect((await stack.client.stats()).forbidden - forbiddenBefore).to.equal(1);
+    expect(queue.isRunning()).to.equal(true);
+    // Writing again (the user unblocked us) makes the account active again.
+    await stack.client.blockBot(user.id, false);
+    await stack.client.sendText(user.id, '/start');
+    await stack.client.waitForMessages(user.id, 2);
+    expect((await stack.user(user.id)).status).to.equal('active');
+  });
+
+  it('a text over 4096 characters arrives as several messages split on line boundaries', async () => {
+    const user = await stack.client.createUser();
+    const lines = Array.from({ length: 300 }, (_, i) => `${i}: ${'lorem ipsum '.repeat(3)}`);
+    await stack.workers!.deps.enqueue('message.send', { chatId: user.id, text: lines.join('\n') });
+    // 4 parts: the 4th exceeds the per-chat burst, so it also rides out a 429 without repeating parts 1-3.
+    const parts = await stack.client.waitForMessages(user.id, 4, 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const all = await stack.client.messages(user.id);
+    for (const p of all) expect(p.text!.length).to.be.at.most(4096);
+    expect(all.map((m) => m.text).join('\n')).to.equal(lines.join('\n'));
+    expect(parts).to.have.length(4);
+  });
+});
+
+describe('inbound rate limit', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await Stack.start({ env: { RATE_LIMIT_BURST: '3', RATE_LIMIT_PER_MINUTE: '1' } });
+  });
+  after(() => stack?.stop());
+
+  it('a burst over the limit gets one polite notice, not one per message', async () => {
+    const user = await stack.client.createUser();
+    for (let i = 0; i < 10; i++) await stack.client.sendText(user.id, '/help');
+    // 3 answers within the burst + 1 notice; the other 6 messages are dropped quietly.
+    const replies = await stack.client.waitForMessages(user.id, 4);
+    await new Promise((r) => setTimeout(r, 500));
+    const all = await stack.client.messages(user.id);
+    const notices = all.filter((m) => m.text!.startsWith('You are sending messages too fast'));
+    expect(notices).to.have.length(1);
+    expect(all.filter((m) => m.text!.startsWith('What I can do'))).to.have.length(3);
+    expect(replies).to.have.length.at.least(4);
+  });
+});

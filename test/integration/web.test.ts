@@ -1,0 +1,140 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import type { Knex } from 'knex';
+import { createBotRuntime, type BotRuntime } from '../../src/bot/bot-runtime';
+import { QUEUE_NAMES } from '../../src/config';
+import { createKnex } from '../../src/db/knex';
+import { QueueRegistry } from '../../src/jobs/queues';
+import { createLogger } from '../../src/lib/logger';
+import { createRedis } from '../../src/lib/redis';
+import { startSandbox } from '../../src/sandbox/sandbox.server';
+import { createWebApp } from '../../src/web/app';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, testConfig, testToken, uniquePrefix } from '../support/env';
+import { OwnRedis } from '../support/own-redis';
+import { deleteKeys } from '../support/redis-cleanup';
+
+const log = createLogger({ level: 'error', service: 'test' });
+const board = { user: 'operator', password: 'correct horse battery' };
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+async function listen(app: ReturnType<typeof createWebApp>): Promise<{ server: Server; url: string }> {
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+  });
+}
+const close = (server: Server) => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r())));
+
+describe('web process', () => {
+  describe('Bull Board, webhook', () => {
+    let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+    let runtime: BotRuntime;
+    let knex: Knex;
+    let server: Server;
+    let url: string;
+    const secret = 'hook-secret_123';
+
+    before(async () => {
+      sandbox = await startSandbox();
+      const config = testConfig({ BOT_TOKEN: testToken(), TELEGRAM_API_ROOT: sandbox.apiRoot });
+      runtime = await createBotRuntime(config, log);
+      knex = createKnex(TEST_DATABASE_URL, { max: 2 });
+      ({ server, url } = await listen(
+        createWebApp({ log, redis: runtime.redis, knex, queues: runtime.queues, board, webhook: { ingress: runtime.ingress, secret } }),
+      ));
+    });
+    after(async () => {
+      await close(server);
+      await deleteKeys(runtime.redis, runtime.queues.prefix);
+      await runtime.close();
+      await knex.destroy();
+      await sandbox.close();
+    });
+
+    const update = (id: number) => ({
+      update_id: id,
+      message: { message_id: 1, date: 1, chat: { id: 777, type: 'private' }, from: { id: 777, is_bot: false, first_name: 'T' }, text: '/help',
+        entities: [{ type: 'bot_command', offset: 0, length: 5 }] },
+    });
+    const post = (body: unknown, headers: Record<string, string>) =>
+      fetch(`${url}/telegram/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const queued = async () => (await runtime.queues.get('billing').getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed'));
+
+    it('refuses a webhook call with a wrong or missing secret: 401, nothing enqueued', async () => {
+      expect((await post(update(1), { 'X-Telegram-Bot-Api-Secret-Token': 'wrong' })).status).to.equal(401);
+      expect((await post(update(2), {})).status).to.equal(401);
+      expect(Object.values(await queued()).reduce((a, b) => a + b, 0)).to.equal(0);
+    });
+
+    it('accepts the right secret and enqueues the update once, even when Telegram delivers it twice', async () => {
+      const first = await post(update(3), { 'X-Telegram-Bot-Api-Secret-Token': secret });
+      const again = await post(update(3), { 'X-Telegram-Bot-Api-Secret-Token': secret });
+      expect(first.status).to.equal(200);
+      expect(await first.json()).to.deep.include({ outcome: 'enqueued' });
+      expect(await again.json()).to.deep.include({ outcome: 'duplicate' });
+      const job = await runtime.queues.get('billing').getJob('update-3');
+      expect(job!.name).to.equal('account.reply');
+      expect(job!.data).to.deep.include({ key: 'help', updateId: 3 });
+      expect((await queued()).waiting).to.equal(1);
+    });
+
+    it('Bull Board answers 401 without credentials or with wrong ones', async () => {
+      expect((await fetch(`${url}/admin/queues`)).status).to.equal(401);
+      expect((await fetch(`${url}/admin/queues/api/queues`, { headers: { authorization: basic('operator', 'nope') } })).status).to.equal(401);
+    });
+
+    it('Bull Board lists every catalogue queue to an operator with credentials', async () => {
+      const page = await fetch(`${url}/admin/queues`, { headers: { authorization: basic(board.user, board.password) } });
+      expect(page.status).to.equal(200);
+      expect(await page.text()).to.include('Switchyard');
+      const api = await fetch(`${url}/admin/queues/api/queues`, { headers: { authorization: basic(board.user, board.password) } });
+      const { queues } = (await api.json()) as { queues: { name: string }[] };
+      expect(queues.map((q) => q.name).sort()).to.deep.equal([...QUEUE_NAMES].sort());
+    });
+  });
+
+  describe('health and readiness', () => {
+    let own: OwnRedis;
+    let redis: Redis;
+    let knex: Knex;
+    let queues: QueueRegistry;
+    let queueConnection: Redis;
+    let server: Server;
+    let url: string;
+
+    before(async () => {
+      own = await OwnRedis.start();
+      redis = createRedis(own.url, 'producer');
+      await redis.connect();
+      knex = createKnex(TEST_DATABASE_URL, { max: 2 });
+      queueConnection = new Redis(TEST_REDIS_URL, { lazyConnect: true });
+      queues = new QueueRegistry(queueConnection, uniquePrefix());
+      ({ server, url } = await listen(createWebApp({ log, redis, knex, queues, board, readyTimeoutMs: 500 })));
+    });
+    after(async () => {
+      await close(server);
+      await queues.close();
+      queueConnection.disconnect();
+      redis.disconnect();
+      await knex.destroy();
+      await own.kill();
+    });
+
+    it('/readyz is 200 while Redis and Postgres answer', async () => {
+      const res = await fetch(`${url}/readyz`);
+      expect(res.status).to.equal(200);
+      expect(await res.json()).to.deep.equal({ status: 'ready', redis: 'ok', postgres: 'ok' });
+    });
+
+    it('/readyz turns 503 and names Redis while Redis is unreachable; /healthz stays 200', async () => {
+      await own.kill();
+      const res = await fetch(`${url}/readyz`);
+      expect(res.status).to.equal(503);
+      const body = (await res.json()) as { redis: string; postgres: string };
+      expect(body.postgres).to.equal('ok');
+      expect(body.redis).to.not.equal('ok');
+      expect((await fetch(`${url}/healthz`)).status).to.equal(200);
+    });
+  });
+});

@@ -1,0 +1,94 @@
+import { Redis } from 'ioredis';
+import type { Knex } from 'knex';
+import { createBotRuntime, type BotRuntime } from '../../src/bot/bot-runtime';
+import { PollingLeader } from '../../src/bot/polling';
+import type { Config } from '../../src/config';
+import { createKnex } from '../../src/db/knex';
+import { startWorkerProcess, type WorkerProcess } from '../../src/jobs/worker-process';
+import { createLogger } from '../../src/lib/logger';
+import { SandboxClient } from '../../src/sandbox/sandbox.client';
+import { startSandbox } from '../../src/sandbox/sandbox.server';
+import { workerDefinitions } from '../../workers';
+import { TEST_DATABASE_URL, TEST_REDIS_URL, testConfig, testToken } from './env';
+import { deleteKeys } from './redis-cleanup';
+
+export interface StackOptions {
+  /** Environment overrides for the test config. */
+  env?: Record<string, string>;
+  /** Run an in-process polling bot (default true). */
+  bot?: boolean;
+  /** Run in-process workers for every queue (default true). */
+  workers?: boolean;
+  /** Sandbox rate limits; by default Telegram's are enforced. */
+  limits?: Parameters<typeof startSandbox>[0] extends infer O ? (O extends { limits?: infer L } ? L : never) : never;
+}
+
+type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+
+/**
+ * The whole platform in one test process, against the real sandbox, Redis and Postgres:
+ * a user acts through `client`, the bot polls, workers run, replies land back in the sandbox.
+ */
+export class Stack {
+  bot?: { runtime: BotRuntime; poller: PollingLeader };
+  workers?: WorkerProcess;
+  readonly log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'error', service: 'test' });
+
+  private constructor(
+    readonly config: Config,
+    readonly sandbox: Sandbox,
+    readonly client: SandboxClient,
+    readonly redis: Redis,
+    readonly knex: Knex,
+  ) {}
+
+  static async start(opts: StackOptions = {}): Promise<Stack> {
+    const sandbox = await startSandbox({ limits: opts.limits });
+    const token = testToken();
+    const config = testConfig({ BOT_TOKEN: token, TELEGRAM_API_ROOT: sandbox.apiRoot, ...opts.env });
+    const stack = new Stack(
+      config,
+      sandbox,
+      new SandboxClient(sandbox.url, token),
+      new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null }),
+      createKnex(TEST_DATABASE_URL, { max: 2 }),
+    );
+    if (opts.workers !== false) stack.workers = await startWorkerProcess(config, workerDefinitions, stack.log);
+    if (opts.bot !== false) await stack.startBot();
+    return stack;
+  }
+
+  async startBot(): Promise<void> {
+    const runtime = await createBotRuntime(this.config, this.log);
+    const poller = new PollingLeader(runtime.redis, runtime.bot.telegram, runtime.ingress, this.log, {
+      prefix: this.config.QUEUE_PREFIX,
+      botId: runtime.bot.botInfo!.id,
+      leaseTtlMs: this.config.POLLING_LEASE_TTL_MS,
+      timeoutSeconds: this.config.POLLING_TIMEOUT_SECONDS,
+      standbyIntervalMs: 100,
+    });
+    poller.start();
+    this.bot = { runtime, poller };
+  }
+
+  async stopBot(): Promise<void> {
+    if (!this.bot) return;
+    await this.bot.poller.stop();
+    await this.bot.runtime.close();
+    this.bot = undefined;
+  }
+
+  /** The user row as a worker left it. */
+  user(telegramId: number) {
+    return this.knex('users').where({ telegram_id: telegramId }).first();
+  }
+
+  async stop(): Promise<void> {
+    await this.stopBot();
+    await this.workers?.close();
+    await this.sandbox.close();
+    await deleteKeys(this.redis, this.config.QUEUE_PREFIX);
+    await this.redis.quit();
+    await this.knex.destroy();
+  }
+}

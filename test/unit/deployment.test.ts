@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { parse } from 'yaml';
+import { configSchema } from '../../src/config';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const read = (f: string) => readFileSync(path.join(ROOT, f), 'utf8');
+
+/** No Docker engine here: the compose file and Procfile are checked for what an operator relies on. */
+describe('deployment files', () => {
+  const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Record<string, unknown>> };
+  const procfile = Object.fromEntries(
+    read('Procfile').trim().split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]),
+  );
+
+  it('the Procfile runs bot, worker, web and a release migration from the compiled code', () => {
+    expect(Object.keys(procfile).sort()).to.deep.equal(['bot', 'release', 'web', 'worker']);
+    expect(procfile.release).to.include('migrate');
+  });
+
+  it('compose has every process with the Procfile command, plus redis and postgres with healthchecks', () => {
+    for (const name of ['bot', 'worker', 'web', 'release']) {
+      expect((compose.services[name]!.command as string[]).join(' '), name).to.equal(procfile[name]);
+    }
+    expect(compose.services.redis!.healthcheck).to.be.an('object');
+    expect(compose.services.postgres!.healthcheck).to.be.an('object');
+    expect(compose.services.web!.healthcheck).to.be.an('object');
+    expect(compose.services.worker!.depends_on).to.have.property('release');
+  });
+
+  it('compose Redis keeps an append-only file and never evicts queue keys', () => {
+    const conf = read('config/redis.conf');
+    expect(conf).to.match(/^appendonly yes$/m);
+    expect(conf).to.match(/^maxmemory-policy noeviction$/m);
+    expect(JSON.stringify(compose.services.redis)).to.include('redis.conf');
+  });
+
+  it('.env.example and the README document every configuration variable', () => {
+    const example = read('.env.example');
+    const readme = read('README.md');
+    for (const key of Object.keys(configSchema.shape)) {
+      expect(example, `.env.example lacks ${key}`).to.match(new RegExp(`^${key}=`, 'm'));
+      expect(readme, `README lacks ${key}`).to.include(`\`${key}\``);
+    }
+  });
+});

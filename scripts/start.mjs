@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: everything a fresh machine needs before the TypeScript launcher can run — install the locked
 // dependencies if they are missing or stale, and compile if the sources changed. Only Node built-ins here.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,8 +35,10 @@ if (mtime(built) < sources || !existsSync(path.join(root, 'dist', 'src', 'ops', 
   console.log('Compiling TypeScript…');
   run(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json']);
 }
-const launcher = spawnSync(process.execPath, [path.join(root, 'dist', 'src', 'ops', 'start.main.js'), ...process.argv.slice(2)], {
+const launcher = spawn(process.execPath, [path.join(root, 'dist', 'src', 'ops', 'start.main.js'), ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',
 });
-process.exit(launcher.status ?? 1);
+// Pass Ctrl-C / SIGTERM on so the launcher can stop its children cleanly.
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => launcher.kill(signal));
+launcher.on('exit', (code) => process.exit(code ?? 1));

@@ -85,7 +85,7 @@ export class PollingLeader {
     const token = (await this.redis.eval(ACQUIRE, 2, this.key('lease'), this.key('fence'), this.instance, this.opts.leaseTtlMs)) as number;
     if (!token) return false;
     this.leaseValue = `${this.instance}:${token}`;
-    this.log.info('polling lease acquired; this instance polls', { fencing_token: token });
+    this.log.info('polling lease acquired; this instance polls', { fence: token });
     return true;
   }
 

@@ -1,17 +1,19 @@
 import type { Logger } from './logger';
 
 /**
- * Runs `stop` once on SIGTERM/SIGINT, then exits. A second signal, or `stop` overrunning `hardLimitMs`,
+ * Runs `stop` once on SIGTERM/SIGINT, then exits. A second signal (a second later), or `stop` overrunning `hardLimitMs`,
  * exits at once so a stuck close never holds a deploy.
  */
 export function onShutdown(log: Logger, stop: () => Promise<void>, hardLimitMs: number): void {
-  let stopping = false;
+  let stoppingSince = 0;
   const handler = (signal: NodeJS.Signals) => {
-    if (stopping) {
+    if (stoppingSince) {
+      // The same Ctrl-C reaches a process twice (terminal group + launcher): only a later one means "now".
+      if (Date.now() - stoppingSince < 1_000) return;
       log.warn('second signal: exiting now', { signal });
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     log.info('shutting down', { signal });
     const timer = setTimeout(() => {
       log.error('shutdown overran its bound; exiting', { ms: hardLimitMs });

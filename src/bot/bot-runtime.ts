@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { Telegraf } from 'telegraf';
 import type { Config } from '../config';
-import { createEnqueue } from '../jobs/enqueue';
+import { createBatchedEnqueue } from '../jobs/enqueue';
 import { QueueRegistry } from '../jobs/queues';
 import type { Logger } from '../lib/logger';
 import { closeRedis, connectRedis, createRedis } from '../lib/redis';
@@ -24,7 +24,7 @@ export async function createBotRuntime(config: Config, log: Logger): Promise<Bot
     const queues = new QueueRegistry(redis, config.QUEUE_PREFIX);
     const bot = new Telegraf<BotContext>(config.BOT_TOKEN, { telegram: { apiRoot: config.TELEGRAM_API_ROOT } });
     const botInfo = await bot.telegram.getMe();
-    const ingress = new Ingress({ config, redis, enqueue: createEnqueue(queues), log, botInfo, bot });
+    const ingress = new Ingress({ config, redis, enqueue: createBatchedEnqueue(queues), log, botInfo, bot });
     return {
       ingress,
       bot,

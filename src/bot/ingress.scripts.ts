@@ -1,48 +1,67 @@
 /**
- * Admission of one update in one round trip: de-duplicate, take the per-chat lock, spend a rate-limit token,
- * read the dialog state.
- * KEYS: 1 dedupe, 2 chat lock, 3 rate bucket, 4 notice flag, 5 dialog state
- * ARGV: 1 lock token, 2 lock ttl ms, 3 dedupe ttl s, 4 burst, 5 refill per ms, 6 notice ttl s, 7 rate-limit on (1/0)
- * Returns {status, dialog}: 0 duplicate, 1 admitted, 2 over the limit (first time: send the notice),
+ * Admission of a batch of updates in one round trip. For each update: de-duplicate, take the per-chat lock, spend
+ * a rate-limit token, read the dialog state.
+ * KEYS, 4 per update: dedupe, chat lock, rate bucket (hash: tokens, ts, notice = until when the notice was sent),
+ * dialog state
+ * ARGV: 1 lock ttl ms, 2 dedupe ttl s, 3 burst, 4 refill per ms, 5 notice ttl s, then one lock token per update
+ * Returns per update {status, dialog}: 0 duplicate, 1 admitted, 2 over the limit (first time: send the notice),
  * 3 chat busy (nothing changed; try again), 4 over the limit (notice already sent).
  */
 export const ADMIT_SCRIPT = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return {0} end
-if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {3} end
-redis.call('SET', KEYS[1], '1', 'EX', ARGV[3])
-local dialog = redis.call('GET', KEYS[5])
-if ARGV[7] == '1' then
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  local burst = tonumber(ARGV[4])
-  local rate = tonumber(ARGV[5])
-  local b = redis.call('HMGET', KEYS[3], 'tokens', 'ts')
-  local tokens = tonumber(b[1]) or burst
-  local ts = tonumber(b[2]) or now
-  tokens = math.min(burst, tokens + math.max(0, now - ts) * rate)
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local burst = tonumber(ARGV[3])
+local rate = tonumber(ARGV[4])
+local out = {}
+for i = 0, #KEYS / 4 - 1 do
+  local k = i * 4
   local status = 1
-  if tokens < 1 then
-    if redis.call('SET', KEYS[4], '1', 'NX', 'EX', ARGV[6]) then status = 2 else status = 4 end
+  local dialog = false
+  if redis.call('EXISTS', KEYS[k + 1]) == 1 then
+    status = 0
+  elseif not redis.call('SET', KEYS[k + 2], ARGV[6 + i], 'NX', 'PX', ARGV[1]) then
+    status = 3
   else
-    tokens = tokens - 1
+    redis.call('SET', KEYS[k + 1], '1', 'EX', ARGV[2])
+    dialog = redis.call('GET', KEYS[k + 4])
+    local b = redis.call('HMGET', KEYS[k + 3], 'tokens', 'ts', 'notice')
+    local tokens = tonumber(b[1]) or burst
+    local ts = tonumber(b[2]) or now
+    local notice = tonumber(b[3]) or 0
+    tokens = math.min(burst, tokens + math.max(0, now - ts) * rate)
+    if tokens < 1 then
+      -- One notice per burst: not again until the notice period has passed.
+      if notice <= now then
+        status = 2
+        notice = now + tonumber(ARGV[5]) * 1000
+      else
+        status = 4
+      end
+    else
+      tokens = tokens - 1
+    end
+    redis.call('HSET', KEYS[k + 3], 'tokens', tostring(tokens), 'ts', tostring(now), 'notice', tostring(notice))
+    redis.call('PEXPIRE', KEYS[k + 3], math.max(math.ceil(burst / rate), tonumber(ARGV[5]) * 1000) + 1000)
   end
-  redis.call('HSET', KEYS[3], 'tokens', tostring(tokens), 'ts', tostring(now))
-  redis.call('PEXPIRE', KEYS[3], math.ceil(burst / rate) + 1000)
-  return {status, dialog}
+  out[i + 1] = {status, dialog}
 end
-return {1, dialog}
+return out
 `;
 
 /**
- * After the features ran: save or drop the dialog state, forget the update if it was not handled (so a
- * redelivery is processed), release the chat lock if it is still ours.
- * KEYS: 1 chat lock, 2 dialog state, 3 dedupe
- * ARGV: 1 lock token, 2 dialog op (keep | set | del), 3 dialog json, 4 dialog ttl s, 5 forget update (1/0)
+ * After the features ran, for a batch of updates: save or drop the dialog state, forget an update that was not
+ * handled (so a redelivery is processed), release the chat lock if it is still ours.
+ * KEYS, 3 per update: chat lock, dialog state, dedupe
+ * ARGV, 5 per update: lock token, dialog op (keep | set | del), dialog json, dialog ttl s, forget update (1/0)
  */
 export const RELEASE_SCRIPT = `
-if ARGV[5] == '1' then redis.call('DEL', KEYS[3]) end
-if ARGV[2] == 'set' then redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
-elseif ARGV[2] == 'del' then redis.call('DEL', KEYS[2]) end
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+for i = 0, #KEYS / 3 - 1 do
+  local k = i * 3
+  local a = i * 5
+  if ARGV[a + 5] == '1' then redis.call('DEL', KEYS[k + 3]) end
+  if ARGV[a + 2] == 'set' then redis.call('SET', KEYS[k + 2], ARGV[a + 3], 'EX', ARGV[a + 4])
+  elseif ARGV[a + 2] == 'del' then redis.call('DEL', KEYS[k + 2]) end
+  if redis.call('GET', KEYS[k + 1]) == ARGV[a + 1] then redis.call('DEL', KEYS[k + 1]) end
+end
 return 1
 `;

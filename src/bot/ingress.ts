@@ -1,11 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Composer, Telegraf } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
 import type { Config } from '../config';
 import type { Enqueue } from '../jobs/enqueue';
 import type { Actor } from '../jobs/payloads';
-import { withTrace, type Logger } from '../lib/logger';
+import { Batcher } from '../lib/batcher';
+import type { Logger, TraceContext } from '../lib/logger';
 import { languageFromCode } from '../repositories/users.repository';
 import type { BotContext } from './context';
 import { features } from './features';
@@ -30,6 +31,7 @@ export interface IngressDeps {
 interface Admitted {
   dialog: Dialog;
   actor: Actor;
+  trace: TraceContext;
   jobs: number;
 }
 
@@ -37,9 +39,18 @@ const DEDUPE_TTL_S = 24 * 3600;
 const LOCK_TTL_MS = 10_000;
 
 type RedisWithScripts = Redis & {
-  ingressAdmit(...args: (string | number)[]): Promise<[number, string | null]>;
-  ingressRelease(...args: (string | number)[]): Promise<number>;
+  ingressAdmit(numKeys: number, ...args: (string | number)[]): Promise<[number, string | null][]>;
+  ingressRelease(numKeys: number, ...args: (string | number)[]): Promise<number>;
 };
+
+interface AdmitRequest {
+  keys: [dedupe: string, lock: string, bucket: string, dialog: string];
+  token: string;
+}
+interface ReleaseRequest {
+  keys: [lock: string, dialog: string, dedupe: string];
+  args: [token: string, op: 'keep' | 'set' | 'del', dialog: string, ttl: number, forget: 0 | 1];
+}
 
 /** Who and where: the acting user and chat of an update, or undefined for updates no user sent. */
 function actorOf(update: Update): Actor | undefined {
@@ -60,14 +71,34 @@ export class Ingress {
   // Same-process updates of one chat wait here instead of spinning on the Redis lock.
   private readonly chains = new Map<number, Promise<unknown>>();
   private readonly keys: (suffix: string) => string;
+  // Lock tokens: unique per process (random prefix) and per update (counter); cheaper than a UUID each time.
+  private readonly tokenPrefix = randomBytes(6).toString('base64url');
+  private tokenCounter = 0;
+  private readonly admitBatch: Batcher<AdmitRequest, [number, string | null]>;
+  private readonly releaseBatch: Batcher<ReleaseRequest, number>;
 
   constructor(private readonly deps: IngressDeps) {
     const { redis, bot, config } = deps;
     if (!('ingressAdmit' in redis)) {
-      redis.defineCommand('ingressAdmit', { numberOfKeys: 5, lua: ADMIT_SCRIPT });
-      redis.defineCommand('ingressRelease', { numberOfKeys: 3, lua: RELEASE_SCRIPT });
+      // Key counts vary with the batch size, so the first argument says how many keys follow.
+      redis.defineCommand('ingressAdmit', { lua: ADMIT_SCRIPT });
+      redis.defineCommand('ingressRelease', { lua: RELEASE_SCRIPT });
     }
     this.redis = redis as RedisWithScripts;
+    const refillPerMs = config.RATE_LIMIT_PER_MINUTE / 60_000;
+    const noticeTtl = Math.max(60, Math.ceil(config.RATE_LIMIT_BURST / refillPerMs / 1000));
+    this.admitBatch = new Batcher((items) =>
+      this.redis.ingressAdmit(
+        items.length * 4,
+        ...items.flatMap((i) => i.keys),
+        LOCK_TTL_MS, DEDUPE_TTL_S, config.RATE_LIMIT_BURST, refillPerMs, noticeTtl,
+        ...items.map((i) => i.token),
+      ),
+    );
+    this.releaseBatch = new Batcher(async (items) => {
+      await this.redis.ingressRelease(items.length * 3, ...items.flatMap((i) => i.keys), ...items.flatMap((i) => i.args));
+      return items.map(() => 1);
+    });
     // Keyed by bot id too: update ids are only unique per bot.
     this.keys = (suffix) => `${config.QUEUE_PREFIX}:bot:${deps.botInfo.id}:${suffix}`;
     bot.botInfo = deps.botInfo;
@@ -82,47 +113,46 @@ export class Ingress {
   /** Handles one update; resolves once its job is in Redis (or it was refused). Throws if it could not be handled. */
   handleUpdate(update: Update): Promise<IngressOutcome> {
     const actor = actorOf(update);
-    return withTrace({ update_id: update.update_id, user_id: actor?.telegramId, chat_id: actor?.chatId }, () => {
-      if (!actor) return this.ignore(update);
-      const previous = this.chains.get(actor.chatId) ?? Promise.resolve();
-      const run = previous.catch(() => undefined).then(() => this.admitAndRoute(update, actor));
-      const tail = run.finally(() => {
-        if (this.chains.get(actor.chatId) === tail) this.chains.delete(actor.chatId);
-      });
-      this.chains.set(actor.chatId, tail);
-      return run;
+    const trace: TraceContext = { update_id: update.update_id, user_id: actor?.telegramId, chat_id: actor?.chatId };
+    if (!actor) return this.ignore(update, trace);
+    const previous = this.chains.get(actor.chatId);
+    const run = previous
+      ? previous.catch(() => undefined).then(() => this.admitAndRoute(update, actor, trace))
+      : this.admitAndRoute(update, actor, trace);
+    const tail = run.finally(() => {
+      if (this.chains.get(actor.chatId) === tail) this.chains.delete(actor.chatId);
     });
+    // The tail never rejects into the void: callers get `run`'s rejection; the chain only orders.
+    tail.catch(() => undefined);
+    this.chains.set(actor.chatId, tail);
+    return run;
   }
 
-  private async ignore(update: Update): Promise<IngressOutcome> {
-    this.deps.log.debug('update ignored (no user)', { kinds: Object.keys(update).filter((k) => k !== 'update_id') });
+  private async ignore(update: Update, trace: TraceContext): Promise<IngressOutcome> {
+    this.deps.log.debug('update ignored (no user)', { ...trace, kinds: Object.keys(update).filter((k) => k !== 'update_id') });
     return 'ignored';
   }
 
-  private async admitAndRoute(update: Update, actor: Actor): Promise<IngressOutcome> {
+  private async admitAndRoute(update: Update, actor: Actor, trace: TraceContext): Promise<IngressOutcome> {
     const { config, log } = this.deps;
-    const token = randomUUID();
+    const token = `${this.tokenPrefix}${++this.tokenCounter}`;
     const k = {
       dedupe: this.keys(`update:${update.update_id}`),
       lock: this.keys(`chat:${actor.chatId}:lock`),
       dialog: this.keys(`dialog:${actor.chatId}:${actor.telegramId}`),
     };
-    const refillPerMs = config.RATE_LIMIT_PER_MINUTE / 60_000;
-    const noticeTtl = Math.max(60, Math.ceil(config.RATE_LIMIT_BURST / refillPerMs / 1000));
+    const request: AdmitRequest = { keys: [k.dedupe, k.lock, this.keys(`user:${actor.telegramId}:rate`), k.dialog], token };
     let status: number;
     let rawDialog: string | null;
     for (let attempt = 0; ; attempt++) {
-      [status, rawDialog] = await this.redis.ingressAdmit(
-        k.dedupe, k.lock, this.keys(`user:${actor.telegramId}:bucket`), this.keys(`user:${actor.telegramId}:notice`), k.dialog,
-        token, LOCK_TTL_MS, DEDUPE_TTL_S, config.RATE_LIMIT_BURST, refillPerMs, noticeTtl, 1,
-      );
+      [status, rawDialog] = await this.admitBatch.call(request);
       if (status !== 3) break;
       // Another bot instance holds this chat: wait for it (bounded by the lock's TTL).
       if (attempt * 20 > LOCK_TTL_MS * 1.5) throw new Error(`chat ${actor.chatId} stayed locked`);
       await new Promise((r) => setTimeout(r, Math.min(5 + attempt * 5, 50)));
     }
     if (status === 0) {
-      log.info('duplicate update dropped');
+      log.info('duplicate update dropped', trace);
       return 'duplicate';
     }
     const dialog = Dialog.parse(rawDialog);
@@ -136,22 +166,22 @@ export class Ingress {
             { jobId: `ratelimit-${update.update_id}` },
           );
         }
-        log.info('update over the rate limit', { notice_sent: status === 2 });
+        log.info('update over the rate limit', { ...trace, notice_sent: status === 2 });
         handled = true;
         return 'rate_limited';
       }
-      const state: Admitted = { dialog, actor, jobs: 0 };
+      const state: Admitted = { dialog, actor, trace, jobs: 0 };
       this.admitted.set(update, state);
       await this.deps.bot.handleUpdate(update);
       handled = true;
       return state.jobs > 0 ? 'enqueued' : 'ignored';
     } finally {
       const op = handled && dialog.changed ? (dialog.current ? 'set' : 'del') : 'keep';
-      if (op !== 'keep') log.info('dialog transition', { from: dialog.initial?.name ?? null, to: dialog.name });
-      await this.redis.ingressRelease(
-        k.lock, k.dialog, k.dedupe,
-        token, op, JSON.stringify(dialog.current), config.FSM_TTL_SECONDS, handled ? 0 : 1,
-      );
+      if (op !== 'keep') log.info('dialog transition', { ...trace, from: dialog.initial?.name ?? null, to: dialog.name });
+      await this.releaseBatch.call({
+        keys: [k.lock, k.dialog, k.dedupe],
+        args: [token, op, JSON.stringify(dialog.current), config.FSM_TTL_SECONDS, handled ? 0 : 1],
+      });
     }
   }
 
@@ -168,7 +198,7 @@ export class Ingress {
         const job = await this.deps.enqueue(name, { ...extra, actor: state.actor, updateId: ctx.update.update_id } as never, {
           jobId: `update-${ctx.update.update_id}`,
         });
-        this.deps.log.info('update enqueued', { job: name, job_id: job.id });
+        this.deps.log.info('update enqueued', { ...state.trace, job: name, job_id: job.id, queue: job.queueName });
       };
       await next();
     };

@@ -1,4 +1,6 @@
 import type { Job, JobsOptions } from 'bullmq';
+import type { QueueName } from '../config';
+import { Batcher } from '../lib/batcher';
 import { catalogue, type JobName, type PayloadInput } from './catalogue';
 import type { QueueRegistry } from './queues';
 
@@ -31,5 +33,24 @@ export function createEnqueue(queues: QueueRegistry): Enqueue {
     const def = catalogue[name];
     const data = parsePayload(name, payload);
     return queues.get(def.queue).add(name, data, { ...def.options, ...options });
+  };
+}
+
+/**
+ * The same contract as `createEnqueue`, but jobs enqueued in the same turn of the event loop go to Redis in one
+ * `addBulk` per queue. The bot uses it: a batch of updates becomes one round trip instead of one per update.
+ */
+export function createBatchedEnqueue(queues: QueueRegistry): Enqueue {
+  const batchers = new Map<QueueName, Batcher<{ name: string; data: unknown; opts?: JobsOptions }, Job>>();
+  return async (name, payload, options) => {
+    const def = catalogue[name];
+    const data = parsePayload(name, payload);
+    let batcher = batchers.get(def.queue);
+    if (!batcher) {
+      const queue = queues.get(def.queue);
+      batcher = new Batcher((items) => queue.addBulk(items));
+      batchers.set(def.queue, batcher);
+    }
+    return batcher.call({ name, data, opts: { ...def.options, ...options } });
   };
 }

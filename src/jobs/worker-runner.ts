@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { ChatUnreachableError, TelegramBadRequestError, TelegramRateLimitError } from '../adapters/telegram.client';
 import type { QueueName } from '../config';
 import { UnknownTemplateError } from '../domain/i18n/messages';
-import { withTrace, type TraceContext } from '../lib/logger';
+import { traced, type TraceContext } from '../lib/logger';
 import { catalogue, isJobName, JOB_NAMES, type JobName } from './catalogue';
 import { parsePayload, PayloadError } from './enqueue';
 import type { Handler, JobContext, QueueWorkerDefinition, WorkerDeps } from './handler.types';
@@ -46,8 +46,8 @@ function traceOf(job: Job): TraceContext {
 
 /** The processor every queue runs: re-validate, register the actor, run the handler, sort its errors. */
 export function createProcessor(table: Map<JobName, Handler<never>>, deps: WorkerDeps, getWorker: () => Worker): Processor {
-  return (job) =>
-    withTrace(traceOf(job), async () => {
+  return async (job) => {
+      const log = traced(deps.log, traceOf(job));
       const handler = isJobName(job.name) ? table.get(job.name) : undefined;
       if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}" on queue ${job.queueName}`);
       let payload: unknown;
@@ -57,12 +57,12 @@ export function createProcessor(table: Map<JobName, Handler<never>>, deps: Worke
         if (err instanceof PayloadError) throw new UnrecoverableError(err.message);
         throw err;
       }
-      const ctx: JobContext = { job, log: deps.log };
+      const ctx: JobContext = { job, log };
       const actor = (payload as { actor?: Actor }).actor;
       if (actor) {
         const { user, created } = await deps.users.ensure(actor, deps.config.ADMIN_IDS.includes(actor.telegramId));
         if (user.status === 'banned') {
-          deps.log.info('job skipped: user is banned');
+          log.info('job skipped: user is banned');
           return { skipped: 'banned' };
         }
         ctx.user = user;
@@ -82,7 +82,7 @@ export function createProcessor(table: Map<JobName, Handler<never>>, deps: Worke
         }
         throw err;
       }
-    });
+  };
 }
 
 export interface RunningWorkers {

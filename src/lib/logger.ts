@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import winston from 'winston';
 import DailyRotateFile from 'winston-daily-rotate-file';
 
@@ -12,15 +11,15 @@ export interface TraceContext {
   chat_id?: number;
 }
 
-const trace = new AsyncLocalStorage<TraceContext>();
-
-/** Runs `fn` with trace fields that every log line written inside it carries. Nested calls merge. */
-export function withTrace<T>(fields: TraceContext, fn: () => T): T {
-  return trace.run({ ...trace.getStore(), ...fields }, fn);
-}
-
-export function currentTrace(): TraceContext {
-  return trace.getStore() ?? {};
+/**
+ * A logger whose every line carries these trace fields. Deliberately a winston child rather than
+ * AsyncLocalStorage: on Node 20 ALS turns on promise hooks for the whole process, which measured as a third of
+ * the ingress's CPU per update (docs/BENCHMARKS.md).
+ */
+export function traced(log: Logger, fields: TraceContext): Logger {
+  const defined: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) defined[k] = v;
+  return log.child(defined);
 }
 
 // A bot token in a URL (Telegram puts it in every path) or anywhere else.
@@ -43,9 +42,7 @@ function scrub(value: unknown, depth = 0): unknown {
 }
 
 // winston keeps level/message on symbols too; copy only enumerable fields through scrub.
-const traceAndRedact = winston.format((info) => {
-  const ctx = trace.getStore();
-  if (ctx) for (const [k, v] of Object.entries(ctx)) if (info[k] === undefined && v !== undefined) info[k] = v;
+const redactFields = winston.format((info) => {
   for (const key of Object.keys(info)) {
     if (key === 'level') continue;
     info[key] = SECRET_KEY_RE.test(key) ? '<redacted>' : scrub(info[key]);
@@ -61,7 +58,11 @@ export interface LoggerOptions {
 
 /** One JSON line per event on stdout (and rotated files when `dir` is set). */
 export function createLogger({ level = 'info', dir, service }: LoggerOptions): winston.Logger {
-  const format = winston.format.combine(winston.format.timestamp(), traceAndRedact(), winston.format.json());
+  // winston runs formats before transports filter by level; drop disabled levels first so a debug line
+  // costs nothing on hot paths (ingress, job completion).
+  const threshold = winston.config.npm.levels[level] ?? 2;
+  const enabled = winston.format((info) => ((winston.config.npm.levels[info.level] ?? 0) <= threshold ? info : false));
+  const format = winston.format.combine(enabled(), winston.format.timestamp(), redactFields(), winston.format.json());
   const transports: winston.transport[] = [new winston.transports.Console()];
   if (dir) {
     transports.push(

@@ -6,9 +6,9 @@ import { splitText } from './split-text';
 
 /** Notifications queue: the only code that sends user-visible messages. */
 export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notifications'> {
-  const { telegram, users, log } = deps;
+  const { telegram, users } = deps;
   return {
-    'message.send': async ({ chatId, lang, text, template, parseMode, replyMarkup }, { job }) => {
+    'message.send': async ({ chatId, lang, text, template, parseMode, replyMarkup }, { job, log }) => {
       const body = text ?? translate(lang, template!.key, template!.params);
       const parts = splitText(body);
       // Parts already delivered by an earlier attempt (e.g. before a 429) are not sent again.

@@ -1,0 +1,35 @@
+import os from 'node:os';
+import { benchIngress } from './ingress.bench';
+import { benchLatency } from './latency.bench';
+import { fmt } from './support';
+import { benchWorker } from './worker.bench';
+
+/** `npm run bench`: every benchmark, printed as the Markdown rows docs/BENCHMARKS.md keeps. */
+async function main(): Promise<void> {
+  const only = process.argv[2];
+  console.log(`# ${new Date().toISOString()} · Node ${process.version} · ${os.cpus().length} × ${os.cpus()[0]?.model} · ${fmt(os.totalmem() / 2 ** 30)} GiB\n`);
+  console.log('| benchmark | ours | baseline (same run) | ratio | target |');
+  console.log('|---|---|---|---|---|');
+  if (!only || only === 'ingress') {
+    const r = await benchIngress();
+    console.log(`| ingress updates/s vs bare \`queue.add\`/s | ${fmt(r.ingress)} | ${fmt(r.raw)} | ${fmt(r.ratio, 2)} | ≥ 0.8 |`);
+  }
+  if (!only || only === 'worker') {
+    const r = await benchWorker();
+    console.log(`| worker-runner no-op jobs/s vs bare BullMQ \`Worker\` | ${fmt(r.runner)} | ${fmt(r.bare)} | ${fmt(r.ratio, 2)} | ≥ 0.9 |`);
+  }
+  if (!only || only === 'latency') {
+    const r = await benchLatency();
+    console.log(
+      `| /start update → reply at ${r.rate}/s (${r.count} updates, sent at ${fmt(r.achievedRate)}/s) | p50 ${fmt(r.p50)} ms · p99 ${fmt(r.p99)} ms · max ${fmt(r.max)} ms | — | — | p50 ≤ 10 ms · p99 ≤ 50 ms |`,
+    );
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -7,7 +7,6 @@ import { Redis } from 'ioredis';
 import { BENCH_DATABASE_URL, BENCH_REDIS_URL, deletePrefix, percentile } from './support';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const RATE = Number(process.env.BENCH_LATENCY_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 
 function startProcess(script: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
@@ -25,7 +24,7 @@ function startProcess(script: string, env: NodeJS.ProcessEnv): Promise<ChildProc
  * processes (as in production) against Redis and Postgres. The sandbox's Telegram limits are off here: at
  * 200 replies/s to different users Telegram's own 30 msg/s would be the whole story.
  */
-export async function benchLatency(): Promise<{ rate: number; count: number; p50: number; p99: number; max: number; achievedRate: number }> {
+export async function benchLatency(RATE: number): Promise<{ rate: number; count: number; p50: number; p99: number; max: number; achievedRate: number }> {
   await ensureDatabase(BENCH_DATABASE_URL);
   const knex = createKnex(BENCH_DATABASE_URL, { max: 1 });
   await migrateLatest(knex);
@@ -41,7 +40,8 @@ export async function benchLatency(): Promise<{ rate: number; count: number; p50
     REDIS_URL: BENCH_REDIS_URL,
     DATABASE_URL: BENCH_DATABASE_URL,
     QUEUE_PREFIX: prefix,
-    LOG_LEVEL: 'warn',
+    // Production's level: every update and job writes its log lines, as it would in a deployment.
+    LOG_LEVEL: 'info',
     POLLING_TIMEOUT_SECONDS: '10',
   };
   const client = new SandboxClient(sandbox.url, token);

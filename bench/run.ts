@@ -19,10 +19,13 @@ async function main(): Promise<void> {
     console.log(`| worker-runner no-op jobs/s vs bare BullMQ \`Worker\` | ${fmt(r.runner)} | ${fmt(r.bare)} | ${fmt(r.ratio, 2)} | ≥ 0.9 |`);
   }
   if (!only || only === 'latency') {
-    const r = await benchLatency();
-    console.log(
-      `| /start update → reply at ${r.rate}/s (${r.count} updates, sent at ${fmt(r.achievedRate)}/s) | p50 ${fmt(r.p50)} ms · p99 ${fmt(r.p99)} ms · max ${fmt(r.max)} ms | — | — | p50 ≤ 10 ms · p99 ≤ 50 ms |`,
-    );
+    // The target rate, and a quarter of it to show the pipeline's own latency when the machine is not saturated.
+    for (const rate of [200, 50]) {
+      const r = await benchLatency(rate);
+      console.log(
+        `| /start update → reply at ${r.rate}/s (${r.count} updates, sent at ${fmt(r.achievedRate)}/s) | p50 ${fmt(r.p50)} ms · p99 ${fmt(r.p99)} ms · max ${fmt(r.max)} ms | — | — | p50 ≤ 10 ms · p99 ≤ 50 ms |`,
+      );
+    }
   }
 }
 

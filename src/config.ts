@@ -74,6 +74,8 @@ export const configSchema = z.object({
   CONCURRENCY_AVATARS: int(1, 64).default(2),
   CONCURRENCY_NOTIFICATIONS: int(1, 1000).default(20),
   CONCURRENCY_BACKUPS: int(1, 1).default(1),
+  /** Messages per second the notifications workers send in total (Telegram allows about 30 per bot). */
+  TELEGRAM_GLOBAL_RATE: int(1, 10_000).default(30),
   /** How long SIGTERM waits for in-flight jobs before handing them back. */
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(20_000),
   WEB_PORT: int(0, 65535).default(3000),
@@ -112,7 +114,9 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const issue = result.error.issues[0]!;
     const key = String(issue.path[0] ?? 'environment');
     const raw = env[key];
-    const shown = raw === undefined ? '' : /TOKEN|SECRET|PASSWORD/.test(key) ? ' (value hidden)' : ` (got "${raw}")`;
+    // Secrets are never echoed; URLs lose any user:password part.
+    const shown =
+      raw === undefined ? '' : /TOKEN|SECRET|PASSWORD/.test(key) ? ' (value hidden)' : ` (got "${raw.replace(/\/\/[^/@]*@/, '//***@')}")`;
     throw new ConfigError(`Invalid configuration: ${key}: ${issue.message}${shown}`);
   }
   const config = result.data;

@@ -5,5 +5,7 @@ import { notificationHandlers } from '../src/domain/notifications/message.handle
 export const notificationsWorker = defineWorker({
   queue: 'notifications',
   concurrency: (config) => config.CONCURRENCY_NOTIFICATIONS,
+  // Telegram's global limit (≈ 30 msg/s per bot), across all notification workers together.
+  limiter: (config) => ({ max: config.TELEGRAM_GLOBAL_RATE, duration: 1_000 }),
   handlers: (deps) => notificationHandlers(deps),
 });

@@ -22,7 +22,11 @@ export async function createBotRuntime(config: Config, log: Logger): Promise<Bot
   const redis = await connectRedis(createRedis(config.REDIS_URL, 'producer'));
   try {
     const queues = new QueueRegistry(redis, config.QUEUE_PREFIX);
-    const bot = new Telegraf<BotContext>(config.BOT_TOKEN, { telegram: { apiRoot: config.TELEGRAM_API_ROOT } });
+    const bot = new Telegraf<BotContext>(config.BOT_TOKEN, {
+      telegram: { apiRoot: config.TELEGRAM_API_ROOT },
+      // Below the ingress's chat-lock TTL (10 s): a handler never outlives the lock that serialises its chat.
+      handlerTimeout: 8_000,
+    });
     const botInfo = await bot.telegram.getMe();
     const ingress = new Ingress({ config, redis, enqueue: createBatchedEnqueue(queues), log, botInfo, bot });
     return {

@@ -3,17 +3,17 @@ import type { Redis } from 'ioredis';
 import { Composer, Telegraf } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
 import type { Config } from '../config';
-import type { Enqueue } from '../jobs/enqueue';
+import { PayloadError, type Enqueue } from '../jobs/enqueue';
 import type { Actor } from '../jobs/payloads';
 import { Batcher } from '../lib/batcher';
-import type { Logger, TraceContext } from '../lib/logger';
+import { redact, type Logger, type TraceContext } from '../lib/logger';
 import { languageFromCode } from '../repositories/users.repository';
 import type { BotContext } from './context';
 import { features } from './features';
 import { Dialog } from './fsm/dialog';
 import { ADMIT_SCRIPT, RELEASE_SCRIPT } from './ingress.scripts';
 
-export type IngressOutcome = 'enqueued' | 'duplicate' | 'rate_limited' | 'ignored';
+export type IngressOutcome = 'enqueued' | 'duplicate' | 'rate_limited' | 'ignored' | 'failed';
 
 /** The updates Switchyard asks Telegram for (polling and webhook alike). */
 export const ALLOWED_UPDATES = ['message', 'callback_query', 'pre_checkout_query'] as const;
@@ -45,11 +45,24 @@ type RedisWithScripts = Redis & {
 
 interface AdmitRequest {
   keys: [dedupe: string, lock: string, bucket: string, dialog: string];
-  token: string;
+  args: [token: string, rateLimited: 0 | 1];
 }
 interface ReleaseRequest {
   keys: [lock: string, dialog: string, dedupe: string];
-  args: [token: string, op: 'keep' | 'set' | 'del', dialog: string, ttl: number, forget: 0 | 1];
+  args: [token: string, op: 'keep' | 'set' | 'del', dialog: string, ttl: number, handled: 0 | 1];
+}
+
+/** How often one update may fail in this process before it is given up (logged) instead of retried. */
+const MAX_UPDATE_FAILURES = 3;
+
+/**
+ * Errors that repeat however often the update comes again: Telegram refusing a feature's call (400/403, e.g. an
+ * old button's query), or a payload the catalogue refuses. Anything else (Redis, the network) is transient.
+ */
+function isFinal(err: unknown): boolean {
+  if (err instanceof PayloadError) return true;
+  const code = (err as { code?: unknown; response?: { error_code?: number } })?.response?.error_code;
+  return typeof code === 'number' && code >= 400 && code < 500 && code !== 429;
 }
 
 /** Who and where: the acting user and chat of an update, or undefined for updates no user sent. */
@@ -76,6 +89,7 @@ export class Ingress {
   private tokenCounter = 0;
   private readonly admitBatch: Batcher<AdmitRequest, [number, string | null]>;
   private readonly releaseBatch: Batcher<ReleaseRequest, number>;
+  private readonly failures = new Map<number, number>();
 
   constructor(private readonly deps: IngressDeps) {
     const { redis, bot, config } = deps;
@@ -91,17 +105,21 @@ export class Ingress {
       this.redis.ingressAdmit(
         items.length * 4,
         ...items.flatMap((i) => i.keys),
-        LOCK_TTL_MS, DEDUPE_TTL_S, config.RATE_LIMIT_BURST, refillPerMs, noticeTtl,
-        ...items.map((i) => i.token),
+        LOCK_TTL_MS, config.RATE_LIMIT_BURST, refillPerMs, noticeTtl,
+        ...items.flatMap((i) => i.args),
       ),
     );
     this.releaseBatch = new Batcher(async (items) => {
-      await this.redis.ingressRelease(items.length * 3, ...items.flatMap((i) => i.keys), ...items.flatMap((i) => i.args));
+      await this.redis.ingressRelease(items.length * 3, ...items.flatMap((i) => i.keys), DEDUPE_TTL_S, ...items.flatMap((i) => i.args));
       return items.map(() => 1);
     });
     // Keyed by bot id too: update ids are only unique per bot.
     this.keys = (suffix) => `${config.QUEUE_PREFIX}:bot:${deps.botInfo.id}:${suffix}`;
     bot.botInfo = deps.botInfo;
+    // Telegraf's default handler prints the whole update (personal data) to the console; ours decides instead.
+    bot.catch((err) => {
+      throw err;
+    });
     bot.use(this.attach());
     bot.use(Composer.compose(features));
   }
@@ -141,23 +159,28 @@ export class Ingress {
       lock: this.keys(`chat:${actor.chatId}:lock`),
       dialog: this.keys(`dialog:${actor.chatId}:${actor.telegramId}`),
     };
-    const request: AdmitRequest = { keys: [k.dedupe, k.lock, this.keys(`user:${actor.telegramId}:rate`), k.dialog], token };
-    let status: number;
-    let rawDialog: string | null;
-    for (let attempt = 0; ; attempt++) {
-      [status, rawDialog] = await this.admitBatch.call(request);
-      if (status !== 3) break;
-      // Another bot instance holds this chat: wait for it (bounded by the lock's TTL).
-      if (attempt * 20 > LOCK_TTL_MS * 1.5) throw new Error(`chat ${actor.chatId} stayed locked`);
-      await new Promise((r) => setTimeout(r, Math.min(5 + attempt * 5, 50)));
-    }
-    if (status === 0) {
-      log.info('duplicate update dropped', trace);
-      return 'duplicate';
-    }
-    const dialog = Dialog.parse(rawDialog);
+    // A payment's pre-checkout must be answered within 10 s and is never the user spamming: not rate-limited.
+    const rateLimited = 'pre_checkout_query' in update ? 0 : 1;
+    const request: AdmitRequest = { keys: [k.dedupe, k.lock, this.keys(`user:${actor.telegramId}:rate`), k.dialog], args: [token, rateLimited] };
+    let admitted = false;
     let handled = false;
+    let dialog = new Dialog(null);
     try {
+      let status: number;
+      let rawDialog: string | null;
+      for (let attempt = 0; ; attempt++) {
+        [status, rawDialog] = await this.admitBatch.call(request);
+        if (status !== 3) break;
+        // Another instance holds this chat (or this very update): wait for it, bounded by the lock's TTL.
+        if (attempt * 20 > LOCK_TTL_MS * 1.5) throw new Error(`chat ${actor.chatId} stayed locked`);
+        await new Promise((r) => setTimeout(r, Math.min(5 + attempt * 5, 50)));
+      }
+      if (status === 0) {
+        log.info('duplicate update dropped', trace);
+        return 'duplicate';
+      }
+      admitted = true;
+      dialog = Dialog.parse(rawDialog);
       if (status === 2 || status === 4) {
         if (status === 2) {
           await this.deps.enqueue(
@@ -172,16 +195,33 @@ export class Ingress {
       }
       const state: Admitted = { dialog, actor, trace, jobs: 0 };
       this.admitted.set(update, state);
-      await this.deps.bot.handleUpdate(update);
+      try {
+        await this.deps.bot.handleUpdate(update);
+      } catch (err) {
+        const failures = (this.failures.get(update.update_id) ?? 0) + 1;
+        const message = err instanceof Error ? err.message : String(err);
+        if (!isFinal(err) && failures < MAX_UPDATE_FAILURES) {
+          this.failures.set(update.update_id, failures);
+          throw err;
+        }
+        // Retrying cannot help (or has not): record it and let the update go, so it cannot block the chat or polling.
+        this.failures.delete(update.update_id);
+        log.error('update failed for good; dropped', { ...trace, error: redact(message), failures });
+        handled = true;
+        return 'failed';
+      }
+      this.failures.delete(update.update_id);
       handled = true;
       return state.jobs > 0 ? 'enqueued' : 'ignored';
     } finally {
-      const op = handled && dialog.changed ? (dialog.current ? 'set' : 'del') : 'keep';
-      if (op !== 'keep') log.info('dialog transition', { ...trace, from: dialog.initial?.name ?? null, to: dialog.name });
-      await this.releaseBatch.call({
-        keys: [k.lock, k.dialog, k.dedupe],
-        args: [token, op, JSON.stringify(dialog.current), config.FSM_TTL_SECONDS, handled ? 0 : 1],
-      });
+      if (admitted) {
+        const op = handled && dialog.changed ? (dialog.current ? 'set' : 'del') : 'keep';
+        if (op !== 'keep') log.info('dialog transition', { ...trace, from: dialog.initial?.name ?? null, to: dialog.name });
+        await this.releaseBatch.call({
+          keys: [k.lock, k.dialog, k.dedupe],
+          args: [token, op, JSON.stringify(dialog.current), config.FSM_TTL_SECONDS, handled ? 1 : 0],
+        });
+      }
     }
   }
 

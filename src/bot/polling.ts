@@ -91,18 +91,24 @@ export class PollingLeader {
 
   private async lead(): Promise<void> {
     const value = this.leaseValue!;
+    let renewedAt = Date.now();
     this.renewTimer = setInterval(() => {
+      // Cut off from Redis for most of a TTL: a standby may hold the lease by now, so stop polling first.
+      if (Date.now() - renewedAt > (this.opts.leaseTtlMs * 2) / 3) this.lose(value, 'lease not renewed in time');
       this.redis.eval(RENEW, 1, this.key('lease'), value, this.opts.leaseTtlMs).then(
         (ok) => {
-          if (!ok) this.lose('lease lost (expired or taken)');
+          if (ok) renewedAt = Date.now();
+          else this.lose(value, 'lease lost (expired or taken)');
         },
         (err: Error) => this.log.warn('lease renewal failed', { error: err.message }),
       );
     }, Math.floor(this.opts.leaseTtlMs / 3));
     try {
       while (!this.stopped && this.leaseValue === value) {
-        const offset = Number((await this.redis.get(this.key('offset'))) ?? 0);
+        // Created before any await, so a stop() or lose() arriving meanwhile aborts this very poll.
         this.abort = new AbortController();
+        const offset = Number((await this.redis.get(this.key('offset'))) ?? 0);
+        if (this.stopped || this.leaseValue !== value) break;
         let updates: Update[];
         try {
           updates = (await this.telegram.callApi(
@@ -116,10 +122,20 @@ export class PollingLeader {
         }
         if (!updates.length) continue;
         // Different chats in parallel; the ingress keeps each chat's updates in order.
-        await Promise.all(updates.map((u) => this.ingress.handleUpdate(u)));
-        const next = updates[updates.length - 1]!.update_id + 1;
-        const committed = await this.redis.eval(COMMIT, 2, this.key('lease'), this.key('offset'), value, next);
-        if (!committed) this.lose('offset refused: another instance holds the lease');
+        const results = await Promise.allSettled(updates.map((u) => this.ingress.handleUpdate(u)));
+        // Commit up to the first update that could not be handled: it and the ones after it come again
+        // (those already enqueued are then dropped as duplicates).
+        const failed = results.findIndex((r) => r.status === 'rejected');
+        const next = failed < 0 ? updates[updates.length - 1]!.update_id + 1 : updates[failed]!.update_id;
+        if (failed >= 0) {
+          const reason = (results[failed] as PromiseRejectedResult).reason as Error;
+          this.log.warn('update not handled; will fetch it again', { update_id: next, error: redact(reason?.message ?? String(reason)) });
+        }
+        if (next > offset) {
+          const committed = await this.redis.eval(COMMIT, 2, this.key('lease'), this.key('offset'), value, next);
+          if (!committed) this.lose(value, 'offset refused: another instance holds the lease');
+        }
+        if (failed >= 0) await this.sleep(500);
       }
     } finally {
       clearInterval(this.renewTimer!);
@@ -132,8 +148,9 @@ export class PollingLeader {
     }
   }
 
-  private lose(reason: string): void {
-    if (!this.leaseValue) return;
+  private lose(value: string, reason: string): void {
+    // A late answer about an older lease must not unseat the current one.
+    if (this.leaseValue !== value) return;
     this.log.warn('stepping down from polling', { reason });
     this.leaseValue = null;
     this.abort?.abort();

@@ -1,4 +1,4 @@
-import type { Job } from 'bullmq';
+import type { Job, RateLimiterOptions } from 'bullmq';
 import type { Knex } from 'knex';
 import type { TelegramClient } from '../adapters/telegram.client';
 import type { Config, QueueName } from '../config';
@@ -37,12 +37,15 @@ export type HandlerMap<Q extends QueueName> = { [N in JobsOfQueue<Q>]: Handler<N
 export interface QueueWorkerDefinition<Q extends QueueName = QueueName> {
   queue: Q;
   concurrency(config: Config): number;
+  /** A rate for the whole queue, shared by every replica (BullMQ's limiter lives in Redis). */
+  limiter?(config: Config): RateLimiterOptions;
   handlers(deps: WorkerDeps): Partial<Record<JobName, Handler<never>>> & HandlerMap<Q>;
 }
 
 export function defineWorker<Q extends QueueName>(def: {
   queue: Q;
   concurrency(config: Config): number;
+  limiter?(config: Config): RateLimiterOptions;
   handlers(deps: WorkerDeps): HandlerMap<Q>;
 }): QueueWorkerDefinition<Q> {
   return def as QueueWorkerDefinition<Q>;

@@ -107,6 +107,8 @@ export function startWorkers(
       connection,
       prefix,
       concurrency: def.concurrency(deps.config),
+      // A limiter is also what makes worker.rateLimit() (Telegram's 429) hold the queue across replicas.
+      limiter: def.limiter?.(deps.config),
       // Stalled-job recovery: a job whose worker died is handed to another after 30 s, at most twice.
       stalledInterval: 30_000,
       maxStalledCount: 2,
@@ -134,8 +136,13 @@ export function startWorkers(
           const expired = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)));
           const done = await Promise.race([graceful, expired]);
           clearTimeout(timer);
-          // Past the bound: force-close; unfinished jobs' locks lapse and stalled-job recovery re-queues them.
-          if (!done) await w.close(true);
+          if (!done) {
+            // Past the bound: signal handlers that honour the abort signal and stop waiting (BullMQ caches the
+            // first close(), so close(true) would only wait again). The caller then closes the connections;
+            // the unfinished jobs' locks lapse and stalled-job recovery hands them to another worker.
+            w.cancelAllJobs('worker shutting down');
+            deps.log.warn('in-flight jobs did not finish in time; handing them back', { queue: w.name, ms: timeoutMs });
+          }
         }),
       );
     },

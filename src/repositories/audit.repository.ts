@@ -6,19 +6,28 @@ export interface AuditInput {
   action: string;
   subject?: string | null;
   details?: Record<string, unknown>;
+  /** Set by job handlers (from domain ids): a retried job records its event once. */
+  idempotencyKey?: string;
 }
 
 /** The append-only trail of user and operator actions. */
 export class AuditRepository {
   constructor(private readonly knex: Knex) {}
 
-  async record(event: AuditInput): Promise<void> {
-    await AuditEventModel.query(this.knex).insert({
-      actor: event.actor,
-      action: event.action,
-      subject: event.subject ?? null,
-      details: event.details ?? {},
-    });
+  /** Appends an event; returns false when an event with the same idempotency key was already recorded. */
+  async record(event: AuditInput): Promise<boolean> {
+    const rows = await this.knex('audit_events')
+      .insert({
+        actor: event.actor,
+        action: event.action,
+        subject: event.subject ?? null,
+        details: JSON.stringify(event.details ?? {}),
+        idempotency_key: event.idempotencyKey ?? null,
+      })
+      .onConflict('idempotency_key')
+      .ignore()
+      .returning('id');
+    return rows.length > 0;
   }
 
   async latest(limit = 20, action?: string): Promise<AuditEventModel[]> {

@@ -25,5 +25,6 @@ export class AuditEventModel extends Model {
   action!: string;
   subject!: string | null;
   details!: Record<string, unknown>;
+  idempotency_key!: string | null;
   at!: Date;
 }

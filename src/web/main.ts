@@ -46,8 +46,8 @@ async function main(): Promise<void> {
     board,
     webhook: runtime ? { ingress: runtime.ingress, secret: config.WEBHOOK_SECRET! } : undefined,
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.WEB_PORT, () => resolve(s));
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.WEB_PORT, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
   log.info('web started', { port: config.WEB_PORT, board: BOARD_PATH, webhook: runtime ? WEBHOOK_PATH : null });
   onShutdown(

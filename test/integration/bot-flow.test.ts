@@ -84,6 +84,23 @@ describe('bot flow through the sandbox', () => {
     expect(after[2]!.text).to.match(/^I only understand commands/);
   });
 
+  it('an update Telegram refuses to serve (an expired button) is dropped and does not block the chat or polling', async () => {
+    const user = await stack.client.createUser();
+    // A press on a button of a message from long ago: answerCallbackQuery gets 400 "query is too old".
+    await stack.client.injectUpdate({
+      callback_query: {
+        id: '999999999', from: { id: user.id, is_bot: false, first_name: 'Test' }, chat_instance: '1', data: 'stale',
+        message: { message_id: 1, date: 1, chat: { id: user.id, type: 'private' }, text: 'old' },
+      },
+    });
+    await stack.client.sendText(user.id, '/help');
+    const [reply] = await stack.client.waitForMessages(user.id, 1);
+    expect(reply!.text).to.match(/^What I can do/);
+    expect((await stack.client.stats()).calls.answerCallbackQuery).to.be.at.least(1);
+    // Polling moved past it: Telegram (the sandbox) holds no unconfirmed updates.
+    await waitFor(async () => (await stack.client.stats()).pendingUpdates === 0, 'all updates confirmed');
+  });
+
   it('a user who blocked the bot is marked blocked_bot and the send is not retried', async () => {
     const user = await stack.client.createUser();
     await stack.client.sendText(user.id, '/start');

@@ -40,6 +40,13 @@ describe('config', () => {
       .and.not.include('not-a-token');
   });
 
+  it('never echoes the password inside a bad URL', () => {
+    expect(() => parseConfig({ DATABASE_URL: 'mysql://admin:hunter2@db/x' }))
+      .to.throw(ConfigError)
+      .with.property('message')
+      .that.equals('Invalid configuration: DATABASE_URL: expected a postgres:// URL (got "mysql://***@db/x")');
+  });
+
   it('webhook mode needs its URL and secret', () => {
     expect(() => parseConfig({ BOT_MODE: 'webhook' })).to.throw(/BOT_MODE=webhook needs WEBHOOK_URL and WEBHOOK_SECRET/);
   });

@@ -7,36 +7,51 @@ import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
 export function accountHandlers(deps: WorkerDeps): HandlerMap<'billing'> {
   const { enqueue, audit, config } = deps;
   return {
-    'account.register': async ({ actor, updateId }, { user, userCreated }) => {
+    'account.register': async ({ actor, updateId }, ctx) => {
+      const { user, userCreated } = ctx;
       const lang = user?.language ?? 'en';
-      if (userCreated) await audit.record({ actor: `user:${actor.telegramId}`, action: 'account.registered', subject: `user:${actor.telegramId}` });
+      // Keyed by the user: a retry of this job (after the user row was made) still records it, and only once.
+      const firstRegistration = await audit.record({
+        actor: `user:${actor.telegramId}`,
+        action: 'account.registered',
+        subject: `user:${actor.telegramId}`,
+        idempotencyKey: `account.registered:${actor.telegramId}`,
+      });
+      const isNew = userCreated || firstRegistration;
       await enqueue(
         'message.send',
-        { chatId: actor.chatId, updateId, lang, template: { key: userCreated ? 'welcome' : 'welcome.back' } },
-        { jobId: `reply-${updateId ?? `${actor.telegramId}-${Date.now()}`}` },
+        { chatId: actor.chatId, updateId, lang, template: { key: isNew ? 'welcome' : 'welcome.back' } },
+        { jobId: `reply-${updateId ?? ctx.job.id}` },
       );
-      return { registered: userCreated };
+      return { registered: isNew };
     },
 
-    'account.reply': async ({ actor, updateId, key, params }, { user }) => {
+    'account.reply': async ({ actor, updateId, key, params }, ctx) => {
+      const { user } = ctx;
       await enqueue(
         'message.send',
         { chatId: actor.chatId, updateId, lang: user?.language ?? 'en', template: { key, params } },
-        { jobId: `reply-${updateId ?? `${actor.telegramId}-${Date.now()}`}` },
+        { jobId: `reply-${updateId ?? ctx.job.id}` },
       );
       return { key };
     },
 
-    'feedback.submit': async ({ actor, updateId, text }, { user }) => {
-      await audit.record({ actor: `user:${actor.telegramId}`, action: 'feedback.submitted', details: { text } });
+    'feedback.submit': async ({ actor, updateId, text }, ctx) => {
+      const { user } = ctx;
+      await audit.record({
+        actor: `user:${actor.telegramId}`,
+        action: 'feedback.submitted',
+        details: { text },
+        idempotencyKey: `feedback:${ctx.job.id}`,
+      });
       const lang = user?.language ?? 'en';
-      await enqueue('message.send', { chatId: actor.chatId, updateId, lang, template: { key: 'feedback.thanks' } }, { jobId: `reply-${updateId}` });
+      await enqueue('message.send', { chatId: actor.chatId, updateId, lang, template: { key: 'feedback.thanks' } }, { jobId: `reply-${updateId ?? ctx.job.id}` });
       await Promise.all(
         config.ADMIN_IDS.map((adminId) =>
           enqueue(
             'message.send',
             { chatId: adminId, updateId, template: { key: 'feedback.forward', params: { user: String(actor.telegramId), text } } },
-            { jobId: `feedback-${updateId}-${adminId}` },
+            { jobId: `feedback-${ctx.job.id}-${adminId}` },
           ),
         ),
       );

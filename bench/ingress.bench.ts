@@ -7,7 +7,8 @@ import { createEnqueue } from '../src/jobs/enqueue';
 import { QueueRegistry } from '../src/jobs/queues';
 import { createLogger } from '../src/lib/logger';
 import { connectRedis, createRedis } from '../src/lib/redis';
-import { BENCH_REDIS_URL, deletePrefix, throughput } from './support';
+import { deleteKeysWithPrefix } from '../src/lib/redis';
+import { BENCH_REDIS_URL, throughput } from './support';
 
 const TOTAL = Number(process.env.BENCH_INGRESS_UPDATES ?? 20_000);
 // One getUpdates batch: what the polling leader hands the ingress at once.
@@ -55,8 +56,8 @@ export async function benchIngress(): Promise<{ ingress: number; raw: number; ra
   } finally {
     await raw.close();
     await queues.close();
-    await deletePrefix(redis, rawPrefix);
-    await deletePrefix(redis, ourPrefix);
+    await deleteKeysWithPrefix(redis, rawPrefix);
+    await deleteKeysWithPrefix(redis, ourPrefix);
     await redis.quit();
   }
 }

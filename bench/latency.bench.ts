@@ -4,7 +4,8 @@ import { createKnex, ensureDatabase, migrateLatest } from '../src/db/knex';
 import { SandboxClient } from '../src/sandbox/sandbox.client';
 import { startSandbox } from '../src/sandbox/sandbox.server';
 import { Redis } from 'ioredis';
-import { BENCH_DATABASE_URL, BENCH_REDIS_URL, deletePrefix, percentile } from './support';
+import { deleteKeysWithPrefix } from '../src/lib/redis';
+import { BENCH_DATABASE_URL, BENCH_REDIS_URL, percentile } from './support';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
@@ -75,7 +76,7 @@ export async function benchLatency(RATE: number): Promise<{ rate: number; count:
     await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
     await sandbox.close();
     const redis = new Redis(BENCH_REDIS_URL);
-    await deletePrefix(redis, prefix);
+    await deleteKeysWithPrefix(redis, prefix);
     await redis.quit();
   }
 }

@@ -4,7 +4,8 @@ import { startWorkers } from '../src/jobs/worker-runner';
 import { createLogger } from '../src/lib/logger';
 import { connectRedis, createRedis } from '../src/lib/redis';
 import { parseConfig } from '../src/config';
-import { BENCH_REDIS_URL, deletePrefix } from './support';
+import { deleteKeysWithPrefix } from '../src/lib/redis';
+import { BENCH_REDIS_URL } from './support';
 
 const JOBS = Number(process.env.BENCH_WORKER_JOBS ?? 20_000);
 const CONCURRENCY = 20;
@@ -72,7 +73,7 @@ export async function benchWorker(): Promise<{ runner: number; bare: number; rat
     }
     return { ...results, ratio: results.runner / results.bare };
   } finally {
-    for (const p of prefixes) await deletePrefix(redis, p);
+    for (const p of prefixes) await deleteKeysWithPrefix(redis, p);
     await redis.quit();
   }
 }

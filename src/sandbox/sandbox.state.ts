@@ -1,3 +1,4 @@
+import type { FileMeta } from './sandbox.files';
 import { RateLimiter } from './rate-limits';
 import { UpdateQueue } from './update-queue';
 import { WebhookDelivery } from './webhook.delivery';
@@ -9,19 +10,13 @@ import { DEFAULT_LIMITS } from './sandbox.types';
 
 export type FileKind = 'photo' | 'document' | 'audio' | 'voice' | 'video' | 'video_note';
 
-export interface FileRec {
+export interface FileRec extends Omit<FileMeta, 'declared_size'> {
   file_id: string;
   file_unique_id: string;
   kind: FileKind;
   bytes: Buffer;
   /** Reported size; may exceed bytes.length when a test declares a big file. */
   size: number;
-  file_name?: string;
-  mime_type?: string;
-  width?: number;
-  height?: number;
-  duration?: number;
-  length?: number;
   file_path?: string;
 }
 

@@ -59,7 +59,17 @@ export interface SuccessfulPayment {
   provider_payment_charge_id: string;
 }
 
-export interface Message {
+/** The media fields a message can carry (shared by the Bot API Message and the control API's view of it). */
+export interface MessageMedia {
+  photo?: PhotoSize[];
+  document?: Json;
+  audio?: Json;
+  voice?: Json;
+  video?: Json;
+  video_note?: Json;
+}
+
+export interface Message extends MessageMedia {
   message_id: number;
   from?: User;
   chat: Chat;
@@ -72,12 +82,6 @@ export interface Message {
   link_preview_options?: Json;
   caption?: string;
   caption_entities?: MessageEntity[];
-  photo?: PhotoSize[];
-  document?: Json;
-  audio?: Json;
-  voice?: Json;
-  video?: Json;
-  video_note?: Json;
   invoice?: Invoice;
   successful_payment?: SuccessfulPayment;
   reply_markup?: Json;
@@ -141,7 +145,7 @@ export const DEFAULT_LIMITS: Limits = {
 };
 
 /** A bot-sent message as the control API reports it (current state after edits/deletes). */
-export interface SandboxMessage {
+export interface SandboxMessage extends MessageMedia {
   message_id: number;
   chat_id: number;
   date: number;
@@ -156,12 +160,6 @@ export interface SandboxMessage {
   reply_markup?: Json;
   reply_to_message_id?: number;
   media_group_id?: string;
-  photo?: PhotoSize[];
-  document?: Json;
-  audio?: Json;
-  voice?: Json;
-  video?: Json;
-  video_note?: Json;
   invoice?: Invoice & { payload: string; prices: Array<{ label: string; amount: number }> };
   edited: number;
   edit_date?: number;

@@ -9,7 +9,7 @@ import { buildHandlerTable, HandlerRegistryError } from '../../src/jobs/worker-r
 import { createLogger } from '../../src/lib/logger';
 import { workerDefinitions } from '../../workers';
 import { TEST_REDIS_URL, testConfig, testToken } from '../support/env';
-import { deleteKeys } from '../support/redis-cleanup';
+import { deleteKeysWithPrefix } from '../../src/lib/redis';
 
 describe('job catalogue and worker runner', () => {
   const config = testConfig({ BOT_TOKEN: testToken(), WORKER_QUEUES: 'billing' });
@@ -19,7 +19,7 @@ describe('job catalogue and worker runner', () => {
 
   after(async () => {
     await queues.close();
-    await deleteKeys(redis, config.QUEUE_PREFIX);
+    await deleteKeysWithPrefix(redis, config.QUEUE_PREFIX);
     await redis.quit();
   });
 

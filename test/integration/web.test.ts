@@ -13,7 +13,7 @@ import { startSandbox } from '../../src/sandbox/sandbox.server';
 import { createWebApp } from '../../src/web/app';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, testConfig, testToken, uniquePrefix } from '../support/env';
 import { OwnRedis } from '../support/own-redis';
-import { deleteKeys } from '../support/redis-cleanup';
+import { deleteKeysWithPrefix } from '../../src/lib/redis';
 
 const log = createLogger({ level: 'error', service: 'test' });
 const board = { user: 'operator', password: 'correct horse battery' };
@@ -46,7 +46,7 @@ describe('web process', () => {
     });
     after(async () => {
       await close(server);
-      await deleteKeys(runtime.redis, runtime.queues.prefix);
+      await deleteKeysWithPrefix(runtime.redis, runtime.queues.prefix);
       await runtime.close();
       await knex.destroy();
       await sandbox.close();

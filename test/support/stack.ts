@@ -10,7 +10,7 @@ import { SandboxClient } from '../../src/sandbox/sandbox.client';
 import { startSandbox } from '../../src/sandbox/sandbox.server';
 import { workerDefinitions } from '../../workers';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, testConfig, testToken } from './env';
-import { deleteKeys } from './redis-cleanup';
+import { deleteKeysWithPrefix } from '../../src/lib/redis';
 
 export interface StackOptions {
   /** Environment overrides for the test config. */
@@ -87,7 +87,7 @@ export class Stack {
     await this.stopBot();
     await this.workers?.close();
     await this.sandbox.close();
-    await deleteKeys(this.redis, this.config.QUEUE_PREFIX);
+    await deleteKeysWithPrefix(this.redis, this.config.QUEUE_PREFIX);
     await this.redis.quit();
     await this.knex.destroy();
   }

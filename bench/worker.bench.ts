@@ -34,7 +34,7 @@ export async function benchWorker(): Promise<{ runner: number; bare: number; rat
   const results = { runner: 0, bare: 0 };
   const prefixes: string[] = [];
   try {
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < 3; round++) {
       // Bare BullMQ.
       const barePrefix = `bench-bare-${process.pid}-${round}`;
       prefixes.push(barePrefix);

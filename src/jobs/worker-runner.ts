@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { ChatUnreachableError, TelegramBadRequestError, TelegramRateLimitError } from '../adapters/telegram.client';
 import type { QueueName } from '../config';
 import { UnknownTemplateError } from '../domain/i18n/messages';
-import { traced, type TraceContext } from '../lib/logger';
+import { traced, type Logger, type TraceContext } from '../lib/logger';
 import { catalogue, isJobName, JOB_NAMES, type JobName } from './catalogue';
 import { parsePayload, PayloadError } from './enqueue';
 import type { Handler, JobContext, QueueWorkerDefinition, WorkerDeps } from './handler.types';
@@ -47,7 +47,14 @@ function traceOf(job: Job): TraceContext {
 /** The processor every queue runs: re-validate, register the actor, run the handler, sort its errors. */
 export function createProcessor(table: Map<JobName, Handler<never>>, deps: WorkerDeps, getWorker: () => Worker): Processor {
   return async (job) => {
-      const log = traced(deps.log, traceOf(job));
+      // The traced child logger is built only when something logs: most jobs never do.
+      let log: Logger | undefined;
+      const ctx: JobContext = {
+        job,
+        get log() {
+          return (log ??= traced(deps.log, traceOf(job)));
+        },
+      };
       const handler = isJobName(job.name) ? table.get(job.name) : undefined;
       if (!handler) throw new UnrecoverableError(`no handler for job "${job.name}" on queue ${job.queueName}`);
       let payload: unknown;
@@ -57,12 +64,11 @@ export function createProcessor(table: Map<JobName, Handler<never>>, deps: Worke
         if (err instanceof PayloadError) throw new UnrecoverableError(err.message);
         throw err;
       }
-      const ctx: JobContext = { job, log };
       const actor = (payload as { actor?: Actor }).actor;
       if (actor) {
         const { user, created } = await deps.users.ensure(actor, deps.config.ADMIN_IDS.includes(actor.telegramId));
         if (user.status === 'banned') {
-          log.info('job skipped: user is banned');
+          ctx.log.info('job skipped: user is banned');
           return { skipped: 'banned' };
         }
         ctx.user = user;
@@ -122,7 +128,9 @@ export function startWorkers(
         error: err.message,
       });
     });
-    worker.on('completed', (job) => deps.log.debug('job completed', { ...traceOf(job), ms: (job.finishedOn ?? 0) - (job.processedOn ?? 0) }));
+    if (deps.log.isDebugEnabled()) {
+      worker.on('completed', (job) => deps.log.debug('job completed', { ...traceOf(job), ms: (job.finishedOn ?? 0) - (job.processedOn ?? 0) }));
+    }
     worker.on('error', (err) => deps.log.error('worker error', { queue: def.queue, error: err.message }));
     workers.push(worker);
   }

@@ -22,8 +22,8 @@ export function traced(log: Logger, fields: TraceContext): Logger {
   return log.child(defined);
 }
 
-// A bot token in a URL (Telegram puts it in every path) or anywhere else.
-const TOKEN_RE = /\b\d{5,}:[A-Za-z0-9_-]{30,}\b/g;
+// A bot token in a URL (Telegram puts it in every path, right after "bot", so no word boundary) or anywhere else.
+const TOKEN_RE = /(?<!\d)\d{5,}:[A-Za-z0-9_-]{30,}/g;
 const SECRET_KEY_RE = /token|secret|password|authorization|cookie|api_?key/i;
 
 /** Replaces bot tokens in text with a marker; exported for the HTTP error paths that build strings. */

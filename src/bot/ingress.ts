@@ -24,7 +24,7 @@ export interface IngressDeps {
   enqueue: Enqueue;
   log: Logger;
   botInfo: UserFromGetMe;
-  /** Telegraf instance whose `telegram` answers callback queries; created from the token when omitted. */
+  /** The telegraf instance the features are mounted on (its `telegram` answers callback queries). */
   bot: Telegraf<BotContext>;
 }
 
@@ -201,6 +201,8 @@ export class Ingress {
         const failures = (this.failures.get(update.update_id) ?? 0) + 1;
         const message = err instanceof Error ? err.message : String(err);
         if (!isFinal(err) && failures < MAX_UPDATE_FAILURES) {
+          // Bounded: an update Telegram never redelivers must not keep its counter forever.
+          if (this.failures.size > 10_000) this.failures.clear();
           this.failures.set(update.update_id, failures);
           throw err;
         }

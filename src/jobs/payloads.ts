@@ -19,11 +19,14 @@ export type Language = z.infer<typeof languageSchema>;
 /** Canned replies a user action can ask for; each has a translation in src/domain/i18n. */
 export const REPLY_KEYS = ['help', 'cancelled', 'feedback.prompt', 'unknown.command', 'unknown.text', 'unsupported'] as const;
 
-/** Telegram's inline keyboard, passed through untouched. */
+/** Telegram's inline keyboard (callback and URL buttons), passed through untouched. */
 export const inlineKeyboardSchema = z.object({
   inline_keyboard: z.array(
     z.array(
-      z.object({ text: z.string().min(1).max(64), callback_data: z.string().max(64).optional(), url: z.url().optional() }),
+      z.union([
+        z.object({ text: z.string().min(1).max(64), callback_data: z.string().min(1).max(64) }),
+        z.object({ text: z.string().min(1).max(64), url: z.url() }),
+      ]),
     ),
   ),
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { createBotRuntime, type BotRuntime } from '../bot/bot-runtime';
+import { ALLOWED_UPDATES } from '../bot/ingress';
 import { exitOnStartupError, loadConfig, type Config } from '../config';
 import { createKnex } from '../db/knex';
 import { QueueRegistry } from '../jobs/queues';
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
     runtime = await createBotRuntime(config, log);
     await runtime.bot.telegram.setWebhook(config.WEBHOOK_URL!, {
       secret_token: config.WEBHOOK_SECRET,
-      allowed_updates: ['message', 'callback_query', 'pre_checkout_query'],
+      allowed_updates: [...ALLOWED_UPDATES],
     });
   }
   const queues = runtime?.queues ?? new QueueRegistry(redis, config.QUEUE_PREFIX);

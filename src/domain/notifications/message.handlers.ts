@@ -1,4 +1,3 @@
-import type { InlineKeyboardMarkup } from 'telegraf/types';
 import { ChatUnreachableError } from '../../adapters/telegram.client';
 import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
 import { translate } from '../i18n/messages';
@@ -17,7 +16,7 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
         for (let i = done; i < parts.length; i++) {
           // Buttons belong under the last part, where the user reads on.
           const markup = i === parts.length - 1 ? replyMarkup : undefined;
-          await telegram.sendMessage(chatId, parts[i]!, { parseMode, replyMarkup: markup as InlineKeyboardMarkup | undefined });
+          await telegram.sendMessage(chatId, parts[i]!, { parseMode, replyMarkup: markup });
           await job.updateProgress(i + 1);
         }
       } catch (err) {

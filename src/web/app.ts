@@ -1,7 +1,4 @@
 import { timingSafeEqual } from 'node:crypto';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { ExpressAdapter } from '@bull-board/express';
 import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
@@ -9,9 +6,11 @@ import type { Update } from 'telegraf/types';
 import type { Ingress } from '../bot/ingress';
 import type { QueueRegistry } from '../jobs/queues';
 import type { Logger } from '../lib/logger';
-import { basicAuth } from './basic-auth';
+import type { AuditRepository } from '../repositories/audit.repository';
+import { mountBoard, type BoardAccount } from './board';
 
-export const BOARD_PATH = '/admin/queues';
+export { BOARD_PATH } from './board';
+
 export const WEBHOOK_PATH = '/telegram/webhook';
 
 export interface WebAppDeps {
@@ -19,7 +18,9 @@ export interface WebAppDeps {
   redis: Redis;
   knex: Knex;
   queues: QueueRegistry;
-  board: { user: string; password: string };
+  audit: AuditRepository;
+  /** Bull Board accounts: operators may change queues, viewers only look. */
+  board: BoardAccount[];
   /** Present in webhook mode: the same ingress the bot process runs. */
   webhook?: { ingress: Ingress; secret: string };
   /** How long a readiness probe waits for each dependency. */
@@ -82,13 +83,7 @@ export function createWebApp(deps: WebAppDeps): Express {
     });
   }
 
-  const serverAdapter = new ExpressAdapter().setBasePath(BOARD_PATH);
-  createBullBoard({
-    queues: queues.all().map((q) => new BullMQAdapter(q)),
-    serverAdapter,
-    options: { uiConfig: { boardTitle: 'Switchyard' } },
-  });
-  app.use(BOARD_PATH, basicAuth(deps.board.user, deps.board.password, 'Switchyard Bull Board'), serverAdapter.getRouter());
+  mountBoard(app, { queues, accounts: deps.board, audit: deps.audit, log });
 
   return app;
 }

@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
 
 // Hash both sides first: timingSafeEqual needs equal lengths, and hashing hides the secret's length.
 function same(a: string, b: string): boolean {
@@ -17,13 +16,4 @@ export function checkBasicAuth(header: string | undefined, user: string, passwor
   const userOk = same(decoded.slice(0, colon), user);
   const passwordOk = same(decoded.slice(colon + 1), password);
   return userOk && passwordOk;
-}
-
-/** HTTP basic auth; the browser shows its login dialog on the 401. */
-export function basicAuth(user: string, password: string, realm: string): RequestHandler {
-  return (req, res, next) => {
-    if (checkBasicAuth(req.headers.authorization, user, password)) return next();
-    res.setHeader('WWW-Authenticate', `Basic realm="${realm}", charset="UTF-8"`);
-    res.status(401).send('Authentication required');
-  };
 }

@@ -9,23 +9,31 @@ import { createLogger } from '../lib/logger';
 import { closeRedis, connectRedis, createRedis } from '../lib/redis';
 import { onShutdown } from '../lib/shutdown';
 import { BOARD_PATH, createWebApp, WEBHOOK_PATH } from './app';
+import type { BoardAccount } from './board';
+import { AuditRepository } from '../repositories/audit.repository';
 
-/** Board credentials: required in production; elsewhere a one-off password is generated and shown once. */
-function boardCredentials(config: Config): { user: string; password: string } {
-  if (config.BOARD_USER && config.BOARD_PASSWORD) return { user: config.BOARD_USER, password: config.BOARD_PASSWORD };
-  if (config.NODE_ENV === 'production') {
+/** Board accounts: the operator is required in production (elsewhere a one-off password is shown once); the viewer is optional. */
+function boardAccounts(config: Config): BoardAccount[] {
+  const accounts: BoardAccount[] = [];
+  if (config.BOARD_USER && config.BOARD_PASSWORD) accounts.push({ user: config.BOARD_USER, password: config.BOARD_PASSWORD, role: 'operator' });
+  else if (config.NODE_ENV === 'production') {
     throw new Error('BOARD_USER and BOARD_PASSWORD are required in production: Bull Board can retry, promote and delete jobs');
+  } else {
+    const password = randomBytes(12).toString('base64url');
+    // Printed to the terminal for the local operator, deliberately not through the log pipeline.
+    process.stderr.write(`Bull Board (development): user "admin", password "${password}" — set BOARD_USER/BOARD_PASSWORD to choose\n`);
+    accounts.push({ user: config.BOARD_USER ?? 'admin', password, role: 'operator' });
   }
-  const password = randomBytes(12).toString('base64url');
-  // Printed to the terminal for the local operator, deliberately not through the log pipeline.
-  process.stderr.write(`Bull Board (development): user "admin", password "${password}" — set BOARD_USER/BOARD_PASSWORD to choose\n`);
-  return { user: config.BOARD_USER ?? 'admin', password };
+  if (config.BOARD_VIEWER_USER && config.BOARD_VIEWER_PASSWORD) {
+    accounts.push({ user: config.BOARD_VIEWER_USER, password: config.BOARD_VIEWER_PASSWORD, role: 'viewer' });
+  }
+  return accounts;
 }
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ level: config.LOG_LEVEL, dir: config.LOG_DIR, service: 'web' });
-  const board = boardCredentials(config);
+  const board = boardAccounts(config);
   // Readiness must answer "Redis is down" rather than hang: a fail-fast producer connection.
   const redis = createRedis(config.REDIS_URL, 'producer');
   await connectRedis(redis).catch((err: Error) => log.warn('Redis not reachable at start', { error: err.message }));
@@ -44,6 +52,7 @@ async function main(): Promise<void> {
     redis,
     knex,
     queues,
+    audit: new AuditRepository(knex),
     board,
     webhook: runtime ? { ingress: runtime.ingress, secret: config.WEBHOOK_SECRET! } : undefined,
   });

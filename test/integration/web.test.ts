@@ -9,14 +9,18 @@ import { createKnex } from '../../src/db/knex';
 import { QueueRegistry } from '../../src/jobs/queues';
 import { createLogger } from '../../src/lib/logger';
 import { createRedis } from '../../src/lib/redis';
+import { AuditRepository } from '../../src/repositories/audit.repository';
 import { startSandbox } from '../../src/sandbox/sandbox.server';
 import { createWebApp } from '../../src/web/app';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, testConfig, testToken, uniquePrefix } from '../support/env';
 import { OwnRedis } from '../support/own-redis';
 import { deleteKeysWithPrefix } from '../../src/lib/redis';
+import { waitFor } from '../support/wait';
 
 const log = createLogger({ level: 'error', service: 'test' });
-const board = { user: 'operator', password: 'correct horse battery' };
+const operator = { user: 'operator', password: 'correct horse battery', role: 'operator' as const };
+const viewer = { user: 'viewer', password: 'look but do not touch', role: 'viewer' as const };
+const board = [operator, viewer];
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 async function listen(app: ReturnType<typeof createWebApp>): Promise<{ server: Server; url: string }> {
@@ -41,7 +45,7 @@ describe('web process', () => {
       runtime = await createBotRuntime(config, log);
       knex = createKnex(TEST_DATABASE_URL, { max: 2 });
       ({ server, url } = await listen(
-        createWebApp({ log, redis: runtime.redis, knex, queues: runtime.queues, board, webhook: { ingress: runtime.ingress, secret } }),
+        createWebApp({ log, redis: runtime.redis, knex, queues: runtime.queues, audit: new AuditRepository(knex), board, webhook: { ingress: runtime.ingress, secret } }),
       ));
     });
     after(async () => {
@@ -85,12 +89,37 @@ describe('web process', () => {
     });
 
     it('Bull Board lists every catalogue queue to an operator with credentials', async () => {
-      const page = await fetch(`${url}/admin/queues`, { headers: { authorization: basic(board.user, board.password) } });
+      const page = await fetch(`${url}/admin/queues`, { headers: { authorization: basic(operator.user, operator.password) } });
       expect(page.status).to.equal(200);
       expect(await page.text()).to.include('Switchyard');
-      const api = await fetch(`${url}/admin/queues/api/queues`, { headers: { authorization: basic(board.user, board.password) } });
+      const api = await fetch(`${url}/admin/queues/api/queues`, { headers: { authorization: basic(operator.user, operator.password) } });
       const { queues } = (await api.json()) as { queues: { name: string }[] };
       expect(queues.map((q) => q.name).sort()).to.deep.equal([...QUEUE_NAMES].sort());
+    });
+
+    it('a viewer sees the queues but the server refuses its changes (403), and the attempt is audited', async () => {
+      const auth = { authorization: basic(viewer.user, viewer.password) };
+      const list = await fetch(`${url}/admin/queues/api/queues`, { headers: auth });
+      expect(list.status).to.equal(200);
+      const job = await runtime.queues.get('billing').add('account.reply', { x: 1 }, { delay: 60_000 });
+      const promote = await fetch(`${url}/admin/queues/api/queues/billing/${job.id}/promote`, { method: 'PUT', headers: auth });
+      expect(promote.status).to.equal(403);
+      expect(await job.getState()).to.equal('delayed');
+      const [event] = await knex('audit_events').where({ actor: 'viewer:viewer', action: 'board.refused' });
+      expect(event.subject).to.equal(`queue:billing/job:${job.id}`);
+    });
+
+    it("an operator's change works and is audited with the operator's name", async () => {
+      const job = await runtime.queues.get('billing').add('account.reply', { x: 2 }, { delay: 60_000 });
+      const res = await fetch(`${url}/admin/queues/api/queues/billing/${job.id}/promote`, {
+        method: 'PUT',
+        headers: { authorization: basic(operator.user, operator.password) },
+      });
+      expect(res.status).to.be.below(300);
+      expect(await job.getState()).to.equal('waiting');
+      await waitFor(async () => (await knex('audit_events').where({ actor: 'operator:operator', action: 'board.promote' })).length === 1, 'audit row');
+      const [event] = await knex('audit_events').where({ actor: 'operator:operator', action: 'board.promote' });
+      expect(event.subject).to.equal(`queue:billing/job:${job.id}`);
     });
   });
 
@@ -110,7 +139,7 @@ describe('web process', () => {
       knex = createKnex(TEST_DATABASE_URL, { max: 2 });
       queueConnection = new Redis(TEST_REDIS_URL, { lazyConnect: true });
       queues = new QueueRegistry(queueConnection, uniquePrefix());
-      ({ server, url } = await listen(createWebApp({ log, redis, knex, queues, board, readyTimeoutMs: 500 })));
+      ({ server, url } = await listen(createWebApp({ log, redis, knex, queues, audit: new AuditRepository(knex), board, readyTimeoutMs: 500 })));
     });
     after(async () => {
       await close(server);

@@ -16,8 +16,8 @@ import { TEST_DATABASE_URL, TEST_REDIS_URL, uniquePrefix } from '../support/env'
 import { waitFor } from '../support/wait';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const operator = { user: 'op-browser', password: 'operator password', role: 'operator' as const };
-const viewer = { user: 'viewer-browser', password: 'viewer password', role: 'viewer' as const };
+const operator = { user: `operator-${uniquePrefix()}`, password: 'operator password', role: 'operator' as const };
+const viewer = { user: `viewer-${uniquePrefix()}`, password: 'viewer password', role: 'viewer' as const };
 // The job card's own retry button (Bull Board 9.10, pinned): an icon button with the refresh icon.
 const JOB_RETRY = '[class*="jobActions"] button:has(svg.lucide-refresh-cw)';
 

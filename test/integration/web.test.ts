@@ -18,8 +18,8 @@ import { deleteKeysWithPrefix } from '../../src/lib/redis';
 import { waitFor } from '../support/wait';
 
 const log = createLogger({ level: 'error', service: 'test' });
-const operator = { user: 'operator', password: 'correct horse battery', role: 'operator' as const };
-const viewer = { user: 'viewer', password: 'look but do not touch', role: 'viewer' as const };
+const operator = { user: `operator-${uniquePrefix()}`, password: 'correct horse battery', role: 'operator' as const };
+const viewer = { user: `viewer-${uniquePrefix()}`, password: 'look but do not touch', role: 'viewer' as const };
 const board = [operator, viewer];
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
@@ -85,7 +85,7 @@ describe('web process', () => {
 
     it('Bull Board answers 401 without credentials or with wrong ones', async () => {
       expect((await fetch(`${url}/admin/queues`)).status).to.equal(401);
-      expect((await fetch(`${url}/admin/queues/api/queues`, { headers: { authorization: basic('operator', 'nope') } })).status).to.equal(401);
+      expect((await fetch(`${url}/admin/queues/api/queues`, { headers: { authorization: basic(operator.user, 'nope') } })).status).to.equal(401);
     });
 
     it('Bull Board lists every catalogue queue to an operator with credentials', async () => {
@@ -105,7 +105,7 @@ describe('web process', () => {
       const promote = await fetch(`${url}/admin/queues/api/queues/billing/${job.id}/promote`, { method: 'PUT', headers: auth });
       expect(promote.status).to.equal(403);
       expect(await job.getState()).to.equal('delayed');
-      const [event] = await knex('audit_events').where({ actor: 'viewer:viewer', action: 'board.refused' });
+      const [event] = await knex('audit_events').where({ actor: `viewer:${viewer.user}`, action: 'board.refused' });
       expect(event.subject).to.equal(`queue:billing/job:${job.id}`);
     });
 
@@ -117,8 +117,8 @@ describe('web process', () => {
       });
       expect(res.status).to.be.below(300);
       expect(await job.getState()).to.equal('waiting');
-      await waitFor(async () => (await knex('audit_events').where({ actor: 'operator:operator', action: 'board.promote' })).length === 1, 'audit row');
-      const [event] = await knex('audit_events').where({ actor: 'operator:operator', action: 'board.promote' });
+      await waitFor(async () => (await knex('audit_events').where({ actor: `operator:${operator.user}`, action: 'board.promote' })).length === 1, 'audit row');
+      const [event] = await knex('audit_events').where({ actor: `operator:${operator.user}`, action: 'board.promote' });
       expect(event.subject).to.equal(`queue:billing/job:${job.id}`);
     });
   });

@@ -4,6 +4,7 @@ import type { TelegramClient } from '../adapters/telegram.client';
 import type { Config, QueueName } from '../config';
 import type { Logger } from '../lib/logger';
 import type { AuditRepository } from '../repositories/audit.repository';
+import type { ReceiptsRepository } from '../repositories/receipts.repository';
 import type { UserModel } from '../repositories/user.model';
 import type { UsersRepository } from '../repositories/users.repository';
 import type { JobName, JobsOfQueue, Payload } from './catalogue';
@@ -16,6 +17,7 @@ export interface WorkerDeps {
   knex: Knex;
   users: UsersRepository;
   audit: AuditRepository;
+  receipts: ReceiptsRepository;
   telegram: TelegramClient;
   enqueue: Enqueue;
 }

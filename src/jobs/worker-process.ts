@@ -4,6 +4,7 @@ import { createKnex } from '../db/knex';
 import { createLogger, type Logger } from '../lib/logger';
 import { closeRedis, connectRedis, createRedis } from '../lib/redis';
 import { AuditRepository } from '../repositories/audit.repository';
+import { ReceiptsRepository } from '../repositories/receipts.repository';
 import { UsersRepository } from '../repositories/users.repository';
 import { createEnqueue } from './enqueue';
 import type { QueueWorkerDefinition, WorkerDeps } from './handler.types';
@@ -34,6 +35,7 @@ export async function startWorkerProcess(
     knex,
     users: new UsersRepository(knex),
     audit: new AuditRepository(knex),
+    receipts: new ReceiptsRepository(knex),
     telegram: new TelegramClient(config.BOT_TOKEN, config.TELEGRAM_API_ROOT),
     enqueue: createEnqueue(queues),
   };

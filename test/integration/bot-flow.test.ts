@@ -122,6 +122,18 @@ describe('bot flow through the sandbox', () => {
     expect((await stack.user(user.id)).status).to.equal('active');
   });
 
+  it('a retried message.send whose send already succeeded does not send again', async () => {
+    const user = await stack.client.createUser();
+    const job = await stack.workers!.deps.enqueue('message.send', { chatId: user.id, text: 'Your report is ready.' }, { jobId: `receipt-${user.id}` });
+    await stack.client.waitForMessages(user.id, 1);
+    await waitFor(async () => (await job.getState()) === 'completed', 'first run completed');
+    // Run the very same job again, as BullMQ does after a stall or an operator's retry.
+    await job.retry('completed');
+    await waitFor(async () => (await job.getState()) === 'completed' && (await stack.bot!.runtime.queues.get('notifications').getJob(job.id!))!.returnvalue?.alreadySent === 1, 'second run completed');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await stack.client.messages(user.id)).to.have.length(1);
+  });
+
   it('a text over 4096 characters arrives as several messages split on line boundaries', async () => {
     const user = await stack.client.createUser();
     const lines = Array.from({ length: 300 }, (_, i) => `${i}: ${'lorem ipsum '.repeat(3)}`);

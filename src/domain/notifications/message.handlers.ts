@@ -1,23 +1,35 @@
+import type { Job } from 'bullmq';
 import { ChatUnreachableError } from '../../adapters/telegram.client';
 import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
 import { translate } from '../i18n/messages';
 import { splitText } from './split-text';
 
+/**
+ * The receipt key of a notification job. Ids derived from domain ids (`reply-<update id>`) are stable across
+ * re-adds; BullMQ's own numeric ids restart if Redis is ever emptied, so those are qualified by creation time.
+ */
+export function notificationKey(job: Job): string {
+  return /^\d+$/.test(job.id ?? '') ? `${job.id}@${job.timestamp}` : job.id!;
+}
+
 /** Notifications queue: the only code that sends user-visible messages. */
 export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notifications'> {
-  const { telegram, users } = deps;
+  const { telegram, users, receipts } = deps;
   return {
     'message.send': async ({ chatId, lang, text, template, parseMode, replyMarkup }, { job, log }) => {
       const body = text ?? translate(lang, template!.key, template!.params);
       const parts = splitText(body);
-      // Parts already delivered by an earlier attempt (e.g. before a 429) are not sent again.
-      const done = typeof job.progress === 'number' ? job.progress : 0;
+      // Parts an earlier run of this job already delivered (before a 429, a crash, a stall) are not sent again.
+      const key = notificationKey(job);
+      const sent = await receipts.sentParts(key);
       try {
-        for (let i = done; i < parts.length; i++) {
+        for (let i = 0; i < parts.length; i++) {
+          if (sent.has(i)) continue;
           // Buttons belong under the last part, where the user reads on.
           const markup = i === parts.length - 1 ? replyMarkup : undefined;
-          await telegram.sendMessage(chatId, parts[i]!, { parseMode, replyMarkup: markup });
-          await job.updateProgress(i + 1);
+          const message = await telegram.sendMessage(chatId, parts[i]!, { parseMode, replyMarkup: markup });
+          // The one window left: a crash between Telegram's answer and this insert repeats this one part.
+          await receipts.record(key, i, chatId, message.message_id);
         }
       } catch (err) {
         if (err instanceof ChatUnreachableError) {
@@ -28,7 +40,7 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
         }
         throw err;
       }
-      return { delivered: true, parts: parts.length };
+      return { delivered: true, parts: parts.length, alreadySent: sent.size };
     },
   };
 }

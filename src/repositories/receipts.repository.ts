@@ -1,0 +1,18 @@
+import type { Knex } from 'knex';
+
+/** Send receipts: what Telegram has already accepted for a notification, part by part. */
+export class ReceiptsRepository {
+  constructor(private readonly knex: Knex) {}
+
+  async sentParts(notificationKey: string): Promise<Set<number>> {
+    const rows = await this.knex('message_receipts').select('part').where({ notification_key: notificationKey });
+    return new Set(rows.map((r: { part: number }) => r.part));
+  }
+
+  async record(notificationKey: string, part: number, chatId: number, telegramMessageId: number): Promise<void> {
+    await this.knex('message_receipts')
+      .insert({ notification_key: notificationKey, part, chat_id: chatId, telegram_message_id: telegramMessageId })
+      .onConflict(['notification_key', 'part'])
+      .ignore();
+  }
+}

@@ -1,4 +1,9 @@
-import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
+import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
+
+/** The reply to an update has one job id, derived from the update: a retried handler cannot queue it twice. */
+function replyJobId(updateId: number | undefined, ctx: JobContext): { jobId: string } {
+  return { jobId: `reply-${updateId ?? ctx.job.id}` };
+}
 
 /**
  * Account lifecycle jobs (billing queue: the account is what billing charges). The runner has already
@@ -21,7 +26,7 @@ export function accountHandlers(deps: WorkerDeps): HandlerMap<'billing'> {
       await enqueue(
         'message.send',
         { chatId: actor.chatId, updateId, lang, template: { key: isNew ? 'welcome' : 'welcome.back' } },
-        { jobId: `reply-${updateId ?? ctx.job.id}` },
+        replyJobId(updateId, ctx),
       );
       return { registered: isNew };
     },
@@ -31,7 +36,7 @@ export function accountHandlers(deps: WorkerDeps): HandlerMap<'billing'> {
       await enqueue(
         'message.send',
         { chatId: actor.chatId, updateId, lang: user?.language ?? 'en', template: { key, params } },
-        { jobId: `reply-${updateId ?? ctx.job.id}` },
+        replyJobId(updateId, ctx),
       );
       return { key };
     },
@@ -45,7 +50,7 @@ export function accountHandlers(deps: WorkerDeps): HandlerMap<'billing'> {
         idempotencyKey: `feedback:${ctx.job.id}`,
       });
       const lang = user?.language ?? 'en';
-      await enqueue('message.send', { chatId: actor.chatId, updateId, lang, template: { key: 'feedback.thanks' } }, { jobId: `reply-${updateId ?? ctx.job.id}` });
+      await enqueue('message.send', { chatId: actor.chatId, updateId, lang, template: { key: 'feedback.thanks' } }, replyJobId(updateId, ctx));
       await Promise.all(
         config.ADMIN_IDS.map((adminId) =>
           enqueue(

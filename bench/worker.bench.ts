@@ -4,6 +4,7 @@ import { startWorkers } from '../src/jobs/worker-runner';
 import { createLogger } from '../src/lib/logger';
 import { connectRedis, createRedis } from '../src/lib/redis';
 import { parseConfig } from '../src/config';
+import { SharedMetrics } from '../src/observability/shared-metrics';
 import { deleteKeysWithPrefix } from '../src/lib/redis';
 import { BENCH_REDIS_URL } from './support';
 
@@ -59,7 +60,8 @@ export async function benchWorker(): Promise<{ runner: number; bare: number; rat
         defineWorker({ queue: 'billing', concurrency: () => 1, handlers: () => ({ 'account.register': noop, 'account.reply': noop, 'feedback.submit': noop }) }),
       ];
       const config = parseConfig({ WORKER_QUEUES: 'notifications', QUEUE_PREFIX: ourPrefix });
-      const deps = { config, log: createLogger({ level: 'info', service: 'bench' }) } as never;
+      const metrics = new SharedMetrics(redis, ourPrefix);
+      const deps = { config, log: createLogger({ level: 'info', service: 'bench' }), metrics } as never;
       const running = startWorkers(defs, ['notifications'], deps, ourConn, ourPrefix);
       const worker = running.workers[0]!;
       // startWorkers autoruns; measure from the first completion of this fresh queue.
@@ -68,6 +70,7 @@ export async function benchWorker(): Promise<{ runner: number; bare: number; rat
       await new Promise<void>((resolve) => worker.on('completed', () => ++done === JOBS && resolve()));
       results.runner = Math.max(results.runner, JOBS / (Number(process.hrtime.bigint() - started) / 1e9));
       await running.close(5_000);
+      await metrics.close();
       await ourQueue.close();
       await ourConn.quit();
     }

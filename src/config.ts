@@ -85,6 +85,9 @@ export const configSchema = z.object({
   /** Read-only Bull Board account (optional): sees everything, changes nothing. */
   BOARD_VIEWER_USER: z.string().min(1, 'expected a non-empty user name').optional(),
   BOARD_VIEWER_PASSWORD: z.string().min(8, 'expected at least 8 characters').optional(),
+  /** Basic-auth credentials for GET /metrics on the web process; without them only loopback may scrape. */
+  METRICS_USER: z.string().min(1, 'expected a non-empty user name').optional(),
+  METRICS_PASSWORD: z.string().min(8, 'expected at least 8 characters').optional(),
   /** Telegram user ids with admin rights, comma separated. */
   ADMIN_IDS: csv(z.coerce.number({ message: 'expected Telegram user ids (digits) separated by commas' }).int().positive('expected positive Telegram user ids')).default([]),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug'], { message: 'expected error, warn, info or debug' }).default('info'),

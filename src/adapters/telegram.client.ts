@@ -1,6 +1,7 @@
 import { Telegram } from 'telegraf';
 import type { InlineKeyboardMarkup, Message } from 'telegraf/types';
 import { redact } from '../lib/logger';
+import type { SharedMetrics } from '../observability/shared-metrics';
 
 /** The user blocked the bot, or the chat is gone: stop sending to it, never retry. */
 export class ChatUnreachableError extends Error {
@@ -50,19 +51,34 @@ export interface SendOptions {
 export class TelegramClient {
   private readonly telegram: Telegram;
 
-  constructor(token: string, apiRoot: string) {
+  constructor(
+    token: string,
+    apiRoot: string,
+    private readonly metrics?: SharedMetrics,
+  ) {
     this.telegram = new Telegram(token, { apiRoot });
   }
 
-  async sendMessage(chatId: number, text: string, options: SendOptions = {}): Promise<Message.TextMessage> {
+  /** Runs one Bot API call, counting it by method and result, and sorting its failure. */
+  private async call<T>(method: string, run: () => Promise<T>): Promise<T> {
     try {
-      return await this.telegram.sendMessage(chatId, text, {
+      const result = await run();
+      this.metrics?.inc('switchyard_telegram_calls_total', { method, result: 'ok' });
+      return result;
+    } catch (err) {
+      const code = (err as TelegrafErrorShape)?.response?.error_code;
+      this.metrics?.inc('switchyard_telegram_calls_total', { method, result: code ? String(code) : 'error' });
+      throw classifyTelegramError(err);
+    }
+  }
+
+  sendMessage(chatId: number, text: string, options: SendOptions = {}): Promise<Message.TextMessage> {
+    return this.call('sendMessage', () =>
+      this.telegram.sendMessage(chatId, text, {
         parse_mode: options.parseMode,
         reply_markup: options.replyMarkup,
         link_preview_options: { is_disabled: true },
-      });
-    } catch (err) {
-      throw classifyTelegramError(err);
-    }
+      }),
+    );
   }
 }

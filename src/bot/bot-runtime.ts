@@ -7,6 +7,7 @@ import type { Logger } from '../lib/logger';
 import { closeRedis, connectRedis, createRedis } from '../lib/redis';
 import type { BotContext } from './context';
 import { Ingress } from './ingress';
+import { SharedMetrics } from '../observability/shared-metrics';
 
 export interface BotRuntime {
   ingress: Ingress;
@@ -28,13 +29,15 @@ export async function createBotRuntime(config: Config, log: Logger): Promise<Bot
       handlerTimeout: 8_000,
     });
     const botInfo = await bot.telegram.getMe();
-    const ingress = new Ingress({ config, redis, enqueue: createBatchedEnqueue(queues), log, botInfo, bot });
+    const metrics = new SharedMetrics(redis, config.QUEUE_PREFIX);
+    const ingress = new Ingress({ config, redis, enqueue: createBatchedEnqueue(queues), log, botInfo, bot, metrics });
     return {
       ingress,
       bot,
       redis,
       queues,
       async close() {
+        await metrics.close().catch(() => undefined);
         await queues.close();
         await closeRedis(redis);
       },

@@ -11,6 +11,7 @@ import { languageFromCode } from '../repositories/users.repository';
 import type { BotContext } from './context';
 import { features } from './features';
 import { Dialog } from './fsm/dialog';
+import type { SharedMetrics } from '../observability/shared-metrics';
 import { ADMIT_SCRIPT, RELEASE_SCRIPT } from './ingress.scripts';
 
 export type IngressOutcome = 'enqueued' | 'duplicate' | 'rate_limited' | 'ignored' | 'failed';
@@ -26,6 +27,8 @@ export interface IngressDeps {
   botInfo: UserFromGetMe;
   /** The telegraf instance the features are mounted on (its `telegram` answers callback queries). */
   bot: Telegraf<BotContext>;
+  /** Counts outcomes (dedupe hits, rate-limit rejections, …) for every bot replica together. */
+  metrics?: SharedMetrics;
 }
 
 interface Admitted {
@@ -143,10 +146,16 @@ export class Ingress {
     // The tail never rejects into the void: callers get `run`'s rejection; the chain only orders.
     tail.catch(() => undefined);
     this.chains.set(actor.chatId, tail);
-    return run;
+    return this.counted(run);
+  }
+
+  private counted(run: Promise<IngressOutcome>): Promise<IngressOutcome> {
+    const metrics = this.deps.metrics;
+    return metrics ? run.then((outcome) => (metrics.inc('switchyard_ingress_updates_total', { outcome }), outcome)) : run;
   }
 
   private async ignore(update: Update, trace: TraceContext): Promise<IngressOutcome> {
+    this.deps.metrics?.inc('switchyard_ingress_updates_total', { outcome: 'ignored' });
     this.deps.log.debug('update ignored (no user)', { ...trace, kinds: Object.keys(update).filter((k) => k !== 'update_id') });
     return 'ignored';
   }

@@ -5,6 +5,7 @@ import type { Config, QueueName } from '../config';
 import type { Logger } from '../lib/logger';
 import type { AuditRepository } from '../repositories/audit.repository';
 import type { ReceiptsRepository } from '../repositories/receipts.repository';
+import type { SharedMetrics } from '../observability/shared-metrics';
 import type { UserModel } from '../repositories/user.model';
 import type { UsersRepository } from '../repositories/users.repository';
 import type { JobName, JobsOfQueue, Payload } from './catalogue';
@@ -20,6 +21,7 @@ export interface WorkerDeps {
   receipts: ReceiptsRepository;
   telegram: TelegramClient;
   enqueue: Enqueue;
+  metrics: SharedMetrics;
 }
 
 export interface JobContext {

@@ -4,6 +4,7 @@ import { createKnex } from '../db/knex';
 import { createLogger, type Logger } from '../lib/logger';
 import { closeRedis, connectRedis, createRedis } from '../lib/redis';
 import { AuditRepository } from '../repositories/audit.repository';
+import { SharedMetrics } from '../observability/shared-metrics';
 import { ReceiptsRepository } from '../repositories/receipts.repository';
 import { UsersRepository } from '../repositories/users.repository';
 import { createEnqueue } from './enqueue';
@@ -29,6 +30,7 @@ export async function startWorkerProcess(
   const producerConnection = await connectRedis(createRedis(config.REDIS_URL, 'producer'));
   const knex = createKnex(config.DATABASE_URL);
   const queues = new QueueRegistry(producerConnection, config.QUEUE_PREFIX);
+  const metrics = new SharedMetrics(producerConnection, config.QUEUE_PREFIX);
   const deps: WorkerDeps = {
     config,
     log,
@@ -36,10 +38,12 @@ export async function startWorkerProcess(
     users: new UsersRepository(knex),
     audit: new AuditRepository(knex),
     receipts: new ReceiptsRepository(knex),
-    telegram: new TelegramClient(config.BOT_TOKEN, config.TELEGRAM_API_ROOT),
+    telegram: new TelegramClient(config.BOT_TOKEN, config.TELEGRAM_API_ROOT, metrics),
     enqueue: createEnqueue(queues),
+    metrics,
   };
   const closeConnections = async () => {
+    await metrics.close().catch(() => undefined);
     await queues.close();
     // BullMQ does not close connections it was given.
     await Promise.all([closeRedis(workerConnection), closeRedis(producerConnection), knex.destroy()]);

@@ -122,11 +122,18 @@ export function startWorkers(
     worker.on('failed', (job, err) => {
       if (!job) return;
       const final = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+      deps.metrics.inc('switchyard_jobs_total', { queue: def.queue, name: job.name, outcome: final ? 'failed' : 'retried' });
       deps.log.log(final ? 'error' : 'warn', final ? 'job failed for good' : 'job failed, will retry', {
         ...traceOf(job),
         attempt: job.attemptsMade,
         error: err.message,
       });
+    });
+    worker.on('completed', (job) => {
+      deps.metrics.inc('switchyard_jobs_total', { queue: def.queue, name: job.name, outcome: 'completed' });
+      if (job.processedOn && job.finishedOn) {
+        deps.metrics.observe('switchyard_job_duration_seconds', { queue: def.queue, name: job.name }, (job.finishedOn - job.processedOn) / 1000);
+      }
     });
     if (deps.log.isDebugEnabled()) {
       worker.on('completed', (job) => deps.log.debug('job completed', { ...traceOf(job), ms: (job.finishedOn ?? 0) - (job.processedOn ?? 0) }));

@@ -7,6 +7,8 @@ import type { Ingress } from '../bot/ingress';
 import type { QueueRegistry } from '../jobs/queues';
 import type { Logger } from '../lib/logger';
 import type { AuditRepository } from '../repositories/audit.repository';
+import type { Registry } from 'prom-client';
+import { checkBasicAuth } from './basic-auth';
 import { mountBoard, type BoardAccount } from './board';
 
 export { BOARD_PATH } from './board';
@@ -23,6 +25,8 @@ export interface WebAppDeps {
   board: BoardAccount[];
   /** Present in webhook mode: the same ingress the bot process runs. */
   webhook?: { ingress: Ingress; secret: string };
+  /** `/metrics`: the registry and who may read it (basic auth; none → loopback only). */
+  metrics?: { registry: Registry; user?: string; password?: string };
   /** How long a readiness probe waits for each dependency. */
   readyTimeoutMs?: number;
 }
@@ -58,6 +62,21 @@ export function createWebApp(deps: WebAppDeps): Express {
     const ready = r === 'ok' && p === 'ok';
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', redis: r, postgres: p });
   });
+
+  if (deps.metrics) {
+    const { registry, user, password } = deps.metrics;
+    app.get('/metrics', async (req, res) => {
+      const loopback = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
+      const allowed = user && password ? checkBasicAuth(req.headers.authorization, user, password) : loopback;
+      if (!allowed) {
+        if (user) res.setHeader('WWW-Authenticate', 'Basic realm="Switchyard metrics"');
+        res.status(user ? 401 : 403).send(user ? 'Authentication required' : 'Metrics are served to loopback only; set METRICS_USER/METRICS_PASSWORD');
+        return;
+      }
+      res.setHeader('Content-Type', registry.contentType);
+      res.send(await registry.metrics());
+    });
+  }
 
   if (deps.webhook) {
     const { ingress, secret } = deps.webhook;

@@ -10,6 +10,7 @@ import { closeRedis, connectRedis, createRedis } from '../lib/redis';
 import { onShutdown } from '../lib/shutdown';
 import { BOARD_PATH, createWebApp, WEBHOOK_PATH } from './app';
 import type { BoardAccount } from './board';
+import { createMetricsRegistry } from '../observability/metrics.registry';
 import { AuditRepository } from '../repositories/audit.repository';
 
 /** Board accounts: the operator is required in production (elsewhere a one-off password is shown once); the viewer is optional. */
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
     queues,
     audit: new AuditRepository(knex),
     board,
+    metrics: { registry: createMetricsRegistry(redis, config.QUEUE_PREFIX, queues), user: config.METRICS_USER, password: config.METRICS_PASSWORD },
     webhook: runtime ? { ingress: runtime.ingress, secret: config.WEBHOOK_SECRET! } : undefined,
   });
   const server: Server = await new Promise((resolve, reject) => {

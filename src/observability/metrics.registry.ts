@@ -1,0 +1,103 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import type { QueueRegistry } from '../jobs/queues';
+import { COUNTERS, HISTOGRAMS } from './shared-metrics';
+
+type Values = { value: number; labels: Record<string, string | number>; metricName?: string }[];
+
+function labelsOf(field: string, names: readonly string[]): Record<string, string> {
+  const parts = field.split('|');
+  return Object.fromEntries(names.map((n, i) => [n, parts[i] ?? '']));
+}
+
+/** A metric whose values come from the shared Redis hashes at scrape time. */
+function sharedMetric(redis: Redis, key: string, name: string, help: string, type: 'counter' | 'histogram', read: (hash: Record<string, string>) => Values): Metric {
+  return {
+    name,
+    help,
+    type,
+    aggregator: 'sum',
+    get: async () => ({ name, help, type, aggregator: 'sum', values: read(await redis.hgetall(key)) }),
+  } as unknown as Metric;
+}
+
+const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'] as const;
+
+/**
+ * The web process's `/metrics`: its own process metrics, every replica's shared counters and histograms, and
+ * the queues as Redis sees them right now (depth by state, age of the oldest waiting job).
+ */
+export function createMetricsRegistry(redis: Redis, prefix: string, queues: QueueRegistry): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'switchyard_web_' });
+  const key = (m: string) => `${prefix}:metrics:${m}`;
+
+  for (const [name, def] of Object.entries(COUNTERS)) {
+    registry.registerMetric(
+      sharedMetric(redis, key(name), name, def.help, 'counter', (hash) =>
+        Object.entries(hash).map(([field, v]) => ({ value: Number(v), labels: labelsOf(field, def.labels) })),
+      ),
+    );
+  }
+  for (const [name, def] of Object.entries(HISTOGRAMS)) {
+    registry.registerMetric(
+      sharedMetric(redis, key(name), name, def.help, 'histogram', (hash) => {
+        // Fields: "<labels>|le=<bucket>" (non-cumulative counts) and "<labels>|sum".
+        const series = new Map<string, { counts: Map<string, number>; sum: number }>();
+        for (const [field, v] of Object.entries(hash)) {
+          const cut = field.lastIndexOf('|');
+          const base = field.slice(0, cut);
+          const tail = field.slice(cut + 1);
+          const s = series.get(base) ?? { counts: new Map(), sum: 0 };
+          if (tail === 'sum') s.sum = Number(v);
+          else s.counts.set(tail.slice(3), Number(v));
+          series.set(base, s);
+        }
+        const values: Values = [];
+        for (const [base, s] of series) {
+          const labels = labelsOf(base, def.labels);
+          let cumulative = 0;
+          for (const b of def.buckets) {
+            cumulative += s.counts.get(String(b)) ?? 0;
+            values.push({ metricName: `${name}_bucket`, value: cumulative, labels: { ...labels, le: b } });
+          }
+          cumulative += s.counts.get('+Inf') ?? 0;
+          values.push({ metricName: `${name}_bucket`, value: cumulative, labels: { ...labels, le: '+Inf' } });
+          values.push({ metricName: `${name}_sum`, value: s.sum, labels });
+          values.push({ metricName: `${name}_count`, value: cumulative, labels });
+        }
+        return values;
+      }),
+    );
+  }
+
+  const all = () => queues.all() as Queue[];
+  new Gauge({
+    name: 'switchyard_queue_jobs',
+    help: 'Jobs in each queue by state, as Redis holds them now',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const q of all()) {
+        const counts = await q.getJobCounts(...STATES);
+        for (const state of STATES) this.set({ queue: q.name, state }, counts[state] ?? 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'switchyard_queue_oldest_waiting_seconds',
+    help: 'Age of the oldest job waiting in each queue (0 when none waits)',
+    labelNames: ['queue'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const q of all()) {
+        const [oldest] = await q.getJobs(['wait'], 0, 0, true);
+        this.set({ queue: q.name }, oldest ? Math.max(0, (Date.now() - oldest.timestamp) / 1000) : 0);
+      }
+    },
+  });
+  return registry;
+}

@@ -1,0 +1,86 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Counters and histograms shared by every replica through Redis: each process adds its increments to Redis hashes
+ * (batched, flushed every second); the web process reads the totals for `/metrics`. So one scrape of `web` covers
+ * every worker and bot replica on any platform (Procfile dynos cannot be scraped one by one). A crash loses at
+ * most the last second of increments.
+ */
+
+/** Job duration buckets (seconds): from a no-op to a long transcript. */
+export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+export const COUNTERS = {
+  switchyard_jobs_total: { help: 'Jobs finished by queue, job name and outcome (completed, failed, retried)', labels: ['queue', 'name', 'outcome'] },
+  switchyard_telegram_calls_total: { help: 'Bot API calls by method and result (ok, 429, 403, 400, error)', labels: ['method', 'result'] },
+  switchyard_ingress_updates_total: { help: 'Updates through the ingress by outcome (enqueued, duplicate, rate_limited, ignored, failed)', labels: ['outcome'] },
+} as const;
+export const HISTOGRAMS = {
+  switchyard_job_duration_seconds: { help: 'Job run time by queue and job name', labels: ['queue', 'name'], buckets: DURATION_BUCKETS },
+} as const;
+
+export type CounterName = keyof typeof COUNTERS;
+export type HistogramName = keyof typeof HISTOGRAMS;
+type Labels = Record<string, string>;
+
+/** Label values joined in the metric's label order; `|` never appears in our label values. */
+export function fieldOf(labels: Labels, names: readonly string[]): string {
+  return names.map((n) => (labels[n] ?? '').replace(/\|/g, '_')).join('|');
+}
+
+export class SharedMetrics {
+  private pending = new Map<string, Map<string, number>>();
+  private timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    flushEveryMs = 1_000,
+  ) {
+    this.timer = setInterval(() => void this.flush().catch(() => undefined), flushEveryMs);
+    this.timer.unref();
+  }
+
+  key(metric: string): string {
+    return `${this.prefix}:metrics:${metric}`;
+  }
+
+  private add(metric: string, field: string, by: number): void {
+    let fields = this.pending.get(metric);
+    if (!fields) this.pending.set(metric, (fields = new Map()));
+    fields.set(field, (fields.get(field) ?? 0) + by);
+  }
+
+  inc(metric: CounterName, labels: Labels, by = 1): void {
+    this.add(metric, fieldOf(labels, COUNTERS[metric].labels), by);
+  }
+
+  observe(metric: HistogramName, labels: Labels, seconds: number): void {
+    const def = HISTOGRAMS[metric];
+    const base = fieldOf(labels, def.labels);
+    // Stored per bucket (not cumulative); the reader accumulates. "+Inf" counts everything: it is the count.
+    const bucket = def.buckets.find((b) => seconds <= b);
+    this.add(metric, `${base}|le=${bucket ?? '+Inf'}`, 1);
+    this.add(metric, `${base}|sum`, seconds);
+  }
+
+  /** Writes the increments gathered so far in one pipeline. */
+  async flush(): Promise<void> {
+    if (!this.pending.size) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    const pipeline = this.redis.pipeline();
+    for (const [metric, fields] of batch) {
+      for (const [field, by] of fields) {
+        if (Number.isInteger(by)) pipeline.hincrby(this.key(metric), field, by);
+        else pipeline.hincrbyfloat(this.key(metric), field, by);
+      }
+    }
+    await pipeline.exec();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}

@@ -88,6 +88,8 @@ export const configSchema = z.object({
   /** Basic-auth credentials for GET /metrics on the web process; without them only loopback may scrape. */
   METRICS_USER: z.string().min(1, 'expected a non-empty user name').optional(),
   METRICS_PASSWORD: z.string().min(8, 'expected at least 8 characters').optional(),
+  /** Without metrics credentials: who may scrape — loopback, or also private networks (docker-compose). */
+  METRICS_ALLOW: z.enum(['loopback', 'private'], { message: 'expected loopback or private' }).default('loopback'),
   /** Telegram user ids with admin rights, comma separated. */
   ADMIN_IDS: csv(z.coerce.number({ message: 'expected Telegram user ids (digits) separated by commas' }).int().positive('expected positive Telegram user ids')).default([]),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug'], { message: 'expected error, warn, info or debug' }).default('info'),

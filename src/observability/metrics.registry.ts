@@ -1,7 +1,9 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
+import type { Knex } from 'knex';
 import type { QueueRegistry } from '../jobs/queues';
+import { checkDependencies } from '../web/health';
 import { COUNTERS, HISTOGRAMS } from './shared-metrics';
 
 type Values = { value: number; labels: Record<string, string | number>; metricName?: string }[];
@@ -18,7 +20,8 @@ function sharedMetric(redis: Redis, key: string, name: string, help: string, typ
     help,
     type,
     aggregator: 'sum',
-    get: async () => ({ name, help, type, aggregator: 'sum', values: read(await redis.hgetall(key)) }),
+    // Redis away: report nothing for this metric rather than failing the whole scrape (dependency_up says why).
+    get: async () => ({ name, help, type, aggregator: 'sum', values: read(await redis.hgetall(key).catch(() => ({}))) }),
   } as unknown as Metric;
 }
 
@@ -28,7 +31,7 @@ const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioriti
  * The web process's `/metrics`: its own process metrics, every replica's shared counters and histograms, and
  * the queues as Redis sees them right now (depth by state, age of the oldest waiting job).
  */
-export function createMetricsRegistry(redis: Redis, prefix: string, queues: QueueRegistry): Registry {
+export function createMetricsRegistry(redis: Redis, prefix: string, queues: QueueRegistry, knex: Knex): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'switchyard_web_' });
   const key = (m: string) => `${prefix}:metrics:${m}`;
@@ -81,8 +84,8 @@ export function createMetricsRegistry(redis: Redis, prefix: string, queues: Queu
     async collect() {
       this.reset();
       for (const q of all()) {
-        const counts = await q.getJobCounts(...STATES);
-        for (const state of STATES) this.set({ queue: q.name, state }, counts[state] ?? 0);
+        const counts = await q.getJobCounts(...STATES).catch(() => undefined);
+        if (counts) for (const state of STATES) this.set({ queue: q.name, state }, counts[state] ?? 0);
       }
     },
   });
@@ -94,9 +97,20 @@ export function createMetricsRegistry(redis: Redis, prefix: string, queues: Queu
     async collect() {
       this.reset();
       for (const q of all()) {
-        const [oldest] = await q.getJobs(['wait'], 0, 0, true);
-        this.set({ queue: q.name }, oldest ? Math.max(0, (Date.now() - oldest.timestamp) / 1000) : 0);
+        const jobs = await q.getJobs(['wait'], 0, 0, true).catch(() => undefined);
+        if (jobs) this.set({ queue: q.name }, jobs[0] ? Math.max(0, (Date.now() - jobs[0].timestamp) / 1000) : 0);
       }
+    },
+  });
+  new Gauge({
+    name: 'switchyard_dependency_up',
+    help: '1 when the dependency answers the web process within 1 s, else 0',
+    labelNames: ['dependency'],
+    registers: [registry],
+    async collect() {
+      const status = await checkDependencies(redis, knex, 1_000);
+      this.set({ dependency: 'redis' }, status.redis === 'ok' ? 1 : 0);
+      this.set({ dependency: 'postgres' }, status.postgres === 'ok' ? 1 : 0);
     },
   });
   return registry;

@@ -9,6 +9,7 @@ import type { Logger } from '../lib/logger';
 import type { AuditRepository } from '../repositories/audit.repository';
 import type { Registry } from 'prom-client';
 import { checkBasicAuth } from './basic-auth';
+import { checkDependencies } from './health';
 import { mountBoard, type BoardAccount } from './board';
 
 export { BOARD_PATH } from './board';
@@ -25,24 +26,24 @@ export interface WebAppDeps {
   board: BoardAccount[];
   /** Present in webhook mode: the same ingress the bot process runs. */
   webhook?: { ingress: Ingress; secret: string };
-  /** `/metrics`: the registry and who may read it (basic auth; none → loopback only). */
-  metrics?: { registry: Registry; user?: string; password?: string };
+  /** `/metrics`: the registry and who may read it (basic auth when set; otherwise by source network). */
+  metrics?: { registry: Registry; user?: string; password?: string; allow?: 'loopback' | 'private' };
   /** How long a readiness probe waits for each dependency. */
   readyTimeoutMs?: number;
-}
-
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms))),
-  ]).finally(() => clearTimeout(timer));
 }
 
 function secretMatches(given: string | undefined, expected: string): boolean {
   const a = Buffer.from(given ?? '');
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The network rule for an unauthenticated scrape: loopback only, or also private networks (a compose network). */
+export function sourceAllowed(address: string | undefined, allow: 'loopback' | 'private'): boolean {
+  const a = (address ?? '').replace(/^::ffff:/, '');
+  if (a === '127.0.0.1' || a === '::1' || a.startsWith('127.')) return true;
+  if (allow !== 'private') return false;
+  return /^10\./.test(a) || /^192\.168\./.test(a) || /^172\.(1[6-9]|2\d|3[01])\./.test(a) || /^f[cd]/i.test(a);
 }
 
 /** The web process: Bull Board (authenticated), health and readiness, and the webhook in webhook mode. */
@@ -56,21 +57,18 @@ export function createWebApp(deps: WebAppDeps): Express {
   });
 
   app.get('/readyz', async (_req, res) => {
-    const ms = deps.readyTimeoutMs ?? 1_000;
-    const checks = await Promise.allSettled([within(redis.ping(), ms, 'Redis'), within(knex.raw('select 1'), ms, 'Postgres')]);
-    const [r, p] = checks.map((c) => (c.status === 'fulfilled' ? 'ok' : (c.reason as Error).message));
-    const ready = r === 'ok' && p === 'ok';
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', redis: r, postgres: p });
+    const status = await checkDependencies(redis, knex, deps.readyTimeoutMs ?? 1_000);
+    const ready = status.redis === 'ok' && status.postgres === 'ok';
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...status });
   });
 
   if (deps.metrics) {
-    const { registry, user, password } = deps.metrics;
+    const { registry, user, password, allow = 'loopback' } = deps.metrics;
     app.get('/metrics', async (req, res) => {
-      const loopback = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
-      const allowed = user && password ? checkBasicAuth(req.headers.authorization, user, password) : loopback;
+      const allowed = user && password ? checkBasicAuth(req.headers.authorization, user, password) : sourceAllowed(req.socket.remoteAddress, allow);
       if (!allowed) {
         if (user) res.setHeader('WWW-Authenticate', 'Basic realm="Switchyard metrics"');
-        res.status(user ? 401 : 403).send(user ? 'Authentication required' : 'Metrics are served to loopback only; set METRICS_USER/METRICS_PASSWORD');
+        res.status(user ? 401 : 403).send(user ? 'Authentication required' : `Metrics are served to ${allow} addresses only; set METRICS_USER/METRICS_PASSWORD`);
         return;
       }
       res.setHeader('Content-Type', registry.contentType);

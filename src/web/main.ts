@@ -55,7 +55,12 @@ async function main(): Promise<void> {
     queues,
     audit: new AuditRepository(knex),
     board,
-    metrics: { registry: createMetricsRegistry(redis, config.QUEUE_PREFIX, queues), user: config.METRICS_USER, password: config.METRICS_PASSWORD },
+    metrics: {
+      registry: createMetricsRegistry(redis, config.QUEUE_PREFIX, queues, knex),
+      user: config.METRICS_USER,
+      password: config.METRICS_PASSWORD,
+      allow: config.METRICS_ALLOW,
+    },
     webhook: runtime ? { ingress: runtime.ingress, secret: config.WEBHOOK_SECRET! } : undefined,
   });
   const server: Server = await new Promise((resolve, reject) => {

@@ -46,7 +46,7 @@ describe('/metrics across processes', function () {
       queues,
       audit: new AuditRepository(knex),
       board: [],
-      metrics: { registry: createMetricsRegistry(redis, prefix, queues), ...scraper },
+      metrics: { registry: createMetricsRegistry(redis, prefix, queues, knex), ...scraper },
     });
     server = await new Promise((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -100,5 +100,7 @@ describe('/metrics across processes', function () {
     expect(text).to.include('switchyard_job_duration_seconds_count{queue="notifications",name="message.send"} 1');
     expect(text).to.match(/switchyard_queue_jobs\{queue="notifications",state="completed"\} 1/);
     expect(text).to.match(/switchyard_queue_oldest_waiting_seconds\{queue="billing"\} 0/);
+    expect(text).to.include('switchyard_dependency_up{dependency="redis"} 1');
+    expect(text).to.include('switchyard_dependency_up{dependency="postgres"} 1');
   });
 });

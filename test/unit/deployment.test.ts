@@ -29,6 +29,11 @@ describe('deployment files', () => {
     expect(compose.services.worker!.depends_on).to.have.property('release');
   });
 
+  it('compose runs Prometheus and Grafana with the config/ files provisioned', () => {
+    expect(JSON.stringify(compose.services.prometheus)).to.include('alerts.yml');
+    expect(JSON.stringify(compose.services.grafana)).to.include('config/grafana/dashboards');
+  });
+
   it('compose Redis keeps an append-only file and never evicts queue keys', () => {
     const conf = read('config/redis.conf');
     expect(conf).to.match(/^appendonly yes$/m);

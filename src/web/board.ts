@@ -73,14 +73,17 @@ export function mountBoard(app: Express, deps: { queues: QueueRegistry; accounts
     next();
   };
 
-  const guardAndAudit = (req: Request, res: Response, next: () => void) => {
+  const guardAndAudit = async (req: Request, res: Response, next: () => void) => {
     const account = res.locals.boardAccount as BoardAccount;
     if (READS.has(req.method)) return next();
     const { action, subject } = boardAction(req.method, req.path);
     const actor = `${account.role}:${account.user}`;
     if (account.role !== 'operator') {
       log.warn('board write refused: read-only account', { actor, action, subject });
-      void audit.record({ actor, action: 'board.refused', subject, details: { attempted: action, method: req.method, path: req.path } }).catch(() => undefined);
+      // Recorded before answering: whoever reads the trail after the 403 finds the attempt.
+      await audit
+        .record({ actor, action: 'board.refused', subject, details: { attempted: action, method: req.method, path: req.path } })
+        .catch((err: Error) => log.error('could not audit a refused board action', { actor, error: err.message }));
       res.status(403).json({ error: 'Forbidden: this account is read-only' });
       return;
     }

@@ -90,6 +90,9 @@ export const configSchema = z.object({
   METRICS_PASSWORD: z.string().min(8, 'expected at least 8 characters').optional(),
   /** Without metrics credentials: who may scrape — loopback, or also private networks (docker-compose). */
   METRICS_ALLOW: z.enum(['loopback', 'private'], { message: 'expected loopback or private' }).default('loopback'),
+  /** Admin alerts: at most one per distinct failure per window; the first waits this long to count repeats. */
+  ALERT_WINDOW_SECONDS: int(10, 86_400).default(600),
+  ALERT_DELAY_MS: int(0, 600_000).default(30_000),
   /** Telegram user ids with admin rights, comma separated. */
   ADMIN_IDS: csv(z.coerce.number({ message: 'expected Telegram user ids (digits) separated by commas' }).int().positive('expected positive Telegram user ids')).default([]),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug'], { message: 'expected error, warn, info or debug' }).default('info'),

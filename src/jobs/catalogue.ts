@@ -30,6 +30,18 @@ export const catalogue = {
     description: 'store feedback a user wrote after /feedback and forward it to the admins',
     payload: z.object({ actor: actorSchema, updateId: updateIdSchema, text: z.string().min(1).max(4000) }),
   }),
+  /** A throttled, de-duplicated failure report to the admins (see src/observability/admin-alerts.ts). */
+  'admin.alert': defineJob({
+    queue: 'notifications',
+    description: 'tell the admins about a failure, with how often it happened since the last alert',
+    options: { attempts: 3 },
+    payload: z.object({
+      fingerprint: z.string().min(1).max(400),
+      source: z.string().min(1).max(200),
+      message: z.string().min(1).max(1_000),
+      firstSeenAt: z.string().max(40),
+    }),
+  }),
   /** The only path for user-visible messages. Either `text` or a translated `template`. */
   'message.send': defineJob({
     queue: 'notifications',

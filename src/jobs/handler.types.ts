@@ -6,6 +6,7 @@ import type { Logger } from '../lib/logger';
 import type { AuditRepository } from '../repositories/audit.repository';
 import type { ReceiptsRepository } from '../repositories/receipts.repository';
 import type { SharedMetrics } from '../observability/shared-metrics';
+import type { AdminAlerts } from '../observability/admin-alerts';
 import type { UserModel } from '../repositories/user.model';
 import type { UsersRepository } from '../repositories/users.repository';
 import type { JobName, JobsOfQueue, Payload } from './catalogue';
@@ -22,6 +23,7 @@ export interface WorkerDeps {
   telegram: TelegramClient;
   enqueue: Enqueue;
   metrics: SharedMetrics;
+  alerts: AdminAlerts;
 }
 
 export interface JobContext {

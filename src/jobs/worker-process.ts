@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../lib/logger';
 import { closeRedis, connectRedis, createRedis } from '../lib/redis';
 import { AuditRepository } from '../repositories/audit.repository';
 import { SharedMetrics } from '../observability/shared-metrics';
+import { AdminAlerts } from '../observability/admin-alerts';
 import { ReceiptsRepository } from '../repositories/receipts.repository';
 import { UsersRepository } from '../repositories/users.repository';
 import { createEnqueue } from './enqueue';
@@ -31,6 +32,7 @@ export async function startWorkerProcess(
   const knex = createKnex(config.DATABASE_URL);
   const queues = new QueueRegistry(producerConnection, config.QUEUE_PREFIX);
   const metrics = new SharedMetrics(producerConnection, config.QUEUE_PREFIX);
+  const enqueue = createEnqueue(queues);
   const deps: WorkerDeps = {
     config,
     log,
@@ -39,8 +41,9 @@ export async function startWorkerProcess(
     audit: new AuditRepository(knex),
     receipts: new ReceiptsRepository(knex),
     telegram: new TelegramClient(config.BOT_TOKEN, config.TELEGRAM_API_ROOT, metrics),
-    enqueue: createEnqueue(queues),
+    enqueue,
     metrics,
+    alerts: new AdminAlerts(producerConnection, config.QUEUE_PREFIX, enqueue, { windowSeconds: config.ALERT_WINDOW_SECONDS, delayMs: config.ALERT_DELAY_MS }),
   };
   const closeConnections = async () => {
     await metrics.close().catch(() => undefined);

@@ -123,6 +123,12 @@ export function startWorkers(
       if (!job) return;
       const final = err instanceof UnrecoverableError || err.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
       deps.metrics.inc('switchyard_jobs_total', { queue: def.queue, name: job.name, outcome: final ? 'failed' : 'retried' });
+      // Alerts about alert delivery itself would feed on themselves.
+      if (final && job.name !== 'admin.alert' && !String(job.id).startsWith('alert-')) {
+        deps.alerts.report(`${def.queue}/${job.name}`, `job failed for good: ${err.message}`).catch((e: Error) =>
+          deps.log.error('could not report a failure to the admins', { error: e.message }),
+        );
+      }
       deps.log.log(final ? 'error' : 'warn', final ? 'job failed for good' : 'job failed, will retry', {
         ...traceOf(job),
         attempt: job.attemptsMade,

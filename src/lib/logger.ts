@@ -54,10 +54,12 @@ export interface LoggerOptions {
   level?: string;
   dir?: string;
   service: string;
+  /** No output at all (tests that provoke failures on purpose). */
+  silent?: boolean;
 }
 
 /** One JSON line per event on stdout (and rotated files when `dir` is set). */
-export function createLogger({ level = 'info', dir, service }: LoggerOptions): winston.Logger {
+export function createLogger({ level = 'info', dir, service, silent = false }: LoggerOptions): winston.Logger {
   // winston runs formats before transports filter by level; drop disabled levels first so a debug line
   // costs nothing on hot paths (ingress, job completion).
   const threshold = winston.config.npm.levels[level] ?? 2;
@@ -69,7 +71,7 @@ export function createLogger({ level = 'info', dir, service }: LoggerOptions): w
       new DailyRotateFile({ dirname: dir, filename: `${service}-%DATE%.log`, maxFiles: '14d', maxSize: '100m', zippedArchive: true }),
     );
   }
-  return winston.createLogger({ level, format, defaultMeta: { service }, transports });
+  return winston.createLogger({ level, format, defaultMeta: { service }, transports, silent });
 }
 
 export type Logger = winston.Logger;

@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import { expect } from 'chai';
 import { Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
@@ -6,7 +7,7 @@ import { waitFor } from '../support/wait';
 describe('bot flow through the sandbox', () => {
   let stack: Stack;
   before(async () => {
-    stack = await Stack.start({ env: { ADMIN_IDS: '4242' } });
+    stack = await Stack.start({ env: { ADMIN_IDS: '4242', ALERT_DELAY_MS: '1000' } });
     await stack.client.createUser({ id: 4242, first_name: 'Admin' });
   });
   after(() => stack?.stop());
@@ -145,6 +146,27 @@ describe('bot flow through the sandbox', () => {
     for (const p of all) expect(p.text!.length).to.be.at.most(4096);
     expect(all.map((m) => m.text).join('\n')).to.equal(lines.join('\n'));
     expect(parts).to.have.length(4);
+  });
+});
+
+describe('admin alerts', () => {
+  let stack: Stack;
+  before(async () => {
+    stack = await Stack.start({ bot: false, env: { ADMIN_IDS: '4343', ALERT_DELAY_MS: '1500' } });
+    await stack.client.createUser({ id: 4343, first_name: 'Admin' });
+  });
+  after(() => stack?.stop());
+
+  it('the same failure repeated 50 times reaches the admins as one alert with a count', async () => {
+    // 50 jobs that can never succeed (a payload the catalogue refuses), as an old producer might leave them.
+    const raw = new Queue('billing', { connection: stack.redis, prefix: stack.config.QUEUE_PREFIX });
+    await raw.addBulk(Array.from({ length: 50 }, (_, i) => ({ name: 'account.reply', data: { actor: { telegramId: `bad-${i}` } } })));
+    const [alert] = await stack.client.waitForMessages(4343, 1, 10_000);
+    expect(alert!.text).to.match(/^⚠️ billing\/account\.reply\njob failed for good: invalid payload for account\.reply/);
+    expect(alert!.text).to.match(/×50 since /);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await stack.client.messages(4343)).to.have.length(1);
+    await raw.close();
   });
 });
 

@@ -32,7 +32,8 @@ type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 export class Stack {
   bot?: { runtime: BotRuntime; poller: PollingLeader };
   workers?: WorkerProcess;
-  readonly log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'error', service: 'test' });
+  // Silent unless TEST_LOG_LEVEL asks: several tests provoke failures on purpose.
+  readonly log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'error', service: 'test', silent: !process.env.TEST_LOG_LEVEL });
 
   private constructor(
     readonly config: Config,

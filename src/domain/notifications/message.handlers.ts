@@ -14,8 +14,16 @@ export function notificationKey(job: Job): string {
 
 /** Notifications queue: the only code that sends user-visible messages. */
 export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notifications'> {
-  const { telegram, users, receipts } = deps;
+  const { telegram, users, receipts, alerts, enqueue, config } = deps;
   return {
+    'admin.alert': async ({ fingerprint, source, message, firstSeenAt }, { job }) => {
+      const count = await alerts.take(fingerprint);
+      const text = `⚠️ ${source}\n${message}\n×${Math.max(count, 1)} since ${firstSeenAt}`;
+      await Promise.all(
+        config.ADMIN_IDS.map((chatId) => enqueue('message.send', { chatId, text }, { jobId: `alert-${job.id}-${chatId}` })),
+      );
+      return { admins: config.ADMIN_IDS.length, count };
+    },
     'message.send': async ({ chatId, lang, text, template, parseMode, replyMarkup }, { job, log }) => {
       const body = text ?? translate(lang, template!.key, template!.params);
       const parts = splitText(body);

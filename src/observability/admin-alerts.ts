@@ -1,0 +1,53 @@
+import type { Redis } from 'ioredis';
+import type { Enqueue } from '../jobs/enqueue';
+
+/** Strips what varies between repeats of the same failure (ids, numbers) so they share one fingerprint. */
+export function fingerprintOf(source: string, message: string): string {
+  return `${source}|${message.replace(/\d+/g, '#').slice(0, 200)}`;
+}
+
+export interface AlertOptions {
+  /** One alert per fingerprint per window; repeats in between are counted into it. */
+  windowSeconds: number;
+  /** How long the first occurrence waits for repeats before the alert goes out. */
+  delayMs: number;
+}
+
+/**
+ * Failures worth an admin's attention, throttled and de-duplicated across every process: the first occurrence of a
+ * fingerprint in a window schedules one delayed `admin.alert` job; repeats only add to its count in Redis. The same
+ * error 1,000 times is one message "… (×1000)".
+ */
+export class AdminAlerts {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly enqueue: Enqueue,
+    private readonly opts: AlertOptions,
+  ) {}
+
+  private key(fingerprint: string, suffix: string): string {
+    return `${this.prefix}:alerts:${Buffer.from(fingerprint).toString('base64url').slice(0, 120)}:${suffix}`;
+  }
+
+  async report(source: string, message: string): Promise<void> {
+    const fingerprint = fingerprintOf(source, message);
+    const count = this.key(fingerprint, 'count');
+    const [[, n], [, first]] = (await this.redis
+      .multi()
+      .incr(count)
+      .set(this.key(fingerprint, 'window'), '1', 'EX', this.opts.windowSeconds, 'NX')
+      .exec()) as [[null, number], [null, string | null]];
+    if (first !== 'OK') return;
+    await this.enqueue(
+      'admin.alert',
+      { fingerprint, source, message: message.slice(0, 1_000), firstSeenAt: new Date().toISOString() },
+      { delay: this.opts.delayMs, jobId: `alert-${Date.now()}-${n}-${Buffer.from(fingerprint).toString('base64url').slice(0, 40)}` },
+    );
+  }
+
+  /** Takes the count gathered so far (and resets it), for the alert being sent now. */
+  async take(fingerprint: string): Promise<number> {
+    return Number((await this.redis.getdel(this.key(fingerprint, 'count'))) ?? 0);
+  }
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineJob } from './define';
-import { actorSchema, inlineKeyboardSchema, languageSchema, REPLY_KEYS, updateIdSchema } from './payloads';
+import { actorSchema, ADMIN_COMMANDS, inlineKeyboardSchema, languageSchema, REPLY_KEYS, updateIdSchema } from './payloads';
 
 /**
  * The job catalogue: the single source of truth for job name → queue, payload schema and options.
@@ -22,6 +22,17 @@ export const catalogue = {
       updateId: updateIdSchema,
       key: z.enum(REPLY_KEYS),
       params: z.record(z.string(), z.string().max(64)).optional(),
+    }),
+  }),
+  /** An admin command. The worker checks the right (ADMIN_IDS or role admin); refusals are audited. */
+  'admin.command': defineJob({
+    queue: 'billing',
+    description: 'run /stats, /ban, /unban or /audit for an admin; refuse and audit anyone else',
+    payload: z.object({
+      actor: actorSchema,
+      updateId: updateIdSchema,
+      command: z.enum(ADMIN_COMMANDS),
+      args: z.array(z.string().max(64)).max(5),
     }),
   }),
   /** The text a user typed after `/feedback`: kept in the audit trail and forwarded to the admins. */

@@ -11,6 +11,7 @@ import type { UserModel } from '../repositories/user.model';
 import type { UsersRepository } from '../repositories/users.repository';
 import type { JobName, JobsOfQueue, Payload } from './catalogue';
 import type { Enqueue } from './enqueue';
+import type { QueueRegistry } from './queues';
 
 /** Everything a handler may use. Handlers reach the outside world only through these. */
 export interface WorkerDeps {
@@ -24,6 +25,8 @@ export interface WorkerDeps {
   enqueue: Enqueue;
   metrics: SharedMetrics;
   alerts: AdminAlerts;
+  /** Read access to every queue (admin statistics). Producers use `enqueue`. */
+  queues: QueueRegistry;
 }
 
 export interface JobContext {

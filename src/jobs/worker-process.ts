@@ -42,6 +42,7 @@ export async function startWorkerProcess(
     receipts: new ReceiptsRepository(knex),
     telegram: new TelegramClient(config.BOT_TOKEN, config.TELEGRAM_API_ROOT, metrics),
     enqueue,
+    queues,
     metrics,
     alerts: new AdminAlerts(producerConnection, config.QUEUE_PREFIX, enqueue, { windowSeconds: config.ALERT_WINDOW_SECONDS, delayMs: config.ALERT_DELAY_MS }),
   };

@@ -45,6 +45,13 @@ export class UsersRepository {
     return n > 0;
   }
 
+  async countByStatus(): Promise<Record<UserStatus, number>> {
+    const rows = (await UserModel.query(this.knex).select('status').count('* as n').groupBy('status')) as unknown as { status: UserStatus; n: number }[];
+    const out: Record<UserStatus, number> = { active: 0, blocked_bot: 0, banned: 0 };
+    for (const r of rows) out[r.status] = Number(r.n);
+    return out;
+  }
+
   /** Language to talk to a chat in: the user's setting when we know them, else English. */
   async languageOf(telegramId: number): Promise<Language> {
     const row = await UserModel.query(this.knex).select('language').findOne({ telegram_id: telegramId });

@@ -102,6 +102,41 @@ describe('bot flow through the sandbox', () => {
     await waitFor(async () => (await stack.client.stats()).pendingUpdates === 0, 'all updates confirmed');
   });
 
+  it('a non-admin admin command is refused in plain words and the attempt is audited', async () => {
+    const user = await stack.client.createUser();
+    await stack.client.sendText(user.id, '/stats');
+    const [reply] = await stack.client.waitForMessages(user.id, 1);
+    expect(reply!.text).to.equal('This command is for administrators only.');
+    const [event] = await stack.knex('audit_events').where({ actor: `user:${user.id}`, action: 'admin.refused' });
+    expect(event.subject).to.equal('command:stats');
+  });
+
+  it('an admin bans and unbans a user; a banned user is ignored; /stats and /audit answer', async () => {
+    const user = await stack.client.createUser();
+    await stack.client.sendText(user.id, '/start');
+    await stack.client.waitForMessages(user.id, 1);
+    const adminMessages = async () => (await stack.client.messages(4242)).length;
+    const before = await adminMessages();
+    await stack.client.sendText(4242, `/ban ${user.id}`);
+    const afterBan = await stack.client.waitForMessages(4242, before + 1);
+    expect(afterBan.at(-1)!.text).to.equal(`User ${user.id} is banned: their messages are ignored from now on.`);
+    expect((await stack.user(user.id)).status).to.equal('banned');
+    await stack.client.sendText(user.id, '/help');
+    await new Promise((r) => setTimeout(r, 700));
+    expect(await stack.client.messages(user.id), 'no answer to a banned user').to.have.length(1);
+    await stack.client.sendText(4242, `/unban ${user.id}`);
+    await stack.client.waitForMessages(4242, before + 2);
+    expect((await stack.user(user.id)).status).to.equal('active');
+    await stack.client.sendText(4242, '/stats');
+    const stats = (await stack.client.waitForMessages(4242, before + 3)).at(-1)!.text!;
+    expect(stats).to.match(/^Users: \d+ \(active \d+, blocked the bot \d+, banned \d+\)\nQueues/);
+    expect(stats).to.include('billing: ');
+    await stack.client.sendText(4242, '/audit 5');
+    const audit = (await stack.client.waitForMessages(4242, before + 4)).at(-1)!.text!;
+    expect(audit).to.match(/^Latest audit events:/);
+    expect(audit).to.include(`user:4242 admin.unban user:${user.id}`);
+  });
+
   it('a user who blocked the bot is marked blocked_bot and the send is not retried', async () => {
     const user = await stack.client.createUser();
     await stack.client.sendText(user.id, '/start');

@@ -48,7 +48,7 @@ describe('job catalogue and worker runner', () => {
   describe('a worker process', () => {
     let proc: WorkerProcess;
     before(async () => {
-      proc = await startWorkerProcess(config, workerDefinitions, createLogger({ level: 'error', service: 'test' }));
+      proc = await startWorkerProcess(config, workerDefinitions, createLogger({ level: 'error', service: 'test', silent: true }));
     });
     after(() => proc.close());
 
@@ -95,7 +95,7 @@ describe('job catalogue and worker runner', () => {
       const gap = workerDefinitions.filter((d) => d.queue !== 'billing');
       let error: unknown;
       try {
-        await startWorkerProcess(config, gap, createLogger({ level: 'error', service: 'test' }));
+        await startWorkerProcess(config, gap, createLogger({ level: 'error', service: 'test', silent: true }));
       } catch (err) {
         error = err;
       }

@@ -9,7 +9,7 @@ function replyJobId(updateId: number | undefined, ctx: JobContext): { jobId: str
  * Account lifecycle jobs (billing queue: the account is what billing charges). The runner has already
  * registered the actor; these decide what to say and hand the words to `message.send`.
  */
-export function accountHandlers(deps: WorkerDeps): HandlerMap<'billing'> {
+export function accountHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'account.register' | 'account.reply' | 'feedback.submit'> {
   const { enqueue, audit, config } = deps;
   return {
     'account.register': async ({ actor, updateId }, ctx) => {

@@ -15,6 +15,14 @@ const en: Dictionary = {
   'unknown.text': 'I only understand commands for now. Send /help to see them.',
   unsupported: 'I cannot handle this kind of message yet. Send /help to see what I can do.',
   'rate.limited': 'You are sending messages too fast. Please wait a minute; I will answer new messages after that.',
+  'admin.refused': 'This command is for administrators only.',
+  'admin.usage': 'Usage: {usage}',
+  'admin.banned': 'User {user} is banned: their messages are ignored from now on.',
+  'admin.unbanned': 'User {user} is active again.',
+  'admin.unknown_user': 'No user with Telegram id {user} has written to the bot.',
+  'admin.stats': 'Users: {users} (active {active}, blocked the bot {blocked}, banned {banned})\nQueues (waiting / active / failed):\n{queues}\nJobs failed in the last 24 h: {failed24h}',
+  'admin.audit': 'Latest audit events:\n{events}',
+  'admin.audit.empty': 'The audit trail is empty.',
 };
 
 const ru: Dictionary = {
@@ -29,6 +37,14 @@ const ru: Dictionary = {
   'unknown.text': 'Пока я понимаю только команды. Отправьте /help, чтобы их увидеть.',
   unsupported: 'Такие сообщения я пока не обрабатываю. Отправьте /help, чтобы узнать, что я умею.',
   'rate.limited': 'Вы отправляете сообщения слишком часто. Подождите минуту — после этого я отвечу на новые сообщения.',
+  'admin.refused': 'Эта команда только для администраторов.',
+  'admin.usage': 'Использование: {usage}',
+  'admin.banned': 'Пользователь {user} заблокирован: его сообщения больше не обрабатываются.',
+  'admin.unbanned': 'Пользователь {user} снова активен.',
+  'admin.unknown_user': 'Пользователь с Telegram id {user} боту не писал.',
+  'admin.stats': 'Пользователи: {users} (активны {active}, заблокировали бота {blocked}, забанены {banned})\nОчереди (ждут / в работе / с ошибкой):\n{queues}\nЗаданий с ошибкой за 24 ч: {failed24h}',
+  'admin.audit': 'Последние события аудита:\n{events}',
+  'admin.audit.empty': 'Журнал аудита пуст.',
 };
 
 export const dictionaries: Record<Language, Dictionary> = { en, ru };

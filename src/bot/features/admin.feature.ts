@@ -1,0 +1,13 @@
+import { Composer } from 'telegraf';
+import { ADMIN_COMMANDS } from '../../jobs/payloads';
+import type { BotContext } from '../context';
+
+/**
+ * /stats, /ban <id>, /unban <id>, /audit [n]. The bot cannot see roles (no Postgres here), so every such command
+ * becomes an `admin.command` job; the worker decides whether the sender may run it and audits refusals.
+ */
+export const adminFeature = new Composer<BotContext>();
+
+for (const command of ADMIN_COMMANDS) {
+  adminFeature.command(command, (ctx) => ctx.act('admin.command', { command, args: ctx.args.slice(0, 5).map((a) => a.slice(0, 64)) }));
+}

@@ -1,0 +1,64 @@
+import { QUEUE_NAMES } from '../../config';
+import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
+import type { AdminCommand } from '../../jobs/payloads';
+
+const USAGE: Record<AdminCommand, string> = { stats: '/stats', ban: '/ban <telegram id>', unban: '/unban <telegram id>', audit: '/audit [count ≤ 20]' };
+
+/** Admin commands. The right is checked here, where roles are visible: `ADMIN_IDS` or role admin. */
+export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'admin.command'> {
+  const { enqueue, audit, users, queues, config } = deps;
+  return {
+    'admin.command': async ({ actor, updateId, command, args }, ctx: JobContext) => {
+      const lang = ctx.user?.language ?? 'en';
+      const who = `user:${actor.telegramId}`;
+      const reply = (key: string, params: Record<string, string> = {}) =>
+        enqueue('message.send', { chatId: actor.chatId, updateId, lang, template: { key, params } }, { jobId: `reply-${updateId ?? ctx.job.id}` });
+      const isAdmin = config.ADMIN_IDS.includes(actor.telegramId) || ctx.user?.role === 'admin';
+      if (!isAdmin) {
+        await audit.record({ actor: who, action: 'admin.refused', subject: `command:${command}`, details: { args }, idempotencyKey: `admin:${ctx.job.id}` });
+        await reply('admin.refused');
+        return { refused: true };
+      }
+      const target = Number(args[0]);
+      if ((command === 'ban' || command === 'unban') && !(Number.isInteger(target) && target > 0)) {
+        await reply('admin.usage', { usage: USAGE[command] });
+        return { usage: true };
+      }
+      await audit.record({ actor: who, action: `admin.${command}`, subject: target ? `user:${target}` : null, details: { args }, idempotencyKey: `admin:${ctx.job.id}` });
+      switch (command) {
+        case 'ban':
+        case 'unban': {
+          const found = await users.setStatus(target, command === 'ban' ? 'banned' : 'active');
+          await reply(found ? (command === 'ban' ? 'admin.banned' : 'admin.unbanned') : 'admin.unknown_user', { user: String(target) });
+          return { found };
+        }
+        case 'stats': {
+          const counts = await users.countByStatus();
+          const since = Date.now() - 24 * 3600 * 1000;
+          const lines: string[] = [];
+          let failed24h = 0;
+          for (const name of QUEUE_NAMES) {
+            const q = queues.get(name);
+            const c = await q.getJobCounts('waiting', 'active', 'failed');
+            lines.push(`${name}: ${c.waiting} / ${c.active} / ${c.failed}`);
+            // Failed jobs are kept 7 days (at most 5,000): enough to count the last 24 h.
+            failed24h += (await q.getFailed(0, 4_999)).filter((j) => (j.finishedOn ?? 0) >= since).length;
+          }
+          const total = counts.active + counts.blocked_bot + counts.banned;
+          await reply('admin.stats', {
+            users: String(total), active: String(counts.active), blocked: String(counts.blocked_bot), banned: String(counts.banned),
+            queues: lines.join('\n'), failed24h: String(failed24h),
+          });
+          return { users: total, failed24h };
+        }
+        case 'audit': {
+          const n = Math.min(20, Math.max(1, Number(args[0]) || 10));
+          const events = await audit.latest(n);
+          const text = events.map((e) => `${e.at.toISOString().slice(0, 19).replace('T', ' ')} ${e.actor} ${e.action}${e.subject ? ` ${e.subject}` : ''}`).join('\n');
+          await reply(events.length ? 'admin.audit' : 'admin.audit.empty', { events: text.slice(0, 3_900) });
+          return { events: events.length };
+        }
+      }
+    },
+  };
+}

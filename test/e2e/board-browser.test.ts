@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { existsSync } from 'node:fs';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { expect } from 'chai';
@@ -8,12 +6,10 @@ import type { Knex } from 'knex';
 import { chromium, type Browser } from 'playwright-core';
 import { createKnex } from '../../src/db/knex';
 import { QueueRegistry } from '../../src/jobs/queues';
-import { createLogger } from '../../src/lib/logger';
 import { deleteKeysWithPrefix } from '../../src/lib/redis';
-import { AuditRepository } from '../../src/repositories/audit.repository';
-import { createWebApp } from '../../src/web/app';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, uniquePrefix } from '../support/env';
 import { waitFor } from '../support/wait';
+import { startWeb, type RunningWeb } from '../support/web-server';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const operator = { user: `operator-${uniquePrefix()}`, password: 'operator password', role: 'operator' as const };
@@ -25,7 +21,7 @@ const JOB_RETRY = '[class*="jobActions"] button:has(svg.lucide-refresh-cw)';
 describe('Bull Board in a real browser', function () {
   this.timeout(60_000);
   let browser: Browser;
-  let server: Server;
+  let web: RunningWeb;
   let url: string;
   let redis: Redis;
   let knex: Knex;
@@ -37,18 +33,8 @@ describe('Bull Board in a real browser', function () {
     redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     knex = createKnex(TEST_DATABASE_URL, { max: 2 });
     queues = new QueueRegistry(redis, prefix);
-    const app = createWebApp({
-      log: createLogger({ level: 'error', service: 'test' }),
-      redis,
-      knex,
-      queues,
-      audit: new AuditRepository(knex),
-      board: [operator, viewer],
-    });
-    server = await new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    web = await startWeb({ redis, knex, queues, board: [operator, viewer] });
+    url = web.url;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
@@ -56,8 +42,7 @@ describe('Bull Board in a real browser', function () {
   });
   after(async () => {
     await browser?.close();
-    server?.closeAllConnections();
-    await new Promise((r) => server?.close(r));
+    await web?.close();
     await queues?.close();
     await deleteKeysWithPrefix(redis, prefix);
     await redis?.quit();

@@ -1,6 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import path from 'node:path';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
@@ -8,15 +6,13 @@ import type { Knex } from 'knex';
 import { createKnex } from '../../src/db/knex';
 import { createEnqueue } from '../../src/jobs/enqueue';
 import { QueueRegistry } from '../../src/jobs/queues';
-import { createLogger } from '../../src/lib/logger';
 import { deleteKeysWithPrefix } from '../../src/lib/redis';
 import { createMetricsRegistry } from '../../src/observability/metrics.registry';
-import { AuditRepository } from '../../src/repositories/audit.repository';
 import { SandboxClient } from '../../src/sandbox/sandbox.client';
 import { startSandbox } from '../../src/sandbox/sandbox.server';
-import { createWebApp } from '../../src/web/app';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, testToken, uniquePrefix } from '../support/env';
 import { waitFor } from '../support/wait';
+import { startWeb, type RunningWeb } from '../support/web-server';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const scraper = { user: 'prometheus', password: 'scrape-secret' };
@@ -31,7 +27,7 @@ describe('/metrics across processes', function () {
   let redis: Redis;
   let knex: Knex;
   let queues: QueueRegistry;
-  let server: Server;
+  let web: RunningWeb;
   let url: string;
 
   before(async () => {
@@ -39,19 +35,8 @@ describe('/metrics across processes', function () {
     redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
     knex = createKnex(TEST_DATABASE_URL, { max: 2 });
     queues = new QueueRegistry(redis, prefix);
-    const app = createWebApp({
-      log: createLogger({ level: 'error', service: 'test' }),
-      redis,
-      knex,
-      queues,
-      audit: new AuditRepository(knex),
-      board: [],
-      metrics: { registry: createMetricsRegistry(redis, prefix, queues, knex), ...scraper },
-    });
-    server = await new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    web = await startWeb({ redis, knex, queues, board: [], metrics: { registry: createMetricsRegistry(redis, prefix, queues, knex), ...scraper } });
+    url = web.url;
     worker = spawn(process.execPath, [path.join(ROOT, 'dist/workers/main.js')], {
       cwd: ROOT,
       env: {
@@ -70,8 +55,7 @@ describe('/metrics across processes', function () {
       worker.kill('SIGTERM');
       await new Promise((r) => worker.once('exit', r));
     }
-    server?.closeAllConnections();
-    await new Promise((r) => server?.close(r));
+    await web?.close();
     await queues?.close();
     await deleteKeysWithPrefix(redis, prefix);
     await redis?.quit();

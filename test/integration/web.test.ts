@@ -1,5 +1,3 @@
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
@@ -9,13 +7,12 @@ import { createKnex } from '../../src/db/knex';
 import { QueueRegistry } from '../../src/jobs/queues';
 import { createLogger } from '../../src/lib/logger';
 import { createRedis } from '../../src/lib/redis';
-import { AuditRepository } from '../../src/repositories/audit.repository';
 import { startSandbox } from '../../src/sandbox/sandbox.server';
-import { createWebApp } from '../../src/web/app';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, testConfig, testToken, uniquePrefix } from '../support/env';
 import { OwnRedis } from '../support/own-redis';
 import { deleteKeysWithPrefix } from '../../src/lib/redis';
 import { waitFor } from '../support/wait';
+import { startWeb, type RunningWeb } from '../support/web-server';
 
 const log = createLogger({ level: 'error', service: 'test' });
 const operator = { user: `operator-${uniquePrefix()}`, password: 'correct horse battery', role: 'operator' as const };
@@ -23,19 +20,13 @@ const viewer = { user: `viewer-${uniquePrefix()}`, password: 'look but do not to
 const board = [operator, viewer];
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-async function listen(app: ReturnType<typeof createWebApp>): Promise<{ server: Server; url: string }> {
-  return new Promise((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
-  });
-}
-const close = (server: Server) => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r())));
 
 describe('web process', () => {
   describe('Bull Board, webhook', () => {
     let sandbox: Awaited<ReturnType<typeof startSandbox>>;
     let runtime: BotRuntime;
     let knex: Knex;
-    let server: Server;
+    let web: RunningWeb;
     let url: string;
     const secret = 'hook-secret_123';
 
@@ -44,12 +35,11 @@ describe('web process', () => {
       const config = testConfig({ BOT_TOKEN: testToken(), TELEGRAM_API_ROOT: sandbox.apiRoot });
       runtime = await createBotRuntime(config, log);
       knex = createKnex(TEST_DATABASE_URL, { max: 2 });
-      ({ server, url } = await listen(
-        createWebApp({ log, redis: runtime.redis, knex, queues: runtime.queues, audit: new AuditRepository(knex), board, webhook: { ingress: runtime.ingress, secret } }),
-      ));
+      web = await startWeb({ redis: runtime.redis, knex, queues: runtime.queues, board, webhook: { ingress: runtime.ingress, secret } });
+      url = web.url;
     });
     after(async () => {
-      await close(server);
+      await web.close();
       await deleteKeysWithPrefix(runtime.redis, runtime.queues.prefix);
       await runtime.close();
       await knex.destroy();
@@ -129,7 +119,7 @@ describe('web process', () => {
     let knex: Knex;
     let queues: QueueRegistry;
     let queueConnection: Redis;
-    let server: Server;
+    let web: RunningWeb;
     let url: string;
 
     before(async () => {
@@ -139,10 +129,11 @@ describe('web process', () => {
       knex = createKnex(TEST_DATABASE_URL, { max: 2 });
       queueConnection = new Redis(TEST_REDIS_URL, { lazyConnect: true });
       queues = new QueueRegistry(queueConnection, uniquePrefix());
-      ({ server, url } = await listen(createWebApp({ log, redis, knex, queues, audit: new AuditRepository(knex), board, readyTimeoutMs: 500 })));
+      web = await startWeb({ redis, knex, queues, board, readyTimeoutMs: 500 });
+      url = web.url;
     });
     after(async () => {
-      await close(server);
+      await web.close();
       await queues.close();
       queueConnection.disconnect();
       redis.disconnect();

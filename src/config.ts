@@ -76,6 +76,13 @@ export const configSchema = z.object({
   CONCURRENCY_BACKUPS: int(1, 1).default(1),
   /** Messages per second the notifications workers send in total (Telegram allows about 30 per bot). */
   TELEGRAM_GLOBAL_RATE: int(1, 10_000).default(30),
+  /** Per private chat: sustained messages per second and burst (Telegram: about 1/s). */
+  CHAT_RATE_PER_SECOND: z.coerce.number({ message: 'expected a number of messages per second' }).positive('expected a positive number').max(100).default(1),
+  CHAT_BURST: int(1, 100).default(3),
+  /** Per group chat: messages per minute (Telegram: 20). */
+  GROUP_RATE_PER_MINUTE: int(1, 600).default(20),
+  /** A chat whose next message is missing (removed by hand, lost) moves on after this long. */
+  CHAT_STALL_MS: int(1_000, 600_000).default(10_000),
   /** How long SIGTERM waits for in-flight jobs before handing them back. */
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(20_000),
   WEB_PORT: int(0, 65535).default(3000),

@@ -1,11 +1,13 @@
 import { defineWorker } from '../src/jobs/handler.types';
 import { notificationHandlers } from '../src/domain/notifications/message.handlers';
 
-/** notifications: every outbound message. Network-bound, so a high concurrency. */
+/**
+ * notifications: every outbound message. Network-bound, so a high concurrency. Telegram's limits (global, per chat,
+ * per group, 429 pauses) are kept by the chat pacer in Redis rather than BullMQ's limiter: a job waiting for its
+ * chat's turn must not use up the global sending rate.
+ */
 export const notificationsWorker = defineWorker({
   queue: 'notifications',
   concurrency: (config) => config.CONCURRENCY_NOTIFICATIONS,
-  // Telegram's global limit (≈ 30 msg/s per bot), across all notification workers together.
-  limiter: (config) => ({ max: config.TELEGRAM_GLOBAL_RATE, duration: 1_000 }),
   handlers: (deps) => notificationHandlers(deps),
 });

@@ -8,6 +8,7 @@ import { closeRedis, connectRedis, createRedis } from '../lib/redis';
 import type { BotContext } from './context';
 import { Ingress } from './ingress';
 import { SharedMetrics } from '../observability/shared-metrics';
+import { ChatPacer, chatLimits } from '../domain/notifications/chat-pacer';
 
 export interface BotRuntime {
   ingress: Ingress;
@@ -30,7 +31,8 @@ export async function createBotRuntime(config: Config, log: Logger): Promise<Bot
     });
     const botInfo = await bot.telegram.getMe();
     const metrics = new SharedMetrics(redis, config.QUEUE_PREFIX);
-    const ingress = new Ingress({ config, redis, enqueue: createBatchedEnqueue(queues), log, botInfo, bot, metrics });
+    const pacer = new ChatPacer(redis, config.QUEUE_PREFIX, chatLimits(config));
+    const ingress = new Ingress({ config, redis, enqueue: createBatchedEnqueue(queues, pacer), log, botInfo, bot, metrics });
     return {
       ingress,
       bot,

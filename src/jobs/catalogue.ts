@@ -66,6 +66,8 @@ export const catalogue = {
         text: z.string().min(1).max(64_000).optional(),
         template: z.object({ key: z.string().min(1).max(64), params: z.record(z.string(), z.string().max(4_000)).optional() }).optional(),
         parseMode: z.enum(['HTML', 'MarkdownV2']).optional(),
+        /** Per-chat sequence number, set by enqueue(): the chat's messages go out in this order. */
+        seq: z.number().int().positive().optional(),
         replyMarkup: inlineKeyboardSchema.optional(),
       })
       .refine((p) => (p.text === undefined) !== (p.template === undefined), 'exactly one of text or template'),

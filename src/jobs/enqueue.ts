@@ -25,14 +25,33 @@ export function parsePayload<N extends JobName>(name: N, payload: unknown) {
   return result.data;
 }
 
+/** Gives outbound messages their per-chat sequence number (the notifications' chat pacer). */
+export interface ChatSequencer {
+  sequence(chatId: number): Promise<number>;
+  skip(chatId: number, seq: number): Promise<void>;
+}
+
+/**
+ * `message.send` gets its chat's next sequence number; if BullMQ answers with an existing job of the same id (a
+ * retried producer), that number will never be sent, so the chat is told to skip it.
+ */
+async function sequenced(name: JobName, data: unknown, sequencer: ChatSequencer | undefined, add: (data: unknown) => Promise<Job>): Promise<Job> {
+  if (name !== 'message.send' || !sequencer) return add(data);
+  const payload = data as { chatId: number; seq?: number };
+  const seq = payload.seq ?? (await sequencer.sequence(payload.chatId));
+  const job = await add({ ...payload, seq });
+  if ((job.data as { seq?: number }).seq !== seq) await sequencer.skip(payload.chatId, seq);
+  return job;
+}
+
 export type Enqueue = <N extends JobName>(name: N, payload: PayloadInput<N>, options?: JobsOptions) => Promise<Job>;
 
 /** The typed producer: `enqueue('message.send', {...})` fails to compile with a wrong payload and throws on a bad one. */
-export function createEnqueue(queues: QueueRegistry): Enqueue {
+export function createEnqueue(queues: QueueRegistry, sequencer?: ChatSequencer): Enqueue {
   return async (name, payload, options) => {
     const def = catalogue[name];
     const data = parsePayload(name, payload);
-    return queues.get(def.queue).add(name, data, { ...def.options, ...options });
+    return sequenced(name, data, sequencer, (d) => queues.get(def.queue).add(name, d, { ...def.options, ...options }));
   };
 }
 
@@ -40,7 +59,7 @@ export function createEnqueue(queues: QueueRegistry): Enqueue {
  * The same contract as `createEnqueue`, but jobs enqueued in the same turn of the event loop go to Redis in one
  * `addBulk` per queue. The bot uses it: a batch of updates becomes one round trip instead of one per update.
  */
-export function createBatchedEnqueue(queues: QueueRegistry): Enqueue {
+export function createBatchedEnqueue(queues: QueueRegistry, sequencer?: ChatSequencer): Enqueue {
   const batchers = new Map<QueueName, Batcher<{ name: string; data: unknown; opts?: JobsOptions }, Job>>();
   return async (name, payload, options) => {
     const def = catalogue[name];
@@ -51,6 +70,7 @@ export function createBatchedEnqueue(queues: QueueRegistry): Enqueue {
       batcher = new Batcher((items) => queue.addBulk(items));
       batchers.set(def.queue, batcher);
     }
-    return batcher.call({ name, data, opts: { ...def.options, ...options } });
+    const b = batcher;
+    return sequenced(name, data, sequencer, (d) => b.call({ name, data: d, opts: { ...def.options, ...options } }));
   };
 }

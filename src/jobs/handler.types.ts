@@ -12,6 +12,7 @@ import type { UsersRepository } from '../repositories/users.repository';
 import type { JobName, JobsOfQueue, Payload } from './catalogue';
 import type { Enqueue } from './enqueue';
 import type { QueueRegistry } from './queues';
+import type { ChatPacer } from '../domain/notifications/chat-pacer';
 
 /** Everything a handler may use. Handlers reach the outside world only through these. */
 export interface WorkerDeps {
@@ -27,6 +28,8 @@ export interface WorkerDeps {
   alerts: AdminAlerts;
   /** Read access to every queue (admin statistics). Producers use `enqueue`. */
   queues: QueueRegistry;
+  /** Per-chat order and pace of outbound messages. */
+  pacer: ChatPacer;
 }
 
 export interface JobContext {
@@ -36,6 +39,8 @@ export interface JobContext {
   user?: UserModel;
   /** True when this job registered the user. */
   userCreated?: boolean;
+  /** The worker's lock token for this job (needed to delay it, e.g. to wait for a chat's turn). */
+  token?: string;
 }
 
 export type Handler<N extends JobName> = (payload: Payload<N>, ctx: JobContext) => Promise<unknown>;

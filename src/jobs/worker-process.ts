@@ -6,6 +6,7 @@ import { closeRedis, connectRedis, createRedis } from '../lib/redis';
 import { AuditRepository } from '../repositories/audit.repository';
 import { SharedMetrics } from '../observability/shared-metrics';
 import { AdminAlerts } from '../observability/admin-alerts';
+import { ChatPacer, chatLimits } from '../domain/notifications/chat-pacer';
 import { ReceiptsRepository } from '../repositories/receipts.repository';
 import { UsersRepository } from '../repositories/users.repository';
 import { createEnqueue } from './enqueue';
@@ -32,7 +33,8 @@ export async function startWorkerProcess(
   const knex = createKnex(config.DATABASE_URL);
   const queues = new QueueRegistry(producerConnection, config.QUEUE_PREFIX);
   const metrics = new SharedMetrics(producerConnection, config.QUEUE_PREFIX);
-  const enqueue = createEnqueue(queues);
+  const pacer = new ChatPacer(producerConnection, config.QUEUE_PREFIX, chatLimits(config));
+  const enqueue = createEnqueue(queues, pacer);
   const deps: WorkerDeps = {
     config,
     log,
@@ -43,6 +45,7 @@ export async function startWorkerProcess(
     telegram: new TelegramClient(config.BOT_TOKEN, config.TELEGRAM_API_ROOT, metrics),
     enqueue,
     queues,
+    pacer,
     metrics,
     alerts: new AdminAlerts(producerConnection, config.QUEUE_PREFIX, enqueue, { windowSeconds: config.ALERT_WINDOW_SECONDS, delayMs: config.ALERT_DELAY_MS }),
   };

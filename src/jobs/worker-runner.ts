@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ChatUnreachableError, TelegramBadRequestError, TelegramRateLimitError } from '../adapters/telegram.client';
 import type { QueueName } from '../config';
@@ -45,12 +45,13 @@ function traceOf(job: Job): TraceContext {
 }
 
 /** The processor every queue runs: re-validate, register the actor, run the handler, sort its errors. */
-export function createProcessor(table: Map<JobName, Handler<never>>, deps: WorkerDeps, getWorker: () => Worker): Processor {
-  return async (job) => {
+export function createProcessor(table: Map<JobName, Handler<never>>, deps: WorkerDeps): Processor {
+  return async (job, token) => {
       // The traced child logger is built only when something logs: most jobs never do.
       let log: Logger | undefined;
       const ctx: JobContext = {
         job,
+        token,
         get log() {
           return (log ??= traced(deps.log, traceOf(job)));
         },
@@ -78,10 +79,10 @@ export function createProcessor(table: Map<JobName, Handler<never>>, deps: Worke
         return await (handler as Handler<JobName>)(payload as never, ctx);
       } catch (err) {
         if (err instanceof TelegramRateLimitError) {
-          // Telegram asked for a pause: hold this queue for retry_after and give the job back without
-          // spending an attempt (the per-chat version of this arrives with the delivery issue).
-          await getWorker().rateLimit(err.retryAfterSeconds * 1_000);
-          throw Worker.RateLimitError();
+          // Telegram asked for a pause (a handler other than message.send, which pauses only its chat): this job
+          // waits retry_after without spending an attempt.
+          await job.moveToDelayed(Date.now() + err.retryAfterSeconds * 1_000, token);
+          throw new DelayedError();
         }
         if (err instanceof TelegramBadRequestError || err instanceof UnknownTemplateError || err instanceof ChatUnreachableError) {
           throw new UnrecoverableError(err.message);
@@ -108,8 +109,7 @@ export function startWorkers(
   const table = buildHandlerTable(defs, deps);
   const workers: Worker[] = [];
   for (const def of defs.filter((d) => queues.includes(d.queue))) {
-    let worker: Worker | undefined;
-    worker = new Worker(def.queue, createProcessor(table, deps, () => worker!), {
+    const worker = new Worker(def.queue, createProcessor(table, deps), {
       connection,
       prefix,
       concurrency: def.concurrency(deps.config),

@@ -1,7 +1,7 @@
-import type { Job } from 'bullmq';
-import { ChatUnreachableError } from '../../adapters/telegram.client';
+import { DelayedError, type Job } from 'bullmq';
+import { ChatUnreachableError, TelegramBadRequestError, TelegramRateLimitError } from '../../adapters/telegram.client';
 import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
-import { translate } from '../i18n/messages';
+import { translate, UnknownTemplateError } from '../i18n/messages';
 import { splitText } from './split-text';
 
 /**
@@ -14,7 +14,7 @@ export function notificationKey(job: Job): string {
 
 /** Notifications queue: the only code that sends user-visible messages. */
 export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notifications'> {
-  const { telegram, users, receipts, alerts, enqueue, config } = deps;
+  const { telegram, users, receipts, alerts, enqueue, config, pacer, queues } = deps;
   return {
     'admin.alert': async ({ fingerprint, source, message, firstSeenAt }, { job }) => {
       const count = await alerts.take(fingerprint);
@@ -24,30 +24,58 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       );
       return { admins: config.ADMIN_IDS.length, count };
     },
-    'message.send': async ({ chatId, lang, text, template, parseMode, replyMarkup }, { job, log }) => {
+    'message.send': async ({ chatId, lang, text, template, parseMode, replyMarkup, seq }, { job, log, token }) => {
       const body = text ?? translate(lang, template!.key, template!.params);
       const parts = splitText(body);
       // Parts an earlier run of this job already delivered (before a 429, a crash, a stall) are not sent again.
       const key = notificationKey(job);
       const sent = await receipts.sentParts(key);
+      // Waiting (for this chat's turn, its pace, or a 429) delays the job without spending an attempt or a worker slot.
+      const wait = async (ms: number, turn = false): Promise<never> => {
+        await job.moveToDelayed(Date.now() + ms, token);
+        // Our predecessor may have finished between the claim and the delay: then nobody would promote us.
+        if (turn && seq && (await pacer.isTurn(chatId, seq))) await job.promote().catch(() => undefined);
+        throw new DelayedError();
+      };
+      // This message is done with (sent or given up): let the chat's next one go, at once if it is already waiting.
+      const finish = async () => {
+        if (!seq) return;
+        const waiting = await pacer.advance(chatId, seq);
+        if (waiting) await (await queues.get('notifications').getJob(waiting))?.promote().catch(() => undefined);
+      };
       try {
         for (let i = 0; i < parts.length; i++) {
           if (sent.has(i)) continue;
+          const claim = await pacer.claim(chatId, seq ?? 0, job.id!);
+          if (!claim.go) await wait(claim.waitMs, claim.reason === 'turn');
           // Buttons belong under the last part, where the user reads on.
           const markup = i === parts.length - 1 ? replyMarkup : undefined;
-          const message = await telegram.sendMessage(chatId, parts[i]!, { parseMode, replyMarkup: markup });
+          let message;
+          try {
+            message = await telegram.sendMessage(chatId, parts[i]!, { parseMode, replyMarkup: markup });
+          } catch (err) {
+            // Telegram's 429 pauses this chat only; this message stays first in its line.
+            if (err instanceof TelegramRateLimitError) await wait(await pacer.pause(chatId, err.retryAfterSeconds));
+            throw err;
+          }
           // The one window left: a crash between Telegram's answer and this insert repeats this one part.
           await receipts.record(key, i, chatId, message.message_id);
         }
       } catch (err) {
+        if (err instanceof DelayedError) throw err;
         if (err instanceof ChatUnreachableError) {
           // The user blocked the bot (403) or the chat is gone: remember it and stop; retrying cannot help.
           const marked = chatId > 0 && (await users.setStatus(chatId, 'blocked_bot'));
           log.info('chat unreachable; not retrying', { chat_id: chatId, reason: err.message, marked_blocked: marked });
+          await finish();
           return { delivered: false, reason: 'chat_unreachable' };
         }
+        // Giving up on this message (bad request, or the last attempt): the chat must not wait for it.
+        const final = err instanceof TelegramBadRequestError || err instanceof UnknownTemplateError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        if (final) await finish();
         throw err;
       }
+      await finish();
       return { delivered: true, parts: parts.length, alreadySent: sent.size };
     },
   };

@@ -29,7 +29,9 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       const parts = splitText(body);
       // Parts an earlier run of this job already delivered (before a 429, a crash, a stall) are not sent again.
       const key = notificationKey(job);
-      const sent = await receipts.sentParts(key);
+      // The receipts and the first part's claim are independent: ask Postgres and Redis at once.
+      const [sent, firstClaim] = await Promise.all([receipts.sentParts(key), pacer.claim(chatId, seq ?? 0, job.id!)]);
+      let claimed: typeof firstClaim | undefined = firstClaim;
       // Waiting (for this chat's turn, its pace, or a 429) delays the job without spending an attempt or a worker slot.
       const wait = async (ms: number, turn = false): Promise<never> => {
         await job.moveToDelayed(Date.now() + ms, token);
@@ -46,7 +48,8 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       try {
         for (let i = 0; i < parts.length; i++) {
           if (sent.has(i)) continue;
-          const claim = await pacer.claim(chatId, seq ?? 0, job.id!);
+          const claim = claimed ?? (await pacer.claim(chatId, seq ?? 0, job.id!));
+          claimed = undefined;
           if (!claim.go) await wait(claim.waitMs, claim.reason === 'turn');
           // Buttons belong under the last part, where the user reads on.
           const markup = i === parts.length - 1 ? replyMarkup : undefined;

@@ -53,6 +53,13 @@ export const catalogue = {
       firstSeenAt: z.string().max(40),
     }),
   }),
+  /** Admin `/broadcast <text>`: one message to every active user, fanned out in pages, reported back at the end. */
+  broadcast: defineJob({
+    queue: 'notifications',
+    description: 'fan one admin message out to every active user; report sent / blocked / failed to the admin',
+    options: { attempts: 3 },
+    payload: z.object({ actor: actorSchema, updateId: updateIdSchema, text: z.string().min(1).max(4_000) }),
+  }),
   /** The only path for user-visible messages. Either `text` or a translated `template`. */
   'message.send': defineJob({
     queue: 'notifications',
@@ -66,6 +73,8 @@ export const catalogue = {
         text: z.string().min(1).max(64_000).optional(),
         template: z.object({ key: z.string().min(1).max(64), params: z.record(z.string(), z.string().max(4_000)).optional() }).optional(),
         parseMode: z.enum(['HTML', 'MarkdownV2']).optional(),
+        /** Set when the message is part of a broadcast: its outcome is counted into the broadcast's report. */
+        broadcastId: z.string().max(100).optional(),
         /** Per-chat sequence number, set by enqueue(): the chat's messages go out in this order. */
         seq: z.number().int().positive().optional(),
         replyMarkup: inlineKeyboardSchema.optional(),

@@ -13,6 +13,7 @@ import type { JobName, JobsOfQueue, Payload } from './catalogue';
 import type { Enqueue } from './enqueue';
 import type { QueueRegistry } from './queues';
 import type { ChatPacer } from '../domain/notifications/chat-pacer';
+import type { BroadcastTally } from '../domain/notifications/broadcast';
 
 /** Everything a handler may use. Handlers reach the outside world only through these. */
 export interface WorkerDeps {
@@ -30,6 +31,7 @@ export interface WorkerDeps {
   queues: QueueRegistry;
   /** Per-chat order and pace of outbound messages. */
   pacer: ChatPacer;
+  broadcasts: BroadcastTally;
 }
 
 export interface JobContext {

@@ -7,6 +7,7 @@ import { AuditRepository } from '../repositories/audit.repository';
 import { SharedMetrics } from '../observability/shared-metrics';
 import { AdminAlerts } from '../observability/admin-alerts';
 import { ChatPacer, chatLimits } from '../domain/notifications/chat-pacer';
+import { BroadcastTally } from '../domain/notifications/broadcast';
 import { ReceiptsRepository } from '../repositories/receipts.repository';
 import { UsersRepository } from '../repositories/users.repository';
 import { createEnqueue } from './enqueue';
@@ -46,6 +47,7 @@ export async function startWorkerProcess(
     enqueue,
     queues,
     pacer,
+    broadcasts: new BroadcastTally(producerConnection, config.QUEUE_PREFIX),
     metrics,
     alerts: new AdminAlerts(producerConnection, config.QUEUE_PREFIX, enqueue, { windowSeconds: config.ALERT_WINDOW_SECONDS, delayMs: config.ALERT_DELAY_MS }),
   };

@@ -45,6 +45,12 @@ export class UsersRepository {
     return n > 0;
   }
 
+  /** A page of active users' Telegram ids after `cursor` (keyset pagination: stable while users are added). */
+  async activeIdsAfter(cursor: number, limit: number): Promise<number[]> {
+    const rows = await this.knex('users').select('telegram_id').where('status', 'active').andWhere('telegram_id', '>', cursor).orderBy('telegram_id').limit(limit);
+    return rows.map((r: { telegram_id: number }) => r.telegram_id);
+  }
+
   async countByStatus(): Promise<Record<UserStatus, number>> {
     const rows = (await UserModel.query(this.knex).select('status').count('* as n').groupBy('status')) as unknown as { status: UserStatus; n: number }[];
     const out: Record<UserStatus, number> = { active: 0, blocked_bot: 0, banned: 0 };

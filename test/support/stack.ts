@@ -9,7 +9,7 @@ import { createLogger } from '../../src/lib/logger';
 import { SandboxClient } from '../../src/sandbox/sandbox.client';
 import { startSandbox } from '../../src/sandbox/sandbox.server';
 import { workerDefinitions } from '../../workers';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, testConfig, testToken } from './env';
+import { TEST_REDIS_URL, testConfig, testToken } from './env';
 import { deleteKeysWithPrefix } from '../../src/lib/redis';
 
 export interface StackOptions {
@@ -52,7 +52,7 @@ export class Stack {
       sandbox,
       new SandboxClient(sandbox.url, token),
       new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null }),
-      createKnex(TEST_DATABASE_URL, { max: 2 }),
+      createKnex(config.DATABASE_URL, { max: 2 }),
     );
     if (opts.workers !== false) stack.workers = await startWorkerProcess(config, workerDefinitions, stack.log);
     if (opts.bot !== false) await stack.startBot();

@@ -8,6 +8,12 @@ import type { BotContext } from '../context';
  */
 export const adminFeature = new Composer<BotContext>();
 
+// The text after /broadcast is the message; without one the sender learns how to use it.
+adminFeature.command('broadcast', (ctx) => {
+  const text = ctx.payload.trim();
+  return text ? ctx.act('broadcast', { text: text.slice(0, 4_000) }) : ctx.act('account.reply', { key: 'broadcast.usage' });
+});
+
 for (const command of ADMIN_COMMANDS) {
   adminFeature.command(command, (ctx) => ctx.act('admin.command', { command, args: ctx.args.slice(0, 5).map((a) => a.slice(0, 64)) }));
 }

@@ -1,6 +1,7 @@
 import { QUEUE_NAMES } from '../../config';
 import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
 import type { AdminCommand } from '../../jobs/payloads';
+import { isAdmin } from './admin-right';
 
 const USAGE: Record<AdminCommand, string> = { stats: '/stats', ban: '/ban <telegram id>', unban: '/unban <telegram id>', audit: '/audit [count ≤ 20]' };
 
@@ -13,8 +14,7 @@ export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'ad
       const who = `user:${actor.telegramId}`;
       const reply = (key: string, params: Record<string, string> = {}) =>
         enqueue('message.send', { chatId: actor.chatId, updateId, lang, template: { key, params } }, { jobId: `reply-${updateId ?? ctx.job.id}` });
-      const isAdmin = config.ADMIN_IDS.includes(actor.telegramId) || ctx.user?.role === 'admin';
-      if (!isAdmin) {
+      if (!isAdmin(config, actor, ctx.user)) {
         await audit.record({ actor: who, action: 'admin.refused', subject: `command:${command}`, details: { args }, idempotencyKey: `admin:${ctx.job.id}` });
         await reply('admin.refused');
         return { refused: true };

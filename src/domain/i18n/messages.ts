@@ -23,6 +23,8 @@ const en: Dictionary = {
   'admin.stats': 'Users: {users} (active {active}, blocked the bot {blocked}, banned {banned})\nQueues (waiting / active / failed):\n{queues}\nJobs failed in the last 24 h: {failed24h}',
   'admin.audit': 'Latest audit events:\n{events}',
   'admin.audit.empty': 'The audit trail is empty.',
+  'broadcast.usage': 'Usage: /broadcast <text to send to every active user>',
+  'broadcast.report': 'Broadcast finished: {sent} sent, {blocked} blocked the bot or left, {failed} failed — of {total}.',
 };
 
 const ru: Dictionary = {
@@ -45,6 +47,8 @@ const ru: Dictionary = {
   'admin.stats': 'Пользователи: {users} (активны {active}, заблокировали бота {blocked}, забанены {banned})\nОчереди (ждут / в работе / с ошибкой):\n{queues}\nЗаданий с ошибкой за 24 ч: {failed24h}',
   'admin.audit': 'Последние события аудита:\n{events}',
   'admin.audit.empty': 'Журнал аудита пуст.',
+  'broadcast.usage': 'Использование: /broadcast <текст для всех активных пользователей>',
+  'broadcast.report': 'Рассылка завершена: отправлено {sent}, заблокировали бота или удалили чат {blocked}, с ошибкой {failed} — из {total}.',
 };
 
 export const dictionaries: Record<Language, Dictionary> = { en, ru };

@@ -3,6 +3,8 @@ import { ChatUnreachableError, TelegramBadRequestError, TelegramRateLimitError }
 import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
 import { translate, UnknownTemplateError } from '../i18n/messages';
 import { splitText } from './split-text';
+import type { BroadcastOutcome } from './broadcast';
+import { broadcastHandlers, sendBroadcastReport } from './broadcast.handlers';
 
 /**
  * The receipt key of a notification job. Ids derived from domain ids (`reply-<update id>`) are stable across
@@ -14,8 +16,15 @@ export function notificationKey(job: Job): string {
 
 /** Notifications queue: the only code that sends user-visible messages. */
 export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notifications'> {
-  const { telegram, users, receipts, alerts, enqueue, config, pacer, queues } = deps;
+  const { telegram, users, receipts, alerts, enqueue, config, pacer, queues, broadcasts } = deps;
+  // A broadcast message's final outcome goes into its broadcast's tally; the last one triggers the report.
+  const tally = async (broadcastId: string | undefined, chatId: number, outcome: BroadcastOutcome) => {
+    if (!broadcastId) return;
+    const report = await broadcasts.count(broadcastId, chatId, outcome);
+    if (report) await sendBroadcastReport(deps, broadcastId, report);
+  };
   return {
+    ...broadcastHandlers(deps),
     'admin.alert': async ({ fingerprint, source, message, firstSeenAt }, { job }) => {
       const count = await alerts.take(fingerprint);
       const text = `⚠️ ${source}\n${message}\n×${Math.max(count, 1)} since ${firstSeenAt}`;
@@ -24,7 +33,7 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       );
       return { admins: config.ADMIN_IDS.length, count };
     },
-    'message.send': async ({ chatId, lang, text, template, parseMode, replyMarkup, seq }, { job, log, token }) => {
+    'message.send': async ({ chatId, lang, text, template, parseMode, replyMarkup, seq, broadcastId }, { job, log, token }) => {
       const body = text ?? translate(lang, template!.key, template!.params);
       const parts = splitText(body);
       // Parts an earlier run of this job already delivered (before a 429, a crash, a stall) are not sent again.
@@ -71,14 +80,19 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
           const marked = chatId > 0 && (await users.setStatus(chatId, 'blocked_bot'));
           log.info('chat unreachable; not retrying', { chat_id: chatId, reason: err.message, marked_blocked: marked });
           await finish();
+          await tally(broadcastId, chatId, 'blocked');
           return { delivered: false, reason: 'chat_unreachable' };
         }
         // Giving up on this message (bad request, or the last attempt): the chat must not wait for it.
         const final = err instanceof TelegramBadRequestError || err instanceof UnknownTemplateError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        if (final) await finish();
+        if (final) {
+          await finish();
+          await tally(broadcastId, chatId, 'failed');
+        }
         throw err;
       }
       await finish();
+      await tally(broadcastId, chatId, 'sent');
       return { delivered: true, parts: parts.length, alreadySent: sent.size };
     },
   };

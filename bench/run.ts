@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { benchIngress } from './ingress.bench';
+import { benchBroadcast, benchOutbound } from './delivery.bench';
 import { benchLatency } from './latency.bench';
 import { fmt } from './support';
 import { benchWorker } from './worker.bench';
@@ -17,6 +18,14 @@ async function main(): Promise<void> {
   if (!only || only === 'worker') {
     const r = await benchWorker();
     console.log(`| worker-runner no-op jobs/s vs bare BullMQ \`Worker\` | ${fmt(r.runner)} | ${fmt(r.bare)} | ${fmt(r.ratio, 2)} | ≥ 0.9 |`);
+  }
+  if (!only || only === 'delivery') {
+    const o = await benchOutbound(100, 300, 5);
+    console.log(
+      `| outbound rate with Telegram's limits enforced (${o.messages} messages, 300 chats) | ${fmt(o.achieved, 1)} msg/s, ${o.tooMany} × 429 | configured ${o.configured} msg/s | ${fmt(o.ratio, 2)} | ≥ 0.95 with 0 × 429 |`,
+    );
+    const b = await benchBroadcast(200, 10_000);
+    console.log(`| broadcast to 10,000 users at 200 msg/s (${b.report}) | ${fmt(b.seconds, 1)} s | 10,000 / 200 = ${fmt(b.ideal, 1)} s | ${fmt(b.ratio, 2)} | ≤ 1.05 |`);
   }
   if (!only || only === 'latency') {
     // The target rate, and a quarter of it to show the pipeline's own latency when the machine is not saturated.

@@ -56,7 +56,7 @@ export async function benchWorker(): Promise<{ runner: number; bare: number; rat
       const ourConn = await connectRedis(createRedis(BENCH_REDIS_URL, 'worker'));
       const noop = async () => null;
       const defs = [
-        defineWorker({ queue: 'notifications', concurrency: () => CONCURRENCY, handlers: () => ({ 'message.send': noop, 'admin.alert': noop, broadcast: noop }) }),
+        defineWorker({ queue: 'notifications', concurrency: () => CONCURRENCY, handlers: () => ({ 'message.send': noop, 'admin.alert': noop, broadcast: noop, 'message.edit': noop }) }),
         defineWorker({ queue: 'billing', concurrency: () => 1, handlers: () => ({ 'account.register': noop, 'account.reply': noop, 'feedback.submit': noop, 'admin.command': noop }) }),
       ];
       const config = parseConfig({ WORKER_QUEUES: 'notifications', QUEUE_PREFIX: ourPrefix });

@@ -72,6 +72,15 @@ export class TelegramClient {
     }
   }
 
+  editMessageText(chatId: number, messageId: number, text: string): Promise<unknown> {
+    return this.call('editMessageText', () => this.telegram.editMessageText(chatId, messageId, undefined, text, { link_preview_options: { is_disabled: true } }));
+  }
+
+  /** "typing…", "upload_photo"…: shown by the client for about 5 s or until the next message. */
+  sendChatAction(chatId: number, action: 'typing' | 'upload_photo' | 'upload_document' | 'record_voice'): Promise<unknown> {
+    return this.call('sendChatAction', () => this.telegram.sendChatAction(chatId, action));
+  }
+
   sendMessage(chatId: number, text: string, options: SendOptions = {}): Promise<Message.TextMessage> {
     return this.call('sendMessage', () =>
       this.telegram.sendMessage(chatId, text, {

@@ -41,6 +41,21 @@ export const catalogue = {
     description: 'store feedback a user wrote after /feedback and forward it to the admins',
     payload: z.object({ actor: actorSchema, updateId: updateIdSchema, text: z.string().min(1).max(4000) }),
   }),
+  /** Replace the text of a message sent earlier by `message.send` (found by its job id, through its receipt). */
+  'message.edit': defineJob({
+    queue: 'notifications',
+    description: 'edit a message sent earlier (a "working…" message advancing with its job)',
+    options: { attempts: 5 },
+    payload: z.object({
+      chatId: z.number().int(),
+      /** The job id of the `message.send` that sent the message. */
+      messageJobId: z.string().min(1).max(200),
+      lang: languageSchema.default('en'),
+      template: z.object({ key: z.string().min(1).max(64), params: z.record(z.string(), z.string().max(4_000)).optional() }),
+      /** Per-chat sequence number (set by enqueue()): an edit goes out after the messages queued before it. */
+      seq: z.number().int().positive().optional(),
+    }),
+  }),
   /** A throttled, de-duplicated failure report to the admins (see src/observability/admin-alerts.ts). */
   'admin.alert': defineJob({
     queue: 'notifications',

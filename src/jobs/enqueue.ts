@@ -32,11 +32,11 @@ export interface ChatSequencer {
 }
 
 /**
- * `message.send` gets its chat's next sequence number; if BullMQ answers with an existing job of the same id (a
+ * `message.send` and `message.edit` get their chat's next sequence number; if BullMQ answers with an existing job of the same id (a
  * retried producer), that number will never be sent, so the chat is told to skip it.
  */
 async function sequenced(name: JobName, data: unknown, sequencer: ChatSequencer | undefined, add: (data: unknown) => Promise<Job>): Promise<Job> {
-  if (name !== 'message.send' || !sequencer) return add(data);
+  if ((name !== 'message.send' && name !== 'message.edit') || !sequencer) return add(data);
   const payload = data as { chatId: number; seq?: number };
   const seq = payload.seq ?? (await sequencer.sequence(payload.chatId));
   const job = await add({ ...payload, seq });

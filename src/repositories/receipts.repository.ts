@@ -9,6 +9,12 @@ export class ReceiptsRepository {
     return new Set(rows.map((r: { part: number }) => r.part));
   }
 
+  /** The Telegram message id of a delivered part, if it was delivered. */
+  async messageId(notificationKey: string, part = 0): Promise<number | undefined> {
+    const row = await this.knex('message_receipts').select('telegram_message_id').where({ notification_key: notificationKey, part }).first();
+    return row?.telegram_message_id;
+  }
+
   async record(notificationKey: string, part: number, chatId: number, telegramMessageId: number): Promise<void> {
     await this.knex('message_receipts')
       .insert({ notification_key: notificationKey, part, chat_id: chatId, telegram_message_id: telegramMessageId })

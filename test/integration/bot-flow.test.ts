@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import { expect } from 'chai';
 import { Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
+import { Progress } from '../../src/domain/notifications/progress';
 
 /** A user talks to the bot: sandbox → polling bot → BullMQ → workers → Postgres → sandbox. */
 describe('bot flow through the sandbox', () => {
@@ -168,6 +169,20 @@ describe('bot flow through the sandbox', () => {
     await waitFor(async () => (await job.getState()) === 'completed' && (await stack.bot!.runtime.queues.get('notifications').getJob(job.id!))!.returnvalue?.alreadySent === 1, 'second run completed');
     await new Promise((r) => setTimeout(r, 200));
     expect(await stack.client.messages(user.id)).to.have.length(1);
+  });
+
+  it('a long job shows a chat action and one "working…" message edited as it advances', async () => {
+    const user = await stack.client.createUser();
+    const progress = new Progress(stack.workers!.deps, user.id, 'en', `long-job-${user.id}`);
+    await progress.action('upload_photo');
+    await progress.start('progress.working', { percent: '' });
+    await progress.update('progress.working', { percent: '50 %' });
+    await progress.update('progress.done');
+    await waitFor(async () => (await stack.client.messages(user.id))[0]?.text === 'Done.', 'message edited to Done.', 10_000);
+    const messages = await stack.client.messages(user.id);
+    expect(messages, 'one message, edited, not three').to.have.length(1);
+    expect(messages[0]!.edited).to.be.at.least(1);
+    expect((await stack.client.chatActions(user.id)).map((a) => a.action)).to.include('upload_photo');
   });
 
   it('a text over 4096 characters arrives as several messages split on line boundaries', async () => {

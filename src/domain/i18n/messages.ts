@@ -24,6 +24,8 @@ const en: Dictionary = {
   'admin.audit': 'Latest audit events:\n{events}',
   'admin.audit.empty': 'The audit trail is empty.',
   'broadcast.usage': 'Usage: /broadcast <text to send to every active user>',
+  'progress.working': 'Working on it… {percent}',
+  'progress.done': 'Done.',
   'broadcast.report': 'Broadcast finished: {sent} sent, {blocked} blocked the bot or left, {failed} failed — of {total}.',
 };
 
@@ -48,6 +50,8 @@ const ru: Dictionary = {
   'admin.audit': 'Последние события аудита:\n{events}',
   'admin.audit.empty': 'Журнал аудита пуст.',
   'broadcast.usage': 'Использование: /broadcast <текст для всех активных пользователей>',
+  'progress.working': 'Работаю… {percent}',
+  'progress.done': 'Готово.',
   'broadcast.report': 'Рассылка завершена: отправлено {sent}, заблокировали бота или удалили чат {blocked}, с ошибкой {failed} — из {total}.',
 };
 

@@ -23,6 +23,19 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
     const report = await broadcasts.count(broadcastId, chatId, outcome);
     if (report) await sendBroadcastReport(deps, broadcastId, report);
   };
+  // Waiting (for the chat's turn, its pace, or a 429) delays the job without spending an attempt or a worker slot.
+  const waitInLine = async (job: Job, token: string | undefined, chatId: number, seq: number | undefined, ms: number, turn: boolean): Promise<never> => {
+    await job.moveToDelayed(Date.now() + ms, token);
+    // Our predecessor may have finished between the claim and the delay: then nobody would promote us.
+    if (turn && seq && (await pacer.isTurn(chatId, seq))) await job.promote().catch(() => undefined);
+    throw new DelayedError();
+  };
+  // Done with (sent, or given up): the chat's next message may go, at once if it is already waiting.
+  const moveLine = async (chatId: number, seq: number | undefined) => {
+    if (!seq) return;
+    const waiting = await pacer.advance(chatId, seq);
+    if (waiting) await (await queues.get('notifications').getJob(waiting))?.promote().catch(() => undefined);
+  };
   return {
     ...broadcastHandlers(deps),
     'admin.alert': async ({ fingerprint, source, message, firstSeenAt }, { job }) => {
@@ -33,6 +46,26 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       );
       return { admins: config.ADMIN_IDS.length, count };
     },
+    'message.edit': async ({ chatId, messageJobId, lang, template, seq }, { job, token }) => {
+      // In the chat's line like any message: the edit waits for what was queued before it, the message it edits too.
+      const claim = await pacer.claim(chatId, seq ?? 0, job.id!);
+      if (!claim.go) await waitInLine(job, token, chatId, seq, claim.waitMs, claim.reason === 'turn');
+      const done = () => moveLine(chatId, seq);
+      const messageId = await receipts.messageId(messageJobId);
+      try {
+        // The message it edits was never delivered (blocked chat, given up): nothing to edit.
+        if (messageId !== undefined) await telegram.editMessageText(chatId, messageId, translate(lang, template.key, template.params));
+      } catch (err) {
+        // "message is not modified" is success; other errors: retried or failed by the runner, the line moves on when final.
+        const final = err instanceof TelegramBadRequestError || err instanceof ChatUnreachableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        if (!(err instanceof TelegramBadRequestError && /not modified/i.test(err.message))) {
+          if (final) await done();
+          throw err;
+        }
+      }
+      await done();
+      return { edited: messageId !== undefined };
+    },
     'message.send': async ({ chatId, lang, text, template, parseMode, replyMarkup, seq, broadcastId }, { job, log, token }) => {
       const body = text ?? translate(lang, template!.key, template!.params);
       const parts = splitText(body);
@@ -41,19 +74,8 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       // The receipts and the first part's claim are independent: ask Postgres and Redis at once.
       const [sent, firstClaim] = await Promise.all([receipts.sentParts(key), pacer.claim(chatId, seq ?? 0, job.id!)]);
       let claimed: typeof firstClaim | undefined = firstClaim;
-      // Waiting (for this chat's turn, its pace, or a 429) delays the job without spending an attempt or a worker slot.
-      const wait = async (ms: number, turn = false): Promise<never> => {
-        await job.moveToDelayed(Date.now() + ms, token);
-        // Our predecessor may have finished between the claim and the delay: then nobody would promote us.
-        if (turn && seq && (await pacer.isTurn(chatId, seq))) await job.promote().catch(() => undefined);
-        throw new DelayedError();
-      };
-      // This message is done with (sent or given up): let the chat's next one go, at once if it is already waiting.
-      const finish = async () => {
-        if (!seq) return;
-        const waiting = await pacer.advance(chatId, seq);
-        if (waiting) await (await queues.get('notifications').getJob(waiting))?.promote().catch(() => undefined);
-      };
+      const wait = (ms: number, turn = false) => waitInLine(job, token, chatId, seq, ms, turn);
+      const finish = () => moveLine(chatId, seq);
       try {
         for (let i = 0; i < parts.length; i++) {
           if (sent.has(i)) continue;

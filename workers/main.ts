@@ -2,6 +2,7 @@ import { exitOnStartupError, loadConfig } from '../src/config';
 import { startWorkerProcess } from '../src/jobs/worker-process';
 import { createLogger } from '../src/lib/logger';
 import { onShutdown } from '../src/lib/shutdown';
+import { installCrashReporting } from '../src/observability/crash-reporter';
 import { workerDefinitions } from './index';
 
 /** The `worker` process: runs the queues named in WORKER_QUEUES (default: all). */
@@ -9,6 +10,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger({ level: config.LOG_LEVEL, dir: config.LOG_DIR, service: 'worker' });
   const proc = await startWorkerProcess(config, workerDefinitions, log);
+  installCrashReporting(log, proc.deps.alerts, 'worker');
   onShutdown(log, () => proc.close(), config.SHUTDOWN_TIMEOUT_MS + 10_000);
 }
 

@@ -9,9 +9,11 @@ import type { BotContext } from './context';
 import { Ingress } from './ingress';
 import { SharedMetrics } from '../observability/shared-metrics';
 import { ChatPacer, chatLimits } from '../domain/notifications/chat-pacer';
+import { AdminAlerts } from '../observability/admin-alerts';
 
 export interface BotRuntime {
   ingress: Ingress;
+  alerts: AdminAlerts;
   bot: Telegraf<BotContext>;
   redis: Redis;
   queues: QueueRegistry;
@@ -32,9 +34,12 @@ export async function createBotRuntime(config: Config, log: Logger): Promise<Bot
     const botInfo = await bot.telegram.getMe();
     const metrics = new SharedMetrics(redis, config.QUEUE_PREFIX);
     const pacer = new ChatPacer(redis, config.QUEUE_PREFIX, chatLimits(config));
-    const ingress = new Ingress({ config, redis, enqueue: createBatchedEnqueue(queues, pacer), log, botInfo, bot, metrics });
+    const enqueue = createBatchedEnqueue(queues, pacer);
+    const ingress = new Ingress({ config, redis, enqueue, log, botInfo, bot, metrics });
+    const alerts = new AdminAlerts(redis, config.QUEUE_PREFIX, enqueue, { windowSeconds: config.ALERT_WINDOW_SECONDS, delayMs: config.ALERT_DELAY_MS });
     return {
       ingress,
+      alerts,
       bot,
       redis,
       queues,

@@ -1,6 +1,7 @@
 import { exitOnStartupError, loadConfig } from '../config';
 import { createLogger } from '../lib/logger';
 import { onShutdown } from '../lib/shutdown';
+import { installCrashReporting } from '../observability/crash-reporter';
 import { createBotRuntime } from './bot-runtime';
 import { PollingLeader } from './polling';
 
@@ -12,6 +13,7 @@ async function main(): Promise<void> {
     throw new Error('BOT_MODE=webhook: updates arrive at the web process (POST /telegram/webhook); run `web` instead of `bot`');
   }
   const runtime = await createBotRuntime(config, log);
+  installCrashReporting(log, runtime.alerts, 'bot');
   // Polling and the webhook exclude each other at Telegram; switching back to polling removes the webhook.
   await runtime.bot.telegram.deleteWebhook({ drop_pending_updates: false });
   const poller = new PollingLeader(runtime.redis, runtime.bot.telegram, runtime.ingress, log, {

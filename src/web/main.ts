@@ -11,6 +11,10 @@ import { onShutdown } from '../lib/shutdown';
 import { BOARD_PATH, createWebApp, WEBHOOK_PATH } from './app';
 import type { BoardAccount } from './board';
 import { createMetricsRegistry } from '../observability/metrics.registry';
+import { AdminAlerts } from '../observability/admin-alerts';
+import { installCrashReporting } from '../observability/crash-reporter';
+import { ChatPacer, chatLimits } from '../domain/notifications/chat-pacer';
+import { createEnqueue } from '../jobs/enqueue';
 import { AuditRepository } from '../repositories/audit.repository';
 
 /** Board accounts: the operator is required in production (elsewhere a one-off password is shown once); the viewer is optional. */
@@ -48,6 +52,13 @@ async function main(): Promise<void> {
     });
   }
   const queues = runtime?.queues ?? new QueueRegistry(redis, config.QUEUE_PREFIX);
+  const alerts =
+    runtime?.alerts ??
+    new AdminAlerts(redis, config.QUEUE_PREFIX, createEnqueue(queues, new ChatPacer(redis, config.QUEUE_PREFIX, chatLimits(config))), {
+      windowSeconds: config.ALERT_WINDOW_SECONDS,
+      delayMs: config.ALERT_DELAY_MS,
+    });
+  installCrashReporting(log, alerts, 'web');
   const app = createWebApp({
     log,
     redis,

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
 import { Progress } from '../../src/domain/notifications/progress';
+import { crashHandler } from '../../src/observability/crash-reporter';
 
 /** A user talks to the bot: sandbox → polling bot → BullMQ → workers → Postgres → sandbox. */
 describe('bot flow through the sandbox', () => {
@@ -217,6 +218,13 @@ describe('admin alerts', () => {
     await new Promise((r) => setTimeout(r, 2_000));
     expect(await stack.client.messages(4343)).to.have.length(1);
     await raw.close();
+  });
+
+  it('an error nobody caught in a process reaches the admins too', async () => {
+    const handle = crashHandler(stack.log, stack.workers!.deps.alerts, 'bot');
+    await handle(new Error('socket hang up while talking to 10.0.0.7'));
+    const messages = await stack.client.waitForMessages(4343, 2, 10_000);
+    expect(messages.at(-1)!.text).to.match(/^⚠️ process\/bot\nunhandled error: socket hang up while talking to 10\.0\.0\.7\n×1 since /);
   });
 });
 

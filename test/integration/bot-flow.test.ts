@@ -47,6 +47,9 @@ describe('bot flow through the sandbox', () => {
     await new Promise((r) => setTimeout(r, 300));
     const all = await stack.client.messages(user.id);
     expect(all.map((m) => m.text!.split('\n')[0])).to.deep.equal(['What I can do:', 'Cancelled. Send /help to see what I can do.']);
+    // The user's commands are in the audit trail, each once.
+    const actions = await stack.knex('audit_events').where({ actor: `user:${user.id}` }).orderBy('id').pluck('action');
+    expect(actions).to.deep.equal(['command.help', 'command.cancelled']);
     expect(replies).to.have.length(2);
     const jobs = await stack.bot!.runtime.queues.get('billing').getJobs(['completed', 'waiting', 'active', 'delayed']);
     expect(jobs.filter((j) => j.data.updateId === update.update_id)).to.have.length(1);

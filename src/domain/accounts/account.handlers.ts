@@ -33,6 +33,8 @@ export function accountHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, '
 
     'account.reply': async ({ actor, updateId, key, params }, ctx) => {
       const { user } = ctx;
+      // The user's action goes into the audit trail (once, whatever the retries), e.g. "command.help".
+      await audit.record({ actor: `user:${actor.telegramId}`, action: `command.${key}`, details: params ?? {}, idempotencyKey: `command:${ctx.job.id}` });
       await enqueue(
         'message.send',
         { chatId: actor.chatId, updateId, lang: user?.language ?? 'en', template: { key, params } },

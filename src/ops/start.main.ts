@@ -73,7 +73,8 @@ async function main(): Promise<void> {
     });
     console.log(
       `\nNo BOT_TOKEN set: running against the local Bot API sandbox.\n` +
-        `  Talk to the bot in your browser: http://127.0.0.1:${port}/\n` +
+        // The sandbox token is a local stand-in, not a secret: the page needs it to act as this bot's users.
+        `  Talk to the bot in your browser: http://127.0.0.1:${port}/?token=${encodeURIComponent(env.BOT_TOKEN)}\n` +
         `  Bull Board: http://127.0.0.1:${config.WEB_PORT}/admin/queues (credentials printed by "web" below)\n` +
         `  Set BOT_TOKEN in .env to run against Telegram instead.\n`,
     );

@@ -57,7 +57,7 @@ export async function benchWorker(): Promise<{ runner: number; bare: number; rat
       const noop = async () => null;
       const defs = [
         defineWorker({ queue: 'notifications', concurrency: () => CONCURRENCY, handlers: () => ({ 'message.send': noop, 'admin.alert': noop, broadcast: noop, 'message.edit': noop }) }),
-        defineWorker({ queue: 'billing', concurrency: () => 1, handlers: () => ({ 'account.register': noop, 'account.reply': noop, 'feedback.submit': noop, 'admin.command': noop }) }),
+        defineWorker({ queue: 'billing', concurrency: () => 1, handlers: () => ({ 'account.register': noop, 'account.reply': noop, 'feedback.submit': noop, 'admin.command': noop, 'balance.show': noop, 'prices.show': noop }) }),
       ];
       const config = parseConfig({ WORKER_QUEUES: 'notifications', QUEUE_PREFIX: ourPrefix });
       const metrics = new SharedMetrics(redis, ourPrefix);

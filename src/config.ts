@@ -100,6 +100,11 @@ export const configSchema = z.object({
   /** Admin alerts: at most one per distinct failure per window; the first waits this long to count repeats. */
   ALERT_WINDOW_SECONDS: int(10, 86_400).default(600),
   ALERT_DELAY_MS: int(0, 600_000).default(30_000),
+  /** Coins every user gets once, at registration (0: none). */
+  WELCOME_BONUS: int(0, 1_000_000).default(100),
+  /** Prices in coins: per started minute of transcript, per avatar. */
+  PRICE_TRANSCRIPT_PER_MINUTE: int(0, 1_000_000).default(10),
+  PRICE_AVATAR: int(0, 1_000_000).default(20),
   /** Telegram user ids with admin rights, comma separated. */
   ADMIN_IDS: csv(z.coerce.number({ message: 'expected Telegram user ids (digits) separated by commas' }).int().positive('expected positive Telegram user ids')).default([]),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug'], { message: 'expected error, warn, info or debug' }).default('info'),

@@ -24,6 +24,18 @@ export const catalogue = {
       params: z.record(z.string(), z.string().max(64)).optional(),
     }),
   }),
+  /** `/balance`: the user's coins. */
+  'balance.show': defineJob({
+    queue: 'billing',
+    description: "/balance: tell the user their coins",
+    payload: z.object({ actor: actorSchema, updateId: updateIdSchema }),
+  }),
+  /** `/prices`: what paid work costs, from the configuration. */
+  'prices.show': defineJob({
+    queue: 'billing',
+    description: '/prices: tell the user what paid work costs',
+    payload: z.object({ actor: actorSchema, updateId: updateIdSchema }),
+  }),
   /** An admin command. The worker checks the right (ADMIN_IDS or role admin); refusals are audited. */
   'admin.command': defineJob({
     queue: 'billing',

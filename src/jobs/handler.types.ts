@@ -5,6 +5,7 @@ import type { Config, QueueName } from '../config';
 import type { Logger } from '../lib/logger';
 import type { AuditRepository } from '../repositories/audit.repository';
 import type { ReceiptsRepository } from '../repositories/receipts.repository';
+import type { LedgerRepository } from '../repositories/ledger.repository';
 import type { SharedMetrics } from '../observability/shared-metrics';
 import type { AdminAlerts } from '../observability/admin-alerts';
 import type { UserModel } from '../repositories/user.model';
@@ -32,6 +33,7 @@ export interface WorkerDeps {
   /** Per-chat order and pace of outbound messages. */
   pacer: ChatPacer;
   broadcasts: BroadcastTally;
+  ledger: LedgerRepository;
 }
 
 export interface JobContext {

@@ -9,6 +9,7 @@ import { AdminAlerts } from '../observability/admin-alerts';
 import { ChatPacer, chatLimits } from '../domain/notifications/chat-pacer';
 import { BroadcastTally } from '../domain/notifications/broadcast';
 import { ReceiptsRepository } from '../repositories/receipts.repository';
+import { LedgerRepository } from '../repositories/ledger.repository';
 import { UsersRepository } from '../repositories/users.repository';
 import { createEnqueue } from './enqueue';
 import type { QueueWorkerDefinition, WorkerDeps } from './handler.types';
@@ -43,6 +44,7 @@ export async function startWorkerProcess(
     users: new UsersRepository(knex),
     audit: new AuditRepository(knex),
     receipts: new ReceiptsRepository(knex),
+    ledger: new LedgerRepository(knex),
     telegram: new TelegramClient(config.BOT_TOKEN, config.TELEGRAM_API_ROOT, metrics),
     enqueue,
     queues,

@@ -25,6 +25,20 @@ describe('bot flow through the sandbox', () => {
     expect(audit).to.have.length(1);
   });
 
+  it('registration gives the welcome bonus exactly once; /balance and /prices answer', async () => {
+    const user = await stack.client.createUser();
+    await stack.client.sendText(user.id, '/start');
+    const [welcome] = await stack.client.waitForMessages(user.id, 1);
+    expect(welcome!.text).to.include('You got 100 coins to start with.');
+    await stack.client.sendText(user.id, '/start');
+    const [, again] = await stack.client.waitForMessages(user.id, 2);
+    expect(again!.text).to.not.include('coins');
+    await stack.client.sendText(user.id, '/balance');
+    expect((await stack.client.waitForMessages(user.id, 3))[2]!.text).to.equal('Your balance: 100 coins.');
+    await stack.client.sendText(user.id, '/prices');
+    expect((await stack.client.waitForMessages(user.id, 4))[3]!.text).to.equal('Prices:\nTranscript: 10 coins per started minute\nAvatar: 20 coins');
+  });
+
   it('a Russian-speaking user is answered in Russian; /start again says welcome back', async () => {
     const user = await stack.client.createUser({ language_code: 'ru' });
     await stack.client.sendText(user.id, '/start');

@@ -1,4 +1,5 @@
 import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
+import { translate } from '../i18n/messages';
 
 /** The reply to an update has one job id, derived from the update: a retried handler cannot queue it twice. */
 function replyJobId(updateId: number | undefined, ctx: JobContext): { jobId: string } {
@@ -10,7 +11,7 @@ function replyJobId(updateId: number | undefined, ctx: JobContext): { jobId: str
  * registered the actor; these decide what to say and hand the words to `message.send`.
  */
 export function accountHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'account.register' | 'account.reply' | 'feedback.submit'> {
-  const { enqueue, audit, config } = deps;
+  const { enqueue, audit, config, ledger } = deps;
   return {
     'account.register': async ({ actor, updateId }, ctx) => {
       const { user, userCreated } = ctx;
@@ -23,11 +24,13 @@ export function accountHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, '
         idempotencyKey: `account.registered:${actor.telegramId}`,
       });
       const isNew = userCreated || firstRegistration;
-      await enqueue(
-        'message.send',
-        { chatId: actor.chatId, updateId, lang, template: { key: isNew ? 'welcome' : 'welcome.back' } },
-        replyJobId(updateId, ctx),
-      );
+      // The welcome bonus, once per user whatever the retries or repeated /start (the key is the user).
+      const bonus =
+        config.WELCOME_BONUS > 0
+          ? await ledger.post({ userId: user!.id, kind: 'bonus', amount: config.WELCOME_BONUS, idempotencyKey: `bonus:welcome:${user!.id}` })
+          : { applied: false };
+      const text = translate(lang, isNew ? 'welcome' : 'welcome.back') + (bonus.applied ? `\n${translate(lang, 'welcome.bonus', { coins: String(config.WELCOME_BONUS) })}` : '');
+      await enqueue('message.send', { chatId: actor.chatId, updateId, lang, text }, replyJobId(updateId, ctx));
       return { registered: isNew };
     },
 

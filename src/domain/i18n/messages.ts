@@ -6,7 +6,10 @@ type Dictionary = Record<string, string>;
 const en: Dictionary = {
   welcome: 'Welcome to Switchyard! 👋\nI turn your requests into jobs and report back when they are done.\nSend /help to see what I can do.',
   'welcome.back': 'Welcome back! Send /help to see what I can do.',
-  help: 'What I can do:\n/start — register and get a welcome\n/help — this list\n/feedback — write to the team\n/cancel — stop the current dialog',
+  'welcome.bonus': 'You got {coins} coins to start with. /balance shows them, /prices what things cost.',
+  balance: 'Your balance: {coins} coins.',
+  prices: 'Prices:\nTranscript: {transcript} coins per started minute\nAvatar: {avatar} coins',
+  help: 'What I can do:\n/start — register and get a welcome\n/help — this list\n/balance — your coins\n/prices — what things cost\n/feedback — write to the team\n/cancel — stop the current dialog',
   cancelled: 'Cancelled. Send /help to see what I can do.',
   'feedback.prompt': 'Write your feedback in one message. Send /cancel to stop.',
   'feedback.thanks': 'Thank you! Your feedback reached the team.',
@@ -32,7 +35,10 @@ const en: Dictionary = {
 const ru: Dictionary = {
   welcome: 'Добро пожаловать в Switchyard! 👋\nЯ превращаю ваши запросы в задания и сообщаю, когда они готовы.\nОтправьте /help, чтобы узнать, что я умею.',
   'welcome.back': 'С возвращением! Отправьте /help, чтобы узнать, что я умею.',
-  help: 'Что я умею:\n/start — регистрация и приветствие\n/help — этот список\n/feedback — написать команде\n/cancel — прервать текущий диалог',
+  'welcome.bonus': 'Вам начислено {coins} монет для начала. /balance — баланс, /prices — цены.',
+  balance: 'Ваш баланс: {coins} монет.',
+  prices: 'Цены:\nРасшифровка: {transcript} монет за начатую минуту\nАватар: {avatar} монет',
+  help: 'Что я умею:\n/start — регистрация и приветствие\n/help — этот список\n/balance — ваши монеты\n/prices — цены\n/feedback — написать команде\n/cancel — прервать текущий диалог',
   cancelled: 'Отменено. Отправьте /help, чтобы узнать, что я умею.',
   'feedback.prompt': 'Напишите отзыв одним сообщением. Отправьте /cancel, чтобы отменить.',
   'feedback.thanks': 'Спасибо! Ваш отзыв получен командой.',

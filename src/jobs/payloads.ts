@@ -17,7 +17,7 @@ export const languageSchema = z.enum(LANGUAGES);
 export type Language = z.infer<typeof languageSchema>;
 
 /** Commands only admins may run (checked in the worker, which can see roles). */
-export const ADMIN_COMMANDS = ['stats', 'ban', 'unban', 'audit'] as const;
+export const ADMIN_COMMANDS = ['stats', 'ban', 'unban', 'audit', 'grant'] as const;
 export type AdminCommand = (typeof ADMIN_COMMANDS)[number];
 
 /** Canned replies a user action can ask for; each has a translation in src/domain/i18n. */

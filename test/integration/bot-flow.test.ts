@@ -154,6 +154,10 @@ describe('bot flow through the sandbox', () => {
     const audit = (await stack.client.waitForMessages(4242, before + 4)).at(-1)!.text!;
     expect(audit).to.match(/^Latest audit events:/);
     expect(audit).to.include(`user:4242 admin.unban user:${user.id}`);
+    await stack.client.sendText(4242, `/grant ${user.id} 25 thanks for the report`);
+    expect((await stack.client.waitForMessages(4242, before + 5)).at(-1)!.text).to.equal(`Granted 25 coins to user ${user.id}; their balance is now 125.`);
+    await stack.client.sendText(4242, `/grant ${user.id} -1000 mistake`);
+    expect((await stack.client.waitForMessages(4242, before + 6)).at(-1)!.text).to.equal(`Not done: user ${user.id} has only 125 coins.`);
   });
 
   it('a user who blocked the bot is marked blocked_bot and the send is not retried', async () => {

@@ -2,12 +2,19 @@ import { QUEUE_NAMES } from '../../config';
 import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
 import type { AdminCommand } from '../../jobs/payloads';
 import { isAdmin } from './admin-right';
+import { InsufficientFundsError } from '../../repositories/ledger.repository';
 
-const USAGE: Record<AdminCommand, string> = { stats: '/stats', ban: '/ban <telegram id>', unban: '/unban <telegram id>', audit: '/audit [count ≤ 20]' };
+const USAGE: Record<AdminCommand, string> = {
+  stats: '/stats',
+  ban: '/ban <telegram id>',
+  unban: '/unban <telegram id>',
+  audit: '/audit [count ≤ 20]',
+  grant: '/grant <telegram id> <coins> <reason>',
+};
 
 /** Admin commands. The right is checked here, where roles are visible: `ADMIN_IDS` or role admin. */
 export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'admin.command'> {
-  const { enqueue, audit, users, queues, config } = deps;
+  const { enqueue, audit, users, queues, config, ledger } = deps;
   return {
     'admin.command': async ({ actor, updateId, command, args }, ctx: JobContext) => {
       const lang = ctx.user?.language ?? 'en';
@@ -20,7 +27,9 @@ export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'ad
         return { refused: true };
       }
       const target = Number(args[0]);
-      if ((command === 'ban' || command === 'unban') && !(Number.isInteger(target) && target > 0)) {
+      const coins = Number(args[1]);
+      const badGrant = command === 'grant' && (!Number.isSafeInteger(coins) || coins === 0 || args.length < 3);
+      if ((['ban', 'unban', 'grant'].includes(command) && !(Number.isInteger(target) && target > 0)) || badGrant) {
         await reply('admin.usage', { usage: USAGE[command] });
         return { usage: true };
       }
@@ -31,6 +40,28 @@ export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'ad
           const found = await users.setStatus(target, command === 'ban' ? 'banned' : 'active');
           await reply(found ? (command === 'ban' ? 'admin.banned' : 'admin.unbanned') : 'admin.unknown_user', { user: String(target) });
           return { found };
+        }
+        case 'grant': {
+          const found = await users.findByTelegramId(target);
+          if (!found) {
+            await reply('admin.unknown_user', { user: String(target) });
+            return { found: false };
+          }
+          const reason = args.slice(2).join(' ');
+          // Keyed by this job: a retry never grants twice; a second /grant is a second grant.
+          let balance: number;
+          try {
+            ({ balance } = await ledger.post({
+              userId: found.id, kind: 'grant', amount: coins, idempotencyKey: `grant:${ctx.job.id}`, reference: who, details: { reason },
+            }));
+          } catch (err) {
+            // A negative grant larger than the balance: say so, do not retry.
+            if (!(err instanceof InsufficientFundsError)) throw err;
+            await reply('admin.grant_refused', { user: String(target), balance: String(err.balance) });
+            return { refused: 'insufficient' };
+          }
+          await reply('admin.granted', { user: String(target), coins: String(coins), balance: String(balance) });
+          return { balance };
         }
         case 'stats': {
           const counts = await users.countByStatus();

@@ -1,10 +1,7 @@
-import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
+import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
+import { reply } from '../reply';
 import { translate } from '../i18n/messages';
 
-/** The reply to an update has one job id, derived from the update: a retried handler cannot queue it twice. */
-function replyJobId(updateId: number | undefined, ctx: JobContext): { jobId: string } {
-  return { jobId: `reply-${updateId ?? ctx.job.id}` };
-}
 
 /**
  * Account lifecycle jobs (billing queue: the account is what billing charges). The runner has already
@@ -30,32 +27,25 @@ export function accountHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, '
           ? await ledger.post({ userId: user!.id, kind: 'bonus', amount: config.WELCOME_BONUS, idempotencyKey: `bonus:welcome:${user!.id}` })
           : { applied: false };
       const text = translate(lang, isNew ? 'welcome' : 'welcome.back') + (bonus.applied ? `\n${translate(lang, 'welcome.bonus', { coins: String(config.WELCOME_BONUS) })}` : '');
-      await enqueue('message.send', { chatId: actor.chatId, updateId, lang, text }, replyJobId(updateId, ctx));
+      await reply(enqueue, ctx, actor, updateId, { text });
       return { registered: isNew };
     },
 
     'account.reply': async ({ actor, updateId, key, params }, ctx) => {
-      const { user } = ctx;
       // The user's action goes into the audit trail (once, whatever the retries), e.g. "command.help".
       await audit.record({ actor: `user:${actor.telegramId}`, action: `command.${key}`, details: params ?? {}, idempotencyKey: `command:${ctx.job.id}` });
-      await enqueue(
-        'message.send',
-        { chatId: actor.chatId, updateId, lang: user?.language ?? 'en', template: { key, params } },
-        replyJobId(updateId, ctx),
-      );
+      await reply(enqueue, ctx, actor, updateId, { key, params });
       return { key };
     },
 
     'feedback.submit': async ({ actor, updateId, text }, ctx) => {
-      const { user } = ctx;
       await audit.record({
         actor: `user:${actor.telegramId}`,
         action: 'feedback.submitted',
         details: { text },
         idempotencyKey: `feedback:${ctx.job.id}`,
       });
-      const lang = user?.language ?? 'en';
-      await enqueue('message.send', { chatId: actor.chatId, updateId, lang, template: { key: 'feedback.thanks' } }, replyJobId(updateId, ctx));
+      await reply(enqueue, ctx, actor, updateId, { key: 'feedback.thanks' });
       await Promise.all(
         config.ADMIN_IDS.map((adminId) =>
           enqueue(

@@ -2,6 +2,7 @@ import { QUEUE_NAMES } from '../../config';
 import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
 import type { AdminCommand } from '../../jobs/payloads';
 import { isAdmin } from './admin-right';
+import { reply } from '../reply';
 import { InsufficientFundsError } from '../../repositories/ledger.repository';
 
 const USAGE: Record<AdminCommand, string> = {
@@ -17,20 +18,18 @@ export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'ad
   const { enqueue, audit, users, queues, config, ledger } = deps;
   return {
     'admin.command': async ({ actor, updateId, command, args }, ctx: JobContext) => {
-      const lang = ctx.user?.language ?? 'en';
       const who = `user:${actor.telegramId}`;
-      const reply = (key: string, params: Record<string, string> = {}) =>
-        enqueue('message.send', { chatId: actor.chatId, updateId, lang, template: { key, params } }, { jobId: `reply-${updateId ?? ctx.job.id}` });
+      const answer = (key: string, params: Record<string, string> = {}) => reply(enqueue, ctx, actor, updateId, { key, params });
       if (!isAdmin(config, actor, ctx.user)) {
         await audit.record({ actor: who, action: 'admin.refused', subject: `command:${command}`, details: { args }, idempotencyKey: `admin:${ctx.job.id}` });
-        await reply('admin.refused');
+        await answer('admin.refused');
         return { refused: true };
       }
       const target = Number(args[0]);
       const coins = Number(args[1]);
       const badGrant = command === 'grant' && (!Number.isSafeInteger(coins) || coins === 0 || args.length < 3);
       if ((['ban', 'unban', 'grant'].includes(command) && !(Number.isInteger(target) && target > 0)) || badGrant) {
-        await reply('admin.usage', { usage: USAGE[command] });
+        await answer('admin.usage', { usage: USAGE[command] });
         return { usage: true };
       }
       await audit.record({ actor: who, action: `admin.${command}`, subject: target ? `user:${target}` : null, details: { args }, idempotencyKey: `admin:${ctx.job.id}` });
@@ -38,13 +37,13 @@ export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'ad
         case 'ban':
         case 'unban': {
           const found = await users.setStatus(target, command === 'ban' ? 'banned' : 'active');
-          await reply(found ? (command === 'ban' ? 'admin.banned' : 'admin.unbanned') : 'admin.unknown_user', { user: String(target) });
+          await answer(found ? (command === 'ban' ? 'admin.banned' : 'admin.unbanned') : 'admin.unknown_user', { user: String(target) });
           return { found };
         }
         case 'grant': {
           const found = await users.findByTelegramId(target);
           if (!found) {
-            await reply('admin.unknown_user', { user: String(target) });
+            await answer('admin.unknown_user', { user: String(target) });
             return { found: false };
           }
           const reason = args.slice(2).join(' ');
@@ -57,10 +56,10 @@ export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'ad
           } catch (err) {
             // A negative grant larger than the balance: say so, do not retry.
             if (!(err instanceof InsufficientFundsError)) throw err;
-            await reply('admin.grant_refused', { user: String(target), balance: String(err.balance) });
+            await answer('admin.grant_refused', { user: String(target), balance: String(err.balance) });
             return { refused: 'insufficient' };
           }
-          await reply('admin.granted', { user: String(target), coins: String(coins), balance: String(balance) });
+          await answer('admin.granted', { user: String(target), coins: String(coins), balance: String(balance) });
           return { balance };
         }
         case 'stats': {
@@ -76,7 +75,7 @@ export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'ad
             failed24h += (await q.getFailed(0, 4_999)).filter((j) => (j.finishedOn ?? 0) >= since).length;
           }
           const total = counts.active + counts.blocked_bot + counts.banned;
-          await reply('admin.stats', {
+          await answer('admin.stats', {
             users: String(total), active: String(counts.active), blocked: String(counts.blocked_bot), banned: String(counts.banned),
             queues: lines.join('\n'), failed24h: String(failed24h),
           });
@@ -86,7 +85,7 @@ export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'ad
           const n = Math.min(20, Math.max(1, Number(args[0]) || 10));
           const events = await audit.latest(n);
           const text = events.map((e) => `${e.at.toISOString().slice(0, 19).replace('T', ' ')} ${e.actor} ${e.action}${e.subject ? ` ${e.subject}` : ''}`).join('\n');
-          await reply(events.length ? 'admin.audit' : 'admin.audit.empty', { events: text.slice(0, 3_900) });
+          await answer(events.length ? 'admin.audit' : 'admin.audit.empty', { events: text.slice(0, 3_900) });
           return { events: events.length };
         }
       }

@@ -1,5 +1,6 @@
 import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
 import { isAdmin } from '../accounts/admin-right';
+import { reply } from '../reply';
 import type { BroadcastReport } from './broadcast';
 
 const PAGE = 500;
@@ -26,7 +27,7 @@ export function broadcastHandlers(deps: WorkerDeps): Pick<HandlerMap<'notificati
       const who = `user:${actor.telegramId}`;
       if (!isAdmin(config, actor, ctx.user)) {
         await audit.record({ actor: who, action: 'admin.refused', subject: 'command:broadcast', idempotencyKey: `admin:${ctx.job.id}` });
-        await enqueue('message.send', { chatId: actor.chatId, updateId, lang, template: { key: 'admin.refused' } }, { jobId: `reply-${updateId ?? ctx.job.id}` });
+        await reply(enqueue, ctx, actor, updateId, { key: 'admin.refused' });
         return { refused: true };
       }
       const id = String(ctx.job.id);

@@ -1,11 +1,11 @@
 import { DelayedError, UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ChatUnreachableError, TelegramBadRequestError, TelegramRateLimitError } from '../adapters/telegram.client';
+import { TelegramRateLimitError } from '../adapters/telegram.client';
 import type { QueueName } from '../config';
-import { UnknownTemplateError } from '../domain/i18n/messages';
 import { traced, type Logger, type TraceContext } from '../lib/logger';
 import { catalogue, isJobName, JOB_NAMES, type JobName } from './catalogue';
 import { parsePayload, PayloadError } from './enqueue';
+import { isPermanent } from './failures';
 import type { Handler, JobContext, QueueWorkerDefinition, WorkerDeps } from './handler.types';
 import type { Actor } from './payloads';
 
@@ -84,9 +84,7 @@ export function createProcessor(table: Map<JobName, Handler<never>>, deps: Worke
           await job.moveToDelayed(Date.now() + err.retryAfterSeconds * 1_000, token);
           throw new DelayedError();
         }
-        if (err instanceof TelegramBadRequestError || err instanceof UnknownTemplateError || err instanceof ChatUnreachableError) {
-          throw new UnrecoverableError(err.message);
-        }
+        if (isPermanent(err) && !(err instanceof UnrecoverableError)) throw new UnrecoverableError((err as Error).message);
         throw err;
       }
   };

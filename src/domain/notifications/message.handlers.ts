@@ -1,7 +1,8 @@
 import { DelayedError, type Job } from 'bullmq';
 import { ChatUnreachableError, TelegramBadRequestError, TelegramRateLimitError } from '../../adapters/telegram.client';
 import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
-import { translate, UnknownTemplateError } from '../i18n/messages';
+import { isLastTry } from '../../jobs/failures';
+import { translate } from '../i18n/messages';
 import { splitText } from './split-text';
 import type { BroadcastOutcome } from './broadcast';
 import { broadcastHandlers, sendBroadcastReport } from './broadcast.handlers';
@@ -57,9 +58,8 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
         if (messageId !== undefined) await telegram.editMessageText(chatId, messageId, translate(lang, template.key, template.params));
       } catch (err) {
         // "message is not modified" is success; other errors: retried or failed by the runner, the line moves on when final.
-        const final = err instanceof TelegramBadRequestError || err instanceof ChatUnreachableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
         if (!(err instanceof TelegramBadRequestError && /not modified/i.test(err.message))) {
-          if (final) await done();
+          if (isLastTry(err, job)) await done();
           throw err;
         }
       }
@@ -106,8 +106,7 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
           return { delivered: false, reason: 'chat_unreachable' };
         }
         // Giving up on this message (bad request, or the last attempt): the chat must not wait for it.
-        const final = err instanceof TelegramBadRequestError || err instanceof UnknownTemplateError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-        if (final) {
+        if (isLastTry(err, job)) {
           await finish();
           await tally(broadcastId, chatId, 'failed');
         }

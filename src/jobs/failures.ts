@@ -1,0 +1,18 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { ChatUnreachableError, TelegramBadRequestError } from '../adapters/telegram.client';
+import { UnknownTemplateError } from '../domain/i18n/messages';
+
+/** Errors no retry can fix: the runner fails the job at once (Telegram 400/403, an unknown template, …). */
+export function isPermanent(err: unknown): boolean {
+  return (
+    err instanceof UnrecoverableError ||
+    err instanceof TelegramBadRequestError ||
+    err instanceof UnknownTemplateError ||
+    err instanceof ChatUnreachableError
+  );
+}
+
+/** Whether the job ends for good if this run throws `err`: a permanent error, or its last attempt. */
+export function isLastTry(err: unknown, job: Job): boolean {
+  return isPermanent(err) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}

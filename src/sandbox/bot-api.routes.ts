@@ -80,10 +80,17 @@ export function botApiRouter(sandbox: Sandbox): express.Router {
     if (call) return void handleBotCall(sandbox, req, res, call[1], call[2]);
     const file = FILE_PATH.exec(req.path);
     if (!file || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
-    const rec = sandbox.bots.get(file[1])?.filesByPath.get(decodeURIComponent(file[2]));
-    if (!rec) return sendApiError(res, new ApiError(404, 'Not Found'));
-    res.setHeader('content-type', rec.mime_type ?? 'application/octet-stream');
-    res.status(200).end(rec.bytes);
+    const bot = sandbox.bots.get(file[1]);
+    const rec = bot?.filesByPath.get(decodeURIComponent(file[2]));
+    if (!bot || !rec) return sendApiError(res, new ApiError(404, 'Not Found'));
+    bot.stats.fileDownloads++;
+    const send = () => {
+      if (res.writableEnded || res.destroyed) return;
+      res.setHeader('content-type', rec.mime_type ?? 'application/octet-stream');
+      res.status(200).end(rec.bytes);
+    };
+    if (bot.fileDelayMs > 0) setTimeout(send, bot.fileDelayMs).unref();
+    else send();
   });
   return router;
 }

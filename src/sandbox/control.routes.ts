@@ -85,8 +85,13 @@ export function controlRouter(sandbox: Sandbox): express.Router {
     act.pressButton(bot, p(req, 'userId'), num(body(req).message_id, 'message_id'), String(body(req).data ?? '')));
   route('post', '/users/:userId/pay', (bot, req) => {
     const b = body(req);
+    const tamper = (b.tamper ?? undefined) as { invoice_payload?: unknown; total_amount?: unknown } | undefined;
     return act.payInvoice(bot, p(req, 'userId'), num(b.message_id, 'message_id'),
-      b.timeout_ms === undefined ? undefined : num(b.timeout_ms, 'timeout_ms'));
+      b.timeout_ms === undefined ? undefined : num(b.timeout_ms, 'timeout_ms'),
+      tamper && {
+        invoice_payload: tamper.invoice_payload === undefined ? undefined : String(tamper.invoice_payload),
+        total_amount: tamper.total_amount === undefined ? undefined : num(tamper.total_amount, 'tamper.total_amount'),
+      });
   });
   route('post', '/users/:userId/block', (bot, req) => {
     act.blockBot(bot, p(req, 'userId'), body(req).blocked !== false);
@@ -107,6 +112,12 @@ export function controlRouter(sandbox: Sandbox): express.Router {
   route('get', '/stats', (bot) => ({ ...bot.stats, calls: { ...bot.stats.calls }, pendingUpdates: bot.queue.pendingCount }));
   route('get', '/limits', (bot) => bot.limiter.current);
   route('post', '/limits', (bot, req) => bot.limiter.configure(validLimits(body(req))));
+  route('post', '/files/delay', (bot, req) => {
+    const ms = Number((body(req) as { ms?: unknown }).ms);
+    if (!Number.isInteger(ms) || ms < 0 || ms > 600_000) throw new ApiError(400, 'Bad Request: ms must be a whole number from 0 to 600000');
+    bot.fileDelayMs = ms;
+    return { ms };
+  });
   route('post', '/reset', (bot) => {
     bot.reset();
     return true;

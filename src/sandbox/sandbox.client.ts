@@ -109,8 +109,8 @@ export class SandboxClient {
   }
 
   /** Runs checkout for the invoice in a bot message; resolves once the bot answered (or 10 s passed). */
-  payInvoice(userId: number, messageId: number, opts: { timeoutMs?: number } = {}): Promise<PayResult> {
-    return this.call(`/users/${userId}/pay`, { message_id: messageId, timeout_ms: opts.timeoutMs });
+  payInvoice(userId: number, messageId: number, opts: { timeoutMs?: number; tamper?: { invoice_payload?: string; total_amount?: number } } = {}): Promise<PayResult> {
+    return this.call(`/users/${userId}/pay`, { message_id: messageId, timeout_ms: opts.timeoutMs, tamper: opts.tamper });
   }
 
   async blockBot(userId: number, blocked = true): Promise<void> {
@@ -159,6 +159,11 @@ export class SandboxClient {
 
   setLimits(partial: Partial<Limits>): Promise<Limits> {
     return this.call('/limits', partial);
+  }
+
+  /** Makes file downloads slow (each waits `ms`), like a congested file server; 0 turns it off. */
+  async setFileDelay(ms: number): Promise<void> {
+    await this.call('/files/delay', { ms });
   }
 
   /** Clears users, messages, updates, files and stats of this bot; limits and webhook stay. */

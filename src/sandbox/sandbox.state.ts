@@ -54,7 +54,7 @@ export type Dispatch = (bot: BotState, method: string, params: Json) => Promise<
 
 const newStats = (): SandboxStats => ({
   calls: {}, tooManyRequests: 0, forbidden: 0, badRequests: 0, conflicts: 0,
-  webhookDeliveries: 0, webhookFailures: 0, updatesQueued: 0, messagesSent: 0,
+  webhookDeliveries: 0, webhookFailures: 0, updatesQueued: 0, messagesSent: 0, fileDownloads: 0,
 });
 
 /** Everything Telegram would keep for one bot token. */
@@ -71,6 +71,8 @@ export class BotState {
   actions = new Map<number, ChatActionRecord[]>();
   files = new Map<string, FileRec>();
   filesByPath = new Map<string, FileRec>();
+  /** A slow file server: each download waits this long before its bytes (set through the control API). */
+  fileDelayMs = 0;
   callbacks = new Map<string, CallbackRec>();
   preCheckouts = new Map<string, PreCheckoutRec>();
   charges = new Map<string, ChargeRec>();

@@ -184,4 +184,6 @@ export interface SandboxStats {
   webhookFailures: number;
   updatesQueued: number;
   messagesSent: number;
+  /** Files the bot downloaded from /file/bot<token>/… */
+  fileDownloads: number;
 }

@@ -123,14 +123,21 @@ export interface PayResult {
  * The checkout flow: pre_checkout_query, wait (Telegram allows 10 s) for answerPreCheckoutQuery,
  * then the successful_payment service message.
  */
-export async function payInvoice(bot: BotState, userId: number, messageId: number, timeoutMs = 10_000): Promise<PayResult> {
+export async function payInvoice(
+  bot: BotState,
+  userId: number,
+  messageId: number,
+  timeoutMs = 10_000,
+  /** What a forged client (or a man in the middle) would change: the bot must notice at pre-checkout. */
+  tamper: { invoice_payload?: string; total_amount?: number } = {},
+): Promise<PayResult> {
   const { user, chat } = userChat(bot, userId);
   const rec = botMessage(bot, chat.id, messageId);
   const invoice = rec.message.invoice;
   if (!invoice || !rec.invoice) throw controlError(400, `message ${messageId} is not an invoice`);
   const query = {
-    id: queryId(), from: user, currency: invoice.currency, total_amount: invoice.total_amount,
-    invoice_payload: rec.invoice.payload,
+    id: queryId(), from: user, currency: invoice.currency, total_amount: tamper.total_amount ?? invoice.total_amount,
+    invoice_payload: tamper.invoice_payload ?? rec.invoice.payload,
   };
   const pending = { query, deadline: Date.now() + timeoutMs, answer: null as { ok: boolean; error_message?: string } | null };
   bot.preCheckouts.set(query.id, pending);

@@ -3,7 +3,8 @@ import { defineWorker } from '../src/jobs/handler.types';
 import { startWorkers } from '../src/jobs/worker-runner';
 import { createLogger } from '../src/lib/logger';
 import { connectRedis, createRedis } from '../src/lib/redis';
-import { parseConfig } from '../src/config';
+import { parseConfig, QUEUE_NAMES } from '../src/config';
+import { catalogue, JOB_NAMES } from '../src/jobs/catalogue';
 import { SharedMetrics } from '../src/observability/shared-metrics';
 import { deleteKeysWithPrefix } from '../src/lib/redis';
 import { BENCH_REDIS_URL } from './support';
@@ -55,10 +56,14 @@ export async function benchWorker(): Promise<{ runner: number; bare: number; rat
       await fill(ourQueue);
       const ourConn = await connectRedis(createRedis(BENCH_REDIS_URL, 'worker'));
       const noop = async () => null;
-      const defs = [
-        defineWorker({ queue: 'notifications', concurrency: () => CONCURRENCY, handlers: () => ({ 'message.send': noop, 'admin.alert': noop, broadcast: noop, 'message.edit': noop }) }),
-        defineWorker({ queue: 'billing', concurrency: () => 1, handlers: () => ({ 'account.register': noop, 'account.reply': noop, 'feedback.submit': noop, 'admin.command': noop, 'balance.show': noop, 'prices.show': noop }) }),
-      ];
+      // A no-op handler for every catalogue job (the runner insists on all of them), queue by queue.
+      const defs = QUEUE_NAMES.map((queue) =>
+        defineWorker({
+          queue,
+          concurrency: () => (queue === 'notifications' ? CONCURRENCY : 1),
+          handlers: () => Object.fromEntries(JOB_NAMES.filter((n) => catalogue[n].queue === queue).map((n) => [n, noop])) as never,
+        }),
+      );
       const config = parseConfig({ WORKER_QUEUES: 'notifications', QUEUE_PREFIX: ourPrefix });
       const metrics = new SharedMetrics(redis, ourPrefix);
       const deps = { config, log: createLogger({ level: 'info', service: 'bench' }), metrics } as never;

@@ -105,6 +105,25 @@ export const configSchema = z.object({
   /** Prices in coins: per started minute of transcript, per avatar. */
   PRICE_TRANSCRIPT_PER_MINUTE: int(0, 1_000_000).default(10),
   PRICE_AVATAR: int(0, 1_000_000).default(20),
+  /** Stars top-up packages offered by /topup: `coins:stars` pairs, comma separated. */
+  TOPUP_PACKAGES: csv(
+    z.string().regex(/^[1-9]\d{0,6}:[1-9]\d{0,5}$/, 'expected coins:stars pairs such as 100:50,550:250').transform((v) => {
+      const [coins, stars] = v.split(':').map(Number) as [number, number];
+      return { coins, stars };
+    }),
+  )
+    .refine((p) => p.length >= 1 && p.length <= 8, 'expected 1 to 8 coins:stars pairs')
+    .default([{ coins: 100, stars: 50 }, { coins: 550, stars: 250 }, { coins: 1200, stars: 500 }]),
+  /** Largest photo (declared or real pixel count) an avatar is made from; bigger ones are refused before decoding. */
+  AVATAR_MAX_MEGAPIXELS: int(1, 400).default(40),
+  /** Key that signs invoice payloads (HMAC-SHA256); unset → derived from BOT_TOKEN. */
+  INVOICE_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
+  /** Below this balance the user is told, once per crossing (0: never). */
+  LOW_BALANCE_THRESHOLD: int(0, 1_000_000).default(20),
+  /** A hold still open this long after its job stopped existing or failed is released by the sweep. */
+  HOLD_SWEEP_MINUTES: int(1, 7 * 24 * 60).default(15),
+  /** How long a worker owns a job before another may take it over (BullMQ lock); a dead worker's job resumes after it. */
+  JOB_LOCK_MS: int(1_000, 600_000).default(30_000),
   /** Telegram user ids with admin rights, comma separated. */
   ADMIN_IDS: csv(z.coerce.number({ message: 'expected Telegram user ids (digits) separated by commas' }).int().positive('expected positive Telegram user ids')).default([]),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug'], { message: 'expected error, warn, info or debug' }).default('info'),

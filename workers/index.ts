@@ -1,6 +1,7 @@
 import type { QueueWorkerDefinition } from '../src/jobs/handler.types';
+import { avatarsWorker } from './avatars.worker';
 import { billingWorker } from './billing.worker';
 import { notificationsWorker } from './notifications.worker';
 
 /** Every queue's worker. A queue with no jobs in the catalogue yet has no worker. */
-export const workerDefinitions: QueueWorkerDefinition[] = [billingWorker, notificationsWorker];
+export const workerDefinitions: QueueWorkerDefinition[] = [billingWorker, notificationsWorker, avatarsWorker];

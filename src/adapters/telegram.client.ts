@@ -17,6 +17,10 @@ export class TelegramRateLimitError extends Error {
     super(message);
   }
 }
+/** A file the user sent is larger than we accept: refused before (or while) downloading, never retried. */
+export class FileTooLargeError extends Error {
+  override readonly name = 'FileTooLargeError';
+}
 /** Telegram refused the request as malformed (400): retrying the same request cannot succeed. */
 export class TelegramBadRequestError extends Error {
   override readonly name = 'TelegramBadRequestError';
@@ -47,6 +51,15 @@ export interface SendOptions {
   replyMarkup?: InlineKeyboardMarkup;
 }
 
+export interface StarsInvoice {
+  title: string;
+  description: string;
+  /** 1-128 bytes, echoed back at pre-checkout and in successful_payment (signed by us; see invoice.ts). */
+  payload: string;
+  label: string;
+  stars: number;
+}
+
 /** The workers' door to the Bot API. Handlers use this, never telegraf directly. */
 export class TelegramClient {
   private readonly telegram: Telegram;
@@ -72,8 +85,63 @@ export class TelegramClient {
     }
   }
 
-  editMessageText(chatId: number, messageId: number, text: string): Promise<unknown> {
-    return this.call('editMessageText', () => this.telegram.editMessageText(chatId, messageId, undefined, text, { link_preview_options: { is_disabled: true } }));
+  editMessageText(chatId: number, messageId: number, text: string, options: SendOptions = {}): Promise<unknown> {
+    return this.call('editMessageText', () =>
+      this.telegram.editMessageText(chatId, messageId, undefined, text, {
+        parse_mode: options.parseMode,
+        reply_markup: options.replyMarkup,
+        link_preview_options: { is_disabled: true },
+      }),
+    );
+  }
+
+  /** An invoice in Telegram Stars (currency XTR: no provider token, exactly one price). */
+  sendInvoice(chatId: number, invoice: StarsInvoice, options: SendOptions = {}): Promise<Message.InvoiceMessage> {
+    return this.call('sendInvoice', () =>
+      this.telegram.sendInvoice(
+        chatId,
+        { title: invoice.title, description: invoice.description, payload: invoice.payload, provider_token: '', currency: 'XTR', prices: [{ label: invoice.label, amount: invoice.stars }] },
+        { reply_markup: options.replyMarkup },
+      ),
+    );
+  }
+
+  /** Telegram waits at most 10 s for this answer; `errorMessage` is what the user reads when `ok` is false. */
+  answerPreCheckoutQuery(queryId: string, ok: boolean, errorMessage?: string): Promise<unknown> {
+    return this.call('answerPreCheckoutQuery', () => this.telegram.answerPreCheckoutQuery(queryId, ok, errorMessage));
+  }
+
+  /**
+   * Downloads a file the user sent (getFile, then the file URL). Refuses files over `maxBytes` — by Telegram's
+   * size first, then while reading — so a lying size cannot fill the worker's memory.
+   */
+  async download(fileId: string, maxBytes: number): Promise<Buffer> {
+    const file = await this.call('getFile', () => this.telegram.getFile(fileId));
+    if ((file.file_size ?? 0) > maxBytes) throw new FileTooLargeError(`file is ${file.file_size} bytes, the limit is ${maxBytes}`);
+    const url = await this.telegram.getFileLink(file);
+    const res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+    if (!res.ok || !res.body) throw new Error(`file download failed: HTTP ${res.status}`);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      total += chunk.byteLength;
+      if (total > maxBytes) throw new FileTooLargeError(`file is over the limit of ${maxBytes} bytes`);
+      chunks.push(Buffer.from(chunk));
+    }
+    return Buffer.concat(chunks);
+  }
+
+  sendPhoto(chatId: number, bytes: Buffer, options: { filename: string; caption?: string; replyMarkup?: InlineKeyboardMarkup }): Promise<Message.PhotoMessage> {
+    return this.call('sendPhoto', () =>
+      this.telegram.sendPhoto(chatId, { source: bytes, filename: options.filename }, { caption: options.caption, reply_markup: options.replyMarkup }),
+    );
+  }
+
+  /** Gives a user back the Stars of one payment (Bot API 7.4; telegraf 4.16 has no helper for it). */
+  refundStarPayment(userId: number, chargeId: string): Promise<unknown> {
+    return this.call('refundStarPayment', () =>
+      this.telegram.callApi('refundStarPayment' as never, { user_id: userId, telegram_payment_charge_id: chargeId } as never),
+    );
   }
 
   /** "typing…", "upload_photo"…: shown by the client for about 5 s or until the next message. */

@@ -3,7 +3,9 @@ import type { Enqueue } from '../jobs/enqueue';
 import type { JobContext } from '../jobs/handler.types';
 import type { Actor } from '../jobs/payloads';
 
-export type ReplyBody = { key: string; params?: Record<string, string> } | { text: string };
+import type { InlineKeyboard } from './keyboards';
+
+export type ReplyBody = ({ key: string; params?: Record<string, string> } | { text: string }) & { replyMarkup?: InlineKeyboard };
 
 /**
  * Answers the user whose action a job handles, in their language, through `message.send`. The reply's job id comes
@@ -12,5 +14,5 @@ export type ReplyBody = { key: string; params?: Record<string, string> } | { tex
 export function reply(enqueue: Enqueue, ctx: JobContext, actor: Actor, updateId: number | undefined, body: ReplyBody): Promise<Job> {
   const lang = ctx.user?.language ?? 'en';
   const content = 'text' in body ? { text: body.text } : { template: { key: body.key, params: body.params } };
-  return enqueue('message.send', { chatId: actor.chatId, updateId, lang, ...content }, { jobId: `reply-${updateId ?? ctx.job.id}` });
+  return enqueue('message.send', { chatId: actor.chatId, updateId, lang, ...content, replyMarkup: body.replyMarkup }, { jobId: `reply-${updateId ?? ctx.job.id}` });
 }

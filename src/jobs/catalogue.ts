@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineJob } from './define';
-import { actorSchema, ADMIN_COMMANDS, inlineKeyboardSchema, languageSchema, REPLY_KEYS, updateIdSchema } from './payloads';
+import { actorSchema, ADMIN_COMMANDS, inlineKeyboardSchema, languageSchema, REPLY_KEYS, starsInvoiceSchema, templateSchema, updateIdSchema } from './payloads';
 
 /**
  * The job catalogue: the single source of truth for job name → queue, payload schema and options.
@@ -36,6 +36,79 @@ export const catalogue = {
     description: '/prices: tell the user what paid work costs',
     payload: z.object({ actor: actorSchema, updateId: updateIdSchema }),
   }),
+  /** `/topup` (or the "Top up" button under a refusal): the Stars packages on inline buttons. */
+  'topup.offer': defineJob({
+    queue: 'billing',
+    description: '/topup: show the Telegram Stars packages on inline buttons',
+    payload: z.object({ actor: actorSchema, updateId: updateIdSchema }),
+  }),
+  /** A package button was pressed: send a Stars invoice whose payload is signed (checked at pre-checkout). */
+  'topup.invoice': defineJob({
+    queue: 'billing',
+    description: 'send a Telegram Stars invoice for the chosen package, with a signed payload',
+    payload: z.object({ actor: actorSchema, updateId: updateIdSchema, packageId: z.number().int().min(0).max(7) }),
+  }),
+  /**
+   * Telegram asks whether to take the user's Stars; it waits at most 10 s. LIFO: it jumps the billing queue's line,
+   * and a short fixed backoff keeps retries inside the window.
+   */
+  'payment.precheckout': defineJob({
+    queue: 'billing',
+    description: 'check a pre-checkout (signed payload, package, amount, payer) and answer Telegram within its 10 s',
+    options: { lifo: true, attempts: 3, backoff: { type: 'fixed', delay: 300 } },
+    payload: z.object({
+      actor: actorSchema,
+      updateId: updateIdSchema,
+      queryId: z.string().min(1).max(128),
+      invoicePayload: z.string().max(256),
+      currency: z.string().max(8),
+      totalAmount: z.number().int(),
+    }),
+  }),
+  /** The Stars were paid: credit the coins once per charge id and thank the user with the new balance. */
+  'payment.completed': defineJob({
+    queue: 'billing',
+    description: 'credit a successful Stars payment once (unique charge id) and thank the user with the new balance',
+    options: { attempts: 10 },
+    payload: z.object({
+      actor: actorSchema,
+      updateId: updateIdSchema,
+      chargeId: z.string().min(1).max(256),
+      invoicePayload: z.string().max(256),
+      currency: z.string().max(8),
+      totalAmount: z.number().int(),
+    }),
+  }),
+  /** `/history` and its page buttons: ledger entries, newest first. A button edits the page in place. */
+  'history.show': defineJob({
+    queue: 'billing',
+    description: '/history: one page of the ledger, newest first, with buttons to page',
+    payload: z.object({ actor: actorSchema, updateId: updateIdSchema, page: z.number().int().min(0).max(100_000).default(0), messageId: z.number().int().positive().optional() }),
+  }),
+  /** `/usage`: services used and coins spent. */
+  'usage.show': defineJob({
+    queue: 'billing',
+    description: '/usage: paid services used and coins spent on each',
+    payload: z.object({ actor: actorSchema, updateId: updateIdSchema }),
+  }),
+  /** `/settings` and its buttons: language (ru / en) and notifications (on / off). */
+  'settings.update': defineJob({
+    queue: 'billing',
+    description: '/settings: show, or change language / notifications and show the result',
+    payload: z.object({
+      actor: actorSchema,
+      updateId: updateIdSchema,
+      change: z.union([z.object({ language: languageSchema }), z.object({ notifications: z.boolean() })]).optional(),
+      messageId: z.number().int().positive().optional(),
+    }),
+  }),
+  /** Scheduled: release holds whose job died or failed (see docs/BILLING.md). */
+  'billing.sweep': defineJob({
+    queue: 'billing',
+    description: 'scheduled: release holds older than HOLD_SWEEP_MINUTES whose job is gone or failed',
+    options: { attempts: 3 },
+    payload: z.object({}),
+  }),
   /** An admin command. The worker checks the right (ADMIN_IDS or role admin); refusals are audited. */
   'admin.command': defineJob({
     queue: 'billing',
@@ -53,20 +126,46 @@ export const catalogue = {
     description: 'store feedback a user wrote after /feedback and forward it to the admins',
     payload: z.object({ actor: actorSchema, updateId: updateIdSchema, text: z.string().min(1).max(4000) }),
   }),
-  /** Replace the text of a message sent earlier by `message.send` (found by its job id, through its receipt). */
+  /** A photo → a square avatar, paid: the price is held before the download, captured once it is sent. */
+  'avatar.create': defineJob({
+    queue: 'avatars',
+    description: 'make a square avatar from a photo: hold the price, download, crop with sharp, send, capture',
+    options: { attempts: 3 },
+    payload: z.object({
+      actor: actorSchema,
+      updateId: updateIdSchema,
+      /** The photo's message: with the chat, the request's domain id (one hold per photo sent). */
+      messageId: z.number().int().positive(),
+      fileId: z.string().min(1).max(256),
+      fileUniqueId: z.string().min(1).max(128),
+      fileSize: z.number().int().nonnegative().optional(),
+      width: z.number().int().nonnegative(),
+      height: z.number().int().nonnegative(),
+    }),
+  }),
+  /**
+   * Replace the text (and buttons) of a message sent earlier: found by the job id of the `message.send` that sent it
+   * (through its receipt), or by its message id (a button pressed under it).
+   */
   'message.edit': defineJob({
     queue: 'notifications',
-    description: 'edit a message sent earlier (a "working…" message advancing with its job)',
+    description: 'edit a message sent earlier (a "working…" message advancing, a page of /history turned)',
     options: { attempts: 5 },
-    payload: z.object({
-      chatId: z.number().int(),
-      /** The job id of the `message.send` that sent the message. */
-      messageJobId: z.string().min(1).max(200),
-      lang: languageSchema.default('en'),
-      template: z.object({ key: z.string().min(1).max(64), params: z.record(z.string(), z.string().max(4_000)).optional() }),
-      /** Per-chat sequence number (set by enqueue()): an edit goes out after the messages queued before it. */
-      seq: z.number().int().positive().optional(),
-    }),
+    payload: z
+      .object({
+        chatId: z.number().int(),
+        /** The job id of the `message.send` that sent the message. */
+        messageJobId: z.string().min(1).max(200).optional(),
+        messageId: z.number().int().positive().optional(),
+        lang: languageSchema.default('en'),
+        text: z.string().min(1).max(4_096).optional(),
+        template: templateSchema.optional(),
+        replyMarkup: inlineKeyboardSchema.optional(),
+        /** Per-chat sequence number (set by enqueue()): an edit goes out after the messages queued before it. */
+        seq: z.number().int().positive().optional(),
+      })
+      .refine((p) => (p.messageJobId === undefined) !== (p.messageId === undefined), 'exactly one of messageJobId or messageId')
+      .refine((p) => (p.text === undefined) !== (p.template === undefined), 'exactly one of text or template'),
   }),
   /** A throttled, de-duplicated failure report to the admins (see src/observability/admin-alerts.ts). */
   'admin.alert': defineJob({
@@ -87,7 +186,7 @@ export const catalogue = {
     options: { attempts: 3 },
     payload: z.object({ actor: actorSchema, updateId: updateIdSchema, text: z.string().min(1).max(4_000) }),
   }),
-  /** The only path for user-visible messages. Either `text` or a translated `template`. */
+  /** The only path for user-visible messages: `text`, a translated `template`, or a Stars `invoice`. */
   'message.send': defineJob({
     queue: 'notifications',
     description: 'send one message to one chat (split past 4096 characters); 403 marks the user blocked',
@@ -98,7 +197,10 @@ export const catalogue = {
         updateId: updateIdSchema,
         lang: languageSchema.default('en'),
         text: z.string().min(1).max(64_000).optional(),
-        template: z.object({ key: z.string().min(1).max(64), params: z.record(z.string(), z.string().max(4_000)).optional() }).optional(),
+        template: templateSchema.optional(),
+        invoice: starsInvoiceSchema.optional(),
+        /** A stored avatar sent as a photo; `text` or `template` becomes its caption. */
+        photo: z.object({ avatarId: z.number().int().positive() }).optional(),
         parseMode: z.enum(['HTML', 'MarkdownV2']).optional(),
         /** Set when the message is part of a broadcast: its outcome is counted into the broadcast's report. */
         broadcastId: z.string().max(100).optional(),
@@ -106,7 +208,13 @@ export const catalogue = {
         seq: z.number().int().positive().optional(),
         replyMarkup: inlineKeyboardSchema.optional(),
       })
-      .refine((p) => (p.text === undefined) !== (p.template === undefined), 'exactly one of text or template'),
+      .refine(
+        (p) => {
+          const bodies = [p.text, p.template, p.invoice].filter((v) => v !== undefined).length;
+          return p.photo ? bodies <= 1 && !p.invoice : bodies === 1;
+        },
+        'exactly one of text, template or invoice (a photo takes an optional text or template as its caption)',
+      ),
   }),
 } as const;
 

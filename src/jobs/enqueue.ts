@@ -44,6 +44,16 @@ async function sequenced(name: JobName, data: unknown, sequencer: ChatSequencer 
   return job;
 }
 
+/**
+ * Job ids are often built from domain keys (`low-balance-hold:avatar:1:2`); BullMQ refuses `:` in custom ids (it
+ * separates its Redis key parts), so it becomes `.` — one rule for every producer.
+ */
+function withSafeJobId(defaults: JobsOptions | undefined, options: JobsOptions | undefined): JobsOptions {
+  const merged = { ...defaults, ...options };
+  if (merged.jobId?.includes(':')) merged.jobId = merged.jobId.replace(/:/g, '.');
+  return merged;
+}
+
 export type Enqueue = <N extends JobName>(name: N, payload: PayloadInput<N>, options?: JobsOptions) => Promise<Job>;
 
 /** The typed producer: `enqueue('message.send', {...})` fails to compile with a wrong payload and throws on a bad one. */
@@ -51,7 +61,7 @@ export function createEnqueue(queues: QueueRegistry, sequencer?: ChatSequencer):
   return async (name, payload, options) => {
     const def = catalogue[name];
     const data = parsePayload(name, payload);
-    return sequenced(name, data, sequencer, (d) => queues.get(def.queue).add(name, d, { ...def.options, ...options }));
+    return sequenced(name, data, sequencer, (d) => queues.get(def.queue).add(name, d, withSafeJobId(def.options, options)));
   };
 }
 
@@ -71,6 +81,6 @@ export function createBatchedEnqueue(queues: QueueRegistry, sequencer?: ChatSequ
       batchers.set(def.queue, batcher);
     }
     const b = batcher;
-    return sequenced(name, data, sequencer, (d) => b.call({ name, data: d, opts: { ...def.options, ...options } }));
+    return sequenced(name, data, sequencer, (d) => b.call({ name, data: d, opts: withSafeJobId(def.options, options) }));
   };
 }

@@ -6,6 +6,9 @@ import type { Logger } from '../lib/logger';
 import type { AuditRepository } from '../repositories/audit.repository';
 import type { ReceiptsRepository } from '../repositories/receipts.repository';
 import type { LedgerRepository } from '../repositories/ledger.repository';
+import type { HoldsRepository } from '../repositories/holds.repository';
+import type { AvatarsRepository } from '../repositories/avatars.repository';
+import type { PaymentsRepository } from '../repositories/payments.repository';
 import type { SharedMetrics } from '../observability/shared-metrics';
 import type { AdminAlerts } from '../observability/admin-alerts';
 import type { UserModel } from '../repositories/user.model';
@@ -34,6 +37,10 @@ export interface WorkerDeps {
   pacer: ChatPacer;
   broadcasts: BroadcastTally;
   ledger: LedgerRepository;
+  /** Coins set aside for paid work (see src/domain/billing/paid-work.ts). */
+  holds: HoldsRepository;
+  avatars: AvatarsRepository;
+  payments: PaymentsRepository;
 }
 
 export interface JobContext {

@@ -17,7 +17,7 @@ export const languageSchema = z.enum(LANGUAGES);
 export type Language = z.infer<typeof languageSchema>;
 
 /** Commands only admins may run (checked in the worker, which can see roles). */
-export const ADMIN_COMMANDS = ['stats', 'ban', 'unban', 'audit', 'grant'] as const;
+export const ADMIN_COMMANDS = ['stats', 'ban', 'unban', 'audit', 'grant', 'refund'] as const;
 export type AdminCommand = (typeof ADMIN_COMMANDS)[number];
 
 /** Canned replies a user action can ask for; each has a translation in src/domain/i18n. */
@@ -33,4 +33,16 @@ export const inlineKeyboardSchema = z.object({
       ]),
     ),
   ),
+});
+
+/** A translated message template: a key of src/domain/i18n and its parameters. */
+export const templateSchema = z.object({ key: z.string().min(1).max(64), params: z.record(z.string(), z.string().max(4_000)).optional() });
+
+/** A Telegram Stars invoice as `message.send` sends it (texts already translated, payload already signed). */
+export const starsInvoiceSchema = z.object({
+  title: z.string().min(1).max(32),
+  description: z.string().min(1).max(255),
+  payload: z.string().min(1).max(128),
+  label: z.string().min(1).max(32),
+  stars: z.number().int().positive().max(100_000),
 });

@@ -10,6 +10,9 @@ import { ChatPacer, chatLimits } from '../domain/notifications/chat-pacer';
 import { BroadcastTally } from '../domain/notifications/broadcast';
 import { ReceiptsRepository } from '../repositories/receipts.repository';
 import { LedgerRepository } from '../repositories/ledger.repository';
+import { HoldsRepository } from '../repositories/holds.repository';
+import { PaymentsRepository } from '../repositories/payments.repository';
+import { AvatarsRepository } from '../repositories/avatars.repository';
 import { UsersRepository } from '../repositories/users.repository';
 import { createEnqueue } from './enqueue';
 import type { QueueWorkerDefinition, WorkerDeps } from './handler.types';
@@ -37,6 +40,7 @@ export async function startWorkerProcess(
   const metrics = new SharedMetrics(producerConnection, config.QUEUE_PREFIX);
   const pacer = new ChatPacer(producerConnection, config.QUEUE_PREFIX, chatLimits(config));
   const enqueue = createEnqueue(queues, pacer);
+  const ledger = new LedgerRepository(knex, { lowBalanceThreshold: config.LOW_BALANCE_THRESHOLD });
   const deps: WorkerDeps = {
     config,
     log,
@@ -44,7 +48,10 @@ export async function startWorkerProcess(
     users: new UsersRepository(knex),
     audit: new AuditRepository(knex),
     receipts: new ReceiptsRepository(knex),
-    ledger: new LedgerRepository(knex),
+    ledger,
+    holds: new HoldsRepository(knex, ledger),
+    payments: new PaymentsRepository(knex, ledger),
+    avatars: new AvatarsRepository(knex),
     telegram: new TelegramClient(config.BOT_TOKEN, config.TELEGRAM_API_ROOT, metrics),
     enqueue,
     queues,
@@ -61,6 +68,10 @@ export async function startWorkerProcess(
   };
   let running: RunningWorkers;
   try {
+    if (config.WORKER_QUEUES.includes('billing')) {
+      // Every billing replica upserts the same scheduler (idempotent): one sweep a minute, whoever runs it.
+      await queues.get('billing').upsertJobScheduler('billing.sweep', { every: 60_000 }, { name: 'billing.sweep', data: {}, opts: { attempts: 3 } });
+    }
     running = startWorkers(defs, config.WORKER_QUEUES, deps, workerConnection, config.QUEUE_PREFIX);
   } catch (err) {
     await closeConnections();

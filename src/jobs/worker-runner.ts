@@ -113,8 +113,10 @@ export function startWorkers(
       concurrency: def.concurrency(deps.config),
       // A limiter is also what makes worker.rateLimit() (Telegram's 429) hold the queue across replicas.
       limiter: def.limiter?.(deps.config),
-      // Stalled-job recovery: a job whose worker died is handed to another after 30 s, at most twice.
-      stalledInterval: 30_000,
+      // Stalled-job recovery: a job whose worker died is handed to another once its lock (JOB_LOCK_MS) lapsed,
+      // at most twice; the checker runs as often as the lock lasts.
+      lockDuration: deps.config.JOB_LOCK_MS,
+      stalledInterval: deps.config.JOB_LOCK_MS,
       maxStalledCount: 2,
     });
     worker.on('failed', (job, err) => {

@@ -12,6 +12,9 @@ export class UserModel extends Model {
   language!: Language;
   role!: UserRole;
   status!: UserStatus;
+  language_chosen!: boolean;
+  notifications!: boolean;
+  low_balance_notified!: boolean;
   created_at!: Date;
   updated_at!: Date;
   last_seen_at!: Date;

@@ -17,7 +17,8 @@ export class UsersRepository {
 
   /**
    * Registers the actor on first contact, or refreshes username and last-seen. A user who had blocked the bot and
-   * writes again is active again; a banned user stays banned. One statement, safe under concurrency.
+   * writes again is active again; a banned user stays banned. The language follows Telegram's language_code until
+   * the user picks one in /settings. One statement, safe under concurrency.
    */
   async ensure(actor: Actor, admin = false): Promise<EnsuredUser> {
     const { rows } = await this.knex.raw<{ rows: (UserModel & { inserted: boolean })[] }>(
@@ -28,16 +29,27 @@ export class UsersRepository {
          last_seen_at = now(),
          updated_at = now(),
          role = CASE WHEN EXCLUDED.role = 'admin' THEN 'admin' ELSE users.role END,
+         language = CASE WHEN users.language_chosen OR ?::boolean IS FALSE THEN users.language ELSE EXCLUDED.language END,
          status = CASE WHEN users.status = 'blocked_bot' THEN 'active' ELSE users.status END
        RETURNING *, (xmax = 0) AS inserted`,
-      [actor.telegramId, actor.username ?? null, languageFromCode(actor.languageCode), admin ? 'admin' : 'user'],
+      [actor.telegramId, actor.username ?? null, languageFromCode(actor.languageCode), admin ? 'admin' : 'user', actor.languageCode !== undefined],
     );
     const { inserted, ...row } = rows[0]!;
     return { user: UserModel.fromJson(row, { skipValidation: true }), created: inserted };
   }
 
+  async findById(id: number): Promise<UserModel | undefined> {
+    return await UserModel.query(this.knex).findById(id);
+  }
+
   async findByTelegramId(telegramId: number): Promise<UserModel | undefined> {
     return await UserModel.query(this.knex).findOne({ telegram_id: telegramId });
+  }
+
+  /** /settings: the language (from now on it no longer follows Telegram's) or the notifications switch. */
+  async updateSettings(userId: number, change: { language: Language } | { notifications: boolean }): Promise<UserModel> {
+    const patch = 'language' in change ? { language: change.language, language_chosen: true } : { notifications: change.notifications };
+    return await UserModel.query(this.knex).patchAndFetchById(userId, { ...patch, updated_at: new Date() });
   }
 
   async setStatus(telegramId: number, status: UserStatus): Promise<boolean> {
@@ -45,9 +57,14 @@ export class UsersRepository {
     return n > 0;
   }
 
-  /** A page of active users' Telegram ids after `cursor` (keyset pagination: stable while users are added). */
+  /** A page of active users' Telegram ids who have notifications on (a broadcast's audience) after `cursor` (keyset pagination: stable while users are added). */
   async activeIdsAfter(cursor: number, limit: number): Promise<number[]> {
-    const rows = await this.knex('users').select('telegram_id').where('status', 'active').andWhere('telegram_id', '>', cursor).orderBy('telegram_id').limit(limit);
+    const rows = await this.knex('users')
+      .select('telegram_id')
+      .where({ status: 'active', notifications: true })
+      .andWhere('telegram_id', '>', cursor)
+      .orderBy('telegram_id')
+      .limit(limit);
     return rows.map((r: { telegram_id: number }) => r.telegram_id);
   }
 

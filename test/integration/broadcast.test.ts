@@ -44,12 +44,16 @@ describe('broadcast', function () {
     const [audit] = await stack.knex('audit_events').where({ actor: `user:${ADMIN}`, action: 'admin.broadcast' });
     expect(audit).to.not.equal(undefined);
 
+    // Five users turn notifications off in /settings (the button itself is tested in billing.test.ts).
+    const optedOut = users.slice(10, 15);
+    await stack.knex('users').whereIn('telegram_id', optedOut.map((u) => u.id)).update({ notifications: false });
     const forbiddenBefore = (await stack.client.stats()).forbidden;
     await stack.client.sendText(ADMIN, '/broadcast Done.');
     await waitFor(async () => (await stack.client.messages(ADMIN)).length >= 4, 'second report', 60_000);
     const second = (await stack.client.messages(ADMIN)).at(-1)!;
-    expect(second.text).to.equal('Broadcast finished: 991 sent, 0 blocked the bot or left, 0 failed — of 991.');
+    expect(second.text).to.equal('Broadcast finished: 986 sent, 0 blocked the bot or left, 0 failed — of 986.');
     expect((await stack.client.stats()).forbidden - forbiddenBefore, 'blocked users are not tried again').to.equal(0);
+    for (const u of optedOut) expect((await stack.client.messages(u.id)).map((m) => m.text)).to.deep.equal(['Maintenance tonight at 23:00 UTC.']);
   });
 
   it('a non-admin /broadcast is refused in plain words and audited', async () => {

@@ -49,7 +49,7 @@ describe('coins ledger', () => {
   it('posting the same key again changes nothing', async () => {
     const before = await ledger.balance(userId);
     const again = await ledger.post({ userId, kind: 'grant', amount: 1_000, idempotencyKey: `grant:test:${userId}` });
-    expect(again).to.deep.equal({ applied: false, balance: before });
+    expect(again).to.deep.equal({ applied: false, balance: before, lowBalance: false });
     expect(await ledger.entriesTotal(userId)).to.equal(before);
   });
 

@@ -1,6 +1,7 @@
 import type { Middleware } from 'telegraf';
 import type { BotContext } from '../context';
 import { adminFeature } from './admin.feature';
+import { avatarFeature } from './avatar.feature';
 import { billingFeature } from './billing.feature';
 import { fallbackFeature } from './fallback.feature';
 import { feedbackFeature } from './feedback.feature';
@@ -8,4 +9,4 @@ import { helpFeature } from './help.feature';
 import { startFeature } from './start.feature';
 
 /** Features in the order they get a chance at an update; the fallback comes last. */
-export const features: Middleware<BotContext>[] = [startFeature, helpFeature, billingFeature, adminFeature, feedbackFeature, fallbackFeature];
+export const features: Middleware<BotContext>[] = [startFeature, helpFeature, billingFeature, adminFeature, feedbackFeature, avatarFeature, fallbackFeature];

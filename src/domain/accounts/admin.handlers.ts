@@ -4,6 +4,7 @@ import type { AdminCommand } from '../../jobs/payloads';
 import { isAdmin } from './admin-right';
 import { reply } from '../reply';
 import { InsufficientFundsError } from '../../repositories/ledger.repository';
+import { noticeLowBalance } from '../billing/paid-work';
 
 const USAGE: Record<AdminCommand, string> = {
   stats: '/stats',
@@ -11,11 +12,12 @@ const USAGE: Record<AdminCommand, string> = {
   unban: '/unban <telegram id>',
   audit: '/audit [count ≤ 20]',
   grant: '/grant <telegram id> <coins> <reason>',
+  refund: '/refund <telegram payment charge id>',
 };
 
 /** Admin commands. The right is checked here, where roles are visible: `ADMIN_IDS` or role admin. */
 export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'admin.command'> {
-  const { enqueue, audit, users, queues, config, ledger } = deps;
+  const { enqueue, audit, users, queues, config, ledger, payments, telegram, metrics } = deps;
   return {
     'admin.command': async ({ actor, updateId, command, args }, ctx: JobContext) => {
       const who = `user:${actor.telegramId}`;
@@ -28,12 +30,44 @@ export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'ad
       const target = Number(args[0]);
       const coins = Number(args[1]);
       const badGrant = command === 'grant' && (!Number.isSafeInteger(coins) || coins === 0 || args.length < 3);
-      if ((['ban', 'unban', 'grant'].includes(command) && !(Number.isInteger(target) && target > 0)) || badGrant) {
+      const badRefund = command === 'refund' && !/^[A-Za-z0-9_.:-]{1,64}$/.test(args[0] ?? '');
+      if ((['ban', 'unban', 'grant'].includes(command) && !(Number.isInteger(target) && target > 0)) || badGrant || badRefund) {
         await answer('admin.usage', { usage: USAGE[command] });
         return { usage: true };
       }
-      await audit.record({ actor: who, action: `admin.${command}`, subject: target ? `user:${target}` : null, details: { args }, idempotencyKey: `admin:${ctx.job.id}` });
+      const subject = command === 'refund' ? `payment:${args[0]}` : target ? `user:${target}` : null;
+      await audit.record({ actor: who, action: `admin.${command}`, subject, details: { args }, idempotencyKey: `admin:${ctx.job.id}` });
       switch (command) {
+        case 'refund': {
+          const charge = args[0]!;
+          const result = await payments.refund(charge, async (userId) => {
+            try {
+              await telegram.refundStarPayment(userId, charge);
+            } catch (err) {
+              // A retry after Telegram already refunded (crash before our commit): the debit still has to land.
+              if (!/CHARGE_ALREADY_REFUNDED/i.test((err as Error).message)) throw err;
+            }
+          });
+          switch (result.outcome) {
+            case 'unknown':
+              await answer('admin.refund_unknown', { charge });
+              break;
+            case 'already_refunded':
+              await answer('admin.refund_already', { charge });
+              break;
+            case 'spent':
+              await answer('admin.refund_spent', { balance: String(result.balance), coins: String(result.coins) });
+              break;
+            case 'refunded': {
+              metrics.inc('switchyard_payments_total', { outcome: 'refunded' });
+              const user = await users.findById(result.userId);
+              if (user) await noticeLowBalance(deps, { chatId: user.telegram_id, lang: user.language }, result.posting, `refund:${charge}`);
+              await answer('admin.refunded', { charge, stars: String(result.stars), user: String(user?.telegram_id ?? '?'), coins: String(result.coins), balance: String(result.balance) });
+              break;
+            }
+          }
+          return { refund: result.outcome };
+        }
         case 'ban':
         case 'unban': {
           const found = await users.setStatus(target, command === 'ban' ? 'banned' : 'active');
@@ -50,9 +84,11 @@ export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'ad
           // Keyed by this job: a retry never grants twice; a second /grant is a second grant.
           let balance: number;
           try {
-            ({ balance } = await ledger.post({
+            const posting = await ledger.post({
               userId: found.id, kind: 'grant', amount: coins, idempotencyKey: `grant:${ctx.job.id}`, reference: who, details: { reason },
-            }));
+            });
+            balance = posting.balance;
+            await noticeLowBalance(deps, { chatId: found.telegram_id, lang: found.language }, posting, `grant:${ctx.job.id}`);
           } catch (err) {
             // A negative grant larger than the balance: say so, do not retry.
             if (!(err instanceof InsufficientFundsError)) throw err;

@@ -1,21 +1,201 @@
-import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
+import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
+import type { Language } from '../../jobs/payloads';
+import type { LedgerEntry } from '../../repositories/ledger.repository';
+import type { UserModel } from '../../repositories/user.model';
+import { translate } from '../i18n/messages';
+import { CALLBACK, type InlineKeyboard } from '../keyboards';
 import { reply } from '../reply';
+import { invoiceKey, signInvoice, topupPackages, verifyCheckout } from './invoice';
 
-/** Billing jobs of the cabinet. Amounts come from the ledger (balance) and the configuration (prices). */
-export function billingHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'balance.show' | 'prices.show'> {
-  const { enqueue, ledger, config } = deps;
+type BillingJobs =
+  | 'balance.show' | 'prices.show' | 'topup.offer' | 'topup.invoice' | 'payment.precheckout' | 'payment.completed'
+  | 'history.show' | 'usage.show' | 'settings.update' | 'billing.sweep';
+
+/** Entries per /history page: short enough to read on a phone, far below Telegram's 4096 characters. */
+export const HISTORY_PAGE_SIZE = 10;
+
+/** Job states in which a job may still run (and settle its hold itself). */
+const ALIVE = new Set(['active', 'waiting', 'waiting-children', 'delayed', 'prioritized']);
+
+function historyLine(lang: Language, e: LedgerEntry): string {
+  const at = e.createdAt.toISOString().slice(0, 16).replace('T', ' ');
+  const service = typeof e.details.service === 'string' ? ` ${translate(lang, `service.${e.details.service}`)}` : '';
+  const amount = e.amount === 0 ? '' : `${e.amount > 0 ? '+' : '−'}${Math.abs(e.amount)}  `;
+  return `${at}  ${amount}${translate(lang, `ledger.${e.kind}`)}${service}`;
+}
+
+function settingsView(user: UserModel): { text: string; replyMarkup: InlineKeyboard } {
+  const lang = user.language;
+  const other: Language = lang === 'en' ? 'ru' : 'en';
+  return {
+    text: translate(lang, 'settings', { notifications: translate(lang, user.notifications ? 'settings.on' : 'settings.off') }),
+    replyMarkup: {
+      inline_keyboard: [
+        [{ text: translate(lang, `button.lang.${other}`), callback_data: CALLBACK.settingsLanguage(other) }],
+        [{ text: translate(lang, user.notifications ? 'button.notify.off' : 'button.notify.on'), callback_data: CALLBACK.settingsNotifications(!user.notifications) }],
+      ],
+    },
+  };
+}
+
+/** Billing jobs of the cabinet and of Telegram Stars payments. Coins come from the ledger only. */
+export function billingHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, BillingJobs> {
+  const { enqueue, ledger, holds, payments, users, config, telegram, audit, metrics, queues, alerts } = deps;
+  // Derived on first use: building the handler table (at start-up, in tests) must not need a token.
+  let signingKey: Buffer | undefined;
+  const key = () => (signingKey ??= invoiceKey(config));
+  const packages = () => topupPackages(config);
+  // A page turned or a setting changed under a message: edit that message; otherwise answer with a new one.
+  const show = (ctx: JobContext, chatId: number, updateId: number | undefined, messageId: number | undefined, text: string, replyMarkup?: InlineKeyboard) =>
+    messageId
+      ? enqueue('message.edit', { chatId, messageId, lang: ctx.user!.language, text, replyMarkup }, { jobId: `edit-${updateId ?? ctx.job.id}` })
+      : enqueue('message.send', { chatId, updateId, lang: ctx.user!.language, text, replyMarkup }, { jobId: `reply-${updateId ?? ctx.job.id}` });
+
   return {
     'balance.show': async ({ actor, updateId }, ctx) => {
       const coins = await ledger.balance(ctx.user!.id);
       await reply(enqueue, ctx, actor, updateId, { key: 'balance', params: { coins: String(coins) } });
       return { coins };
     },
+
     'prices.show': async ({ actor, updateId }, ctx) => {
       await reply(enqueue, ctx, actor, updateId, {
         key: 'prices',
         params: { transcript: String(config.PRICE_TRANSCRIPT_PER_MINUTE), avatar: String(config.PRICE_AVATAR) },
       });
       return {};
+    },
+
+    'topup.offer': async ({ actor, updateId }, ctx) => {
+      const lang = ctx.user!.language;
+      await reply(enqueue, ctx, actor, updateId, {
+        key: 'topup.offer',
+        replyMarkup: {
+          inline_keyboard: packages().map((p) => [
+            { text: translate(lang, 'topup.package', { coins: String(p.coins), stars: String(p.stars) }), callback_data: CALLBACK.topupPackage(p.id) },
+          ]),
+        },
+      });
+      return { packages: config.TOPUP_PACKAGES.length };
+    },
+
+    'topup.invoice': async ({ actor, updateId, packageId }, ctx) => {
+      const pkg = packages().find((p) => p.id === packageId);
+      // A button from an older offer whose package is gone: offer the current ones instead.
+      if (!pkg) return (await reply(enqueue, ctx, actor, updateId, { key: 'checkout.package' }), { offered: false });
+      const lang = ctx.user!.language;
+      const params = { coins: String(pkg.coins) };
+      await enqueue(
+        'message.send',
+        {
+          chatId: actor.chatId,
+          updateId,
+          lang,
+          invoice: {
+            title: translate(lang, 'invoice.title', params),
+            description: translate(lang, 'invoice.description', params),
+            label: translate(lang, 'invoice.title', params),
+            stars: pkg.stars,
+            // Nonce from the job: a retry re-sends the very same invoice.
+            payload: signInvoice(key(), pkg, actor.telegramId, String(ctx.job.id).slice(-12).replace(/[^A-Za-z0-9_-]/g, '')),
+          },
+        },
+        { jobId: `reply-${updateId ?? ctx.job.id}` },
+      );
+      return { packageId, stars: pkg.stars };
+    },
+
+    'payment.precheckout': async ({ actor, queryId, invoicePayload, currency, totalAmount }, ctx) => {
+      const verdict = verifyCheckout(key(), packages(), { payload: invoicePayload, currency, totalAmount, telegramId: actor.telegramId });
+      if (verdict.ok) {
+        await telegram.answerPreCheckoutQuery(queryId, true);
+        metrics.inc('switchyard_payments_total', { outcome: 'checkout_ok' });
+        return { ok: true, packageId: verdict.pkg.id };
+      }
+      // Telegram shows error_message to the user in the payment form: it says why, in their language.
+      await telegram.answerPreCheckoutQuery(queryId, false, translate(ctx.user!.language, `checkout.${verdict.reason}`));
+      metrics.inc('switchyard_payments_total', { outcome: 'checkout_refused' });
+      await audit.record({
+        actor: `user:${actor.telegramId}`, action: 'payment.checkout_refused', details: { reason: verdict.reason, currency, totalAmount }, idempotencyKey: `checkout:${queryId}`,
+      });
+      return { ok: false, reason: verdict.reason };
+    },
+
+    'payment.completed': async ({ actor, updateId, chargeId, invoicePayload, currency, totalAmount }, ctx) => {
+      const user = ctx.user!;
+      // What the user bought is what we signed (even if the offer changed since the checkout).
+      const verdict = verifyCheckout(key(), 'as-signed', { payload: invoicePayload, currency, totalAmount, telegramId: actor.telegramId });
+      const pkg = verdict.ok ? verdict.pkg : { id: -1, coins: 0, stars: totalAmount };
+      // Recorded either way (0 coins when it matches no invoice of ours), so an admin can /refund it.
+      const posting = await payments.credit({ userId: user.id, chargeId, packageId: String(pkg.id), currency, stars: totalAmount, coins: pkg.coins });
+      if (!verdict.ok) {
+        await alerts.report('billing/payment.completed', `payment ${chargeId} matches no invoice (${verdict.reason}); recorded with 0 coins`);
+        await reply(enqueue, ctx, actor, updateId, { key: 'payment.problem' });
+        return { credited: 0, reason: verdict.reason };
+      }
+      metrics.inc('switchyard_payments_total', { outcome: posting.applied ? 'credited' : 'duplicate' });
+      // One thank-you per charge (its job id), whatever the re-deliveries: the receipt of that id stops a repeat.
+      await enqueue(
+        'message.send',
+        { chatId: actor.chatId, updateId, lang: user.language, template: { key: 'topup.thanks', params: { coins: String(pkg.coins), balance: String(posting.balance) } } },
+        { jobId: `topup-thanks-${chargeId}` },
+      );
+      return { credited: posting.applied ? pkg.coins : 0, balance: posting.balance };
+    },
+
+    'history.show': async ({ actor, updateId, page, messageId }, ctx) => {
+      const user = ctx.user!;
+      const lang = user.language;
+      const { entries, more } = await ledger.history(user.id, page, HISTORY_PAGE_SIZE);
+      if (!entries.length && page === 0) return (await reply(enqueue, ctx, actor, updateId, { key: 'history.empty' }), { entries: 0 });
+      const buttons = [
+        ...(page > 0 ? [{ text: translate(lang, 'button.newer'), callback_data: CALLBACK.historyPage(page - 1) }] : []),
+        ...(more ? [{ text: translate(lang, 'button.older'), callback_data: CALLBACK.historyPage(page + 1) }] : []),
+      ];
+      const text = translate(lang, 'history.page', { page: String(page + 1), entries: entries.map((e) => historyLine(lang, e)).join('\n') });
+      await show(ctx, actor.chatId, updateId, messageId, text, { inline_keyboard: buttons.length ? [buttons] : [] });
+      return { entries: entries.length, page, more };
+    },
+
+    'usage.show': async ({ actor, updateId }, ctx) => {
+      const lang = ctx.user!.language;
+      const rows = await holds.usage(ctx.user!.id);
+      if (!rows.length) return (await reply(enqueue, ctx, actor, updateId, { key: 'usage.empty' }), { services: 0 });
+      const lines = rows.map((r) => translate(lang, 'usage.line', { service: translate(lang, `service.${r.service}`), count: String(r.count), coins: String(r.coins) }));
+      const total = rows.reduce((sum, r) => sum + r.coins, 0);
+      await reply(enqueue, ctx, actor, updateId, { key: 'usage', params: { lines: lines.join('\n'), total: String(total) } });
+      return { services: rows.length, total };
+    },
+
+    'settings.update': async ({ actor, updateId, change, messageId }, ctx) => {
+      let user = ctx.user!;
+      if (change) {
+        user = await users.updateSettings(user.id, change);
+        await audit.record({ actor: `user:${actor.telegramId}`, action: 'settings.changed', details: change, idempotencyKey: `settings:${ctx.job.id}` });
+        // The rest of this job (and every later reply) speaks the new language.
+        ctx.user = user;
+      }
+      const view = settingsView(user);
+      await show(ctx, actor.chatId, updateId, messageId, view.text, view.replyMarkup);
+      return { language: user.language, notifications: user.notifications };
+    },
+
+    'billing.sweep': async (_payload, ctx) => {
+      const stale = await holds.stale(config.HOLD_SWEEP_MINUTES);
+      let released = 0;
+      for (const hold of stale) {
+        const job = await queues.get(hold.queue as never).getJob(hold.jobId);
+        const state = job ? await job.getState() : 'missing';
+        // A job that can still run settles its own hold (it captures on success, releases on its last failure).
+        if (ALIVE.has(state)) continue;
+        const { settled } = await holds.settle(hold.key, 'released', `sweep: job ${state}`);
+        if (!settled) continue;
+        released++;
+        metrics.inc('switchyard_billing_holds_total', { service: hold.service, outcome: 'swept' });
+        await audit.record({ actor: 'system:billing.sweep', action: 'hold.released', subject: hold.key, details: { job: hold.jobId, state, amount: hold.amount }, idempotencyKey: `sweep:${hold.key}` });
+        ctx.log.warn('hold released by the sweep', { hold: hold.key, job_state: state, amount: hold.amount });
+      }
+      return { stale: stale.length, released };
     },
   };
 }

@@ -17,7 +17,7 @@ export function notificationKey(job: Job): string {
 
 /** Notifications queue: the only code that sends user-visible messages. */
 export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notifications'> {
-  const { telegram, users, receipts, alerts, enqueue, config, pacer, queues, broadcasts } = deps;
+  const { telegram, users, receipts, alerts, enqueue, config, pacer, queues, broadcasts, avatars } = deps;
   // A broadcast message's final outcome goes into its broadcast's tally; the last one triggers the report.
   const tally = async (broadcastId: string | undefined, chatId: number, outcome: BroadcastOutcome) => {
     if (!broadcastId) return;
@@ -47,15 +47,17 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       );
       return { admins: config.ADMIN_IDS.length, count };
     },
-    'message.edit': async ({ chatId, messageJobId, lang, template, seq }, { job, token }) => {
+    'message.edit': async ({ chatId, messageJobId, messageId: givenId, lang, text, template, replyMarkup, seq }, { job, token }) => {
       // In the chat's line like any message: the edit waits for what was queued before it, the message it edits too.
       const claim = await pacer.claim(chatId, seq ?? 0, job.id!);
       if (!claim.go) await waitInLine(job, token, chatId, seq, claim.waitMs, claim.reason === 'turn');
       const done = () => moveLine(chatId, seq);
-      const messageId = await receipts.messageId(messageJobId);
+      const messageId = givenId ?? (await receipts.messageId(messageJobId!));
       try {
         // The message it edits was never delivered (blocked chat, given up): nothing to edit.
-        if (messageId !== undefined) await telegram.editMessageText(chatId, messageId, translate(lang, template.key, template.params));
+        if (messageId !== undefined) {
+          await telegram.editMessageText(chatId, messageId, text ?? translate(lang, template!.key, template!.params), { replyMarkup });
+        }
       } catch (err) {
         // "message is not modified" is success; other errors: retried or failed by the runner, the line moves on when final.
         if (!(err instanceof TelegramBadRequestError && /not modified/i.test(err.message))) {
@@ -66,9 +68,13 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       await done();
       return { edited: messageId !== undefined };
     },
-    'message.send': async ({ chatId, lang, text, template, parseMode, replyMarkup, seq, broadcastId }, { job, log, token }) => {
-      const body = text ?? translate(lang, template!.key, template!.params);
-      const parts = splitText(body);
+    'message.send': async ({ chatId, lang, text, template, invoice, photo, parseMode, replyMarkup, seq, broadcastId }, { job, log, token }) => {
+      const body = text ?? (template ? translate(lang, template.key, template.params) : '');
+      // An invoice or a photo (with its caption) is one message; a text is split at Telegram's 4096 characters.
+      const parts = invoice || photo ? [body] : splitText(body);
+      const image = photo && (await avatars.find(photo.avatarId));
+      // The avatar was deleted before its turn came: nothing to send.
+      if (photo && !image) return (await moveLine(chatId, seq), { delivered: false, reason: 'avatar_deleted' });
       // Parts an earlier run of this job already delivered (before a 429, a crash, a stall) are not sent again.
       const key = notificationKey(job);
       // The receipts and the first part's claim are independent: ask Postgres and Redis at once.
@@ -86,7 +92,11 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
           const markup = i === parts.length - 1 ? replyMarkup : undefined;
           let message;
           try {
-            message = await telegram.sendMessage(chatId, parts[i]!, { parseMode, replyMarkup: markup });
+            message = invoice
+              ? await telegram.sendInvoice(chatId, invoice, { replyMarkup: markup })
+              : image
+                ? await telegram.sendPhoto(chatId, image.bytes, { filename: `avatar-${image.id}.${image.format === 'jpeg' ? 'jpg' : image.format}`, caption: body.slice(0, 1024) || undefined, replyMarkup: markup })
+                : await telegram.sendMessage(chatId, parts[i]!, { parseMode, replyMarkup: markup });
           } catch (err) {
             // Telegram's 429 pauses this chat only; this message stays first in its line.
             if (err instanceof TelegramRateLimitError) await wait(await pacer.pause(chatId, err.retryAfterSeconds));

@@ -1,0 +1,23 @@
+import type { z } from 'zod';
+import type { inlineKeyboardSchema } from '../jobs/payloads';
+import type { Language } from '../jobs/payloads';
+import { translate } from './i18n/messages';
+
+export type InlineKeyboard = z.infer<typeof inlineKeyboardSchema>;
+
+/**
+ * Callback data of every button the workers put under a message, in one place: the bot's features match these
+ * prefixes (src/bot/features/billing.feature.ts). Telegram allows 64 bytes.
+ */
+export const CALLBACK = {
+  topup: 'topup',
+  topupPackage: (id: number) => `topup:${id}`,
+  historyPage: (page: number) => `history:${page}`,
+  settingsLanguage: (lang: Language) => `settings:lang:${lang}`,
+  settingsNotifications: (on: boolean) => `settings:notify:${on ? 'on' : 'off'}`,
+} as const;
+
+/** One "Top up" button (under a refusal for too few coins, under a low-balance notice). */
+export function topupButton(lang: Language): InlineKeyboard {
+  return { inline_keyboard: [[{ text: translate(lang, 'button.topup'), callback_data: CALLBACK.topup }]] };
+}

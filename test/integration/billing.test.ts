@@ -1,0 +1,296 @@
+import { expect } from 'chai';
+import sharp from 'sharp';
+import { Telegram } from 'telegraf';
+import type { SandboxMessage } from '../../src/sandbox/sandbox.types';
+import { Stack } from '../support/stack';
+import { waitFor } from '../support/wait';
+
+const ADMIN = 5151;
+
+/** The callback data of every button under a message, row by row. */
+function buttons(m: SandboxMessage | undefined): string[] {
+  const markup = m?.reply_markup as { inline_keyboard?: { text: string; callback_data?: string }[][] } | undefined;
+  return (markup?.inline_keyboard ?? []).flat().map((b) => b.callback_data ?? '');
+}
+
+/**
+ * Billing through the whole platform: the user taps buttons and pays in the sandbox, the bot turns each action into
+ * a job, the billing worker answers from the ledger in Postgres.
+ */
+describe('billing: Stars top-up, refunds, paid work, cabinet', function () {
+  this.timeout(30_000);
+  let stack: Stack;
+  before(async () => {
+    stack = await Stack.start({
+      // The admin sends many commands in a row here: no inbound rate limit in the way.
+      env: { ADMIN_IDS: String(ADMIN), RATE_LIMIT_BURST: '1000', WELCOME_BONUS: '30', PRICE_AVATAR: '20', LOW_BALANCE_THRESHOLD: '15', TOPUP_PACKAGES: '100:50,550:250' },
+      // The sandbox's per-chat pace (1 message/s) would only slow these tests down; ordering is tested elsewhere.
+      limits: { enabled: false },
+    });
+    await stack.client.createUser({ id: ADMIN, first_name: 'Admin' });
+  });
+  after(() => stack?.stop());
+
+  const client = () => stack.client;
+  async function registered(lang = 'en') {
+    const user = await client().createUser({ language_code: lang });
+    await client().sendText(user.id, '/start');
+    await client().waitForMessages(user.id, 1);
+    return user;
+  }
+  const balanceOf = async (telegramId: number) => {
+    const row = await stack.knex('balances as b').join('users as u', 'u.id', 'b.user_id').where('u.telegram_id', telegramId).first('b.coins');
+    return Number(row?.coins ?? 0);
+  };
+  const entriesTotalOf = async (telegramId: number) => {
+    const row = await stack.knex('ledger_entries as e').join('users as u', 'u.id', 'e.user_id').where('u.telegram_id', telegramId).sum({ total: 'e.amount' }).first();
+    return Number(row?.total ?? 0);
+  };
+  /** The first bot message in the chat after `afterId` that matches, once it is there. */
+  async function nextMessage(userId: number, afterId: number, match: (m: SandboxMessage) => boolean): Promise<SandboxMessage> {
+    let found: SandboxMessage | undefined;
+    await waitFor(async () => !!(found = (await client().messages(userId)).find((m) => m.message_id > afterId && match(m))), 'message', 10_000);
+    return found!;
+  }
+  /** /topup → the package button → the invoice message. */
+  async function invoiceFor(userId: number, packageIndex: number): Promise<SandboxMessage> {
+    const last = (await client().messages(userId)).at(-1)?.message_id ?? 0;
+    await client().sendText(userId, '/topup');
+    const offer = await nextMessage(userId, last, (m) => buttons(m).includes('topup:0'));
+    await client().pressButton(userId, offer.message_id, buttons(offer)[packageIndex]!);
+    return nextMessage(userId, offer.message_id, (m) => !!m.invoice);
+  }
+
+  it('/topup offers the packages; paying one credits its coins once and thanks with the new balance', async () => {
+    const user = await registered();
+    await client().sendText(user.id, '/topup');
+    const [, offer] = await client().waitForMessages(user.id, 2);
+    expect(offer!.text).to.match(/^Choose a package/);
+    expect(buttons(offer)).to.deep.equal(['topup:0', 'topup:1']);
+    await client().pressButton(user.id, offer!.message_id, 'topup:1');
+    const [, , invoice] = await client().waitForMessages(user.id, 3);
+    expect(invoice!.invoice).to.include({ currency: 'XTR', total_amount: 250, title: '550 coins' });
+
+    const paid = await client().payInvoice(user.id, invoice!.message_id);
+    expect(paid.ok, paid.error_message).to.equal(true);
+    const [, , , thanks] = await client().waitForMessages(user.id, 4);
+    expect(thanks!.text).to.equal('Thank you! 550 coins were added. Your balance: 580 coins.');
+
+    // Telegram delivers the same successful_payment again: once with the same update id, once as a new update.
+    await client().redeliver(paid.update!.update_id);
+    const copy = await client().injectUpdate({ message: { ...(paid.update as { message: object }).message, message_id: 999_999 } });
+    await waitFor(async () => {
+      const jobs = await stack.workers!.deps.queues.get('billing').getJobs(['completed']);
+      return jobs.some((j) => j.data.updateId === copy.update_id);
+    }, 'the copy was handled', 10_000);
+    expect(await balanceOf(user.id)).to.equal(580);
+    expect(await entriesTotalOf(user.id)).to.equal(580);
+    const payments = await stack.knex('payments').where({ telegram_payment_charge_id: paid.telegram_payment_charge_id });
+    expect(payments).to.have.length(1);
+    expect(payments[0]).to.include({ coins: 550, stars: 250, status: 'paid' });
+    // One thank-you, however often the payment came in.
+    expect((await client().messages(user.id)).filter((m) => m.text?.startsWith('Thank you!'))).to.have.length(1);
+  });
+
+  it('a forged or altered invoice payload, or a changed amount, is refused at pre-checkout with the reason', async () => {
+    const user = await registered();
+    const invoice = await invoiceFor(user.id, 0);
+    const payload = invoice.invoice!.payload;
+    // Coins raised from 100 to 900 in the payload: the signature no longer matches.
+    const forged = await client().payInvoice(user.id, invoice.message_id, { tamper: { invoice_payload: payload.replace('.100.', '.900.') } });
+    expect(forged).to.deep.include({ ok: false, error_message: 'This invoice was not issued by the bot or was altered. Please get a new one with /topup.' });
+    const cheaper = await client().payInvoice(user.id, invoice.message_id, { tamper: { total_amount: 1 } });
+    expect(cheaper).to.deep.include({ ok: false, error_message: 'The amount does not match the package. Please get a new invoice with /topup.' });
+    expect(await stack.knex('payments').join('users', 'users.id', 'payments.user_id').where('users.telegram_id', user.id)).to.have.length(0);
+    expect(await balanceOf(user.id)).to.equal(30);
+    const refusals = await stack.knex('audit_events').where({ actor: `user:${user.id}`, action: 'payment.checkout_refused' }).orderBy('id');
+    expect(refusals.map((r) => r.details.reason)).to.deep.equal(['forged', 'amount']);
+    // The untouched invoice still goes through.
+    expect((await client().payInvoice(user.id, invoice.message_id)).ok).to.equal(true);
+  });
+
+  it('a Russian speaker reads the refusal in Russian', async () => {
+    const user = await registered('ru');
+    const invoice = await invoiceFor(user.id, 0);
+    const forged = await client().payInvoice(user.id, invoice.message_id, { tamper: { invoice_payload: 'i1.0.100.50.1.x.AAAAAAAAAAAAAAAAAAAAAAAAAAA' } });
+    expect(forged.error_message).to.equal('Этот счёт выставлен не ботом или был изменён. Получите новый через /topup.');
+  });
+
+  it('admin /refund gives the Stars back and takes the coins; twice is refused; spent coins are refused with the reason', async () => {
+    const user = await registered();
+    const invoice = await invoiceFor(user.id, 0);
+    const paid = await client().payInvoice(user.id, invoice.message_id);
+    await waitFor(async () => (await balanceOf(user.id)) === 130, 'credited');
+    const adminSays = async (text: string) => {
+      const before = (await client().messages(ADMIN)).length;
+      await client().sendText(ADMIN, text);
+      return (await client().waitForMessages(ADMIN, before + 1))[before]!.text;
+    };
+    expect(await adminSays(`/refund ${paid.telegram_payment_charge_id}`)).to.equal(
+      `Refunded 50 ⭐ of payment ${paid.telegram_payment_charge_id} to user ${user.id}; 100 coins taken back, their balance is now 30.`,
+    );
+    expect(await balanceOf(user.id)).to.equal(30);
+    expect(await entriesTotalOf(user.id)).to.equal(30);
+    expect(await adminSays(`/refund ${paid.telegram_payment_charge_id}`)).to.equal(`Payment ${paid.telegram_payment_charge_id} was refunded already.`);
+    expect(await adminSays('/refund no-such-charge')).to.equal('No payment with charge id no-such-charge.');
+
+    // A second payment whose coins were spent (an admin took them): the refund is refused and Telegram not asked.
+    const second = await client().payInvoice(user.id, (await invoiceFor(user.id, 0)).message_id);
+    await waitFor(async () => (await balanceOf(user.id)) === 130, 'credited again');
+    expect(await adminSays(`/grant ${user.id} -60 spent on avatars`)).to.match(/balance is now 70/);
+    const refundsBefore = (await client().stats()).calls.refundStarPayment ?? 0;
+    expect(await adminSays(`/refund ${second.telegram_payment_charge_id}`)).to.equal('Not refunded: the user has spent the coins (balance 70, the payment gave 100).');
+    expect((await client().stats()).calls.refundStarPayment ?? 0).to.equal(refundsBefore);
+    expect(await balanceOf(user.id)).to.equal(70);
+    // Not an admin: refused like every admin command.
+    await client().sendText(user.id, `/refund ${second.telegram_payment_charge_id}`);
+    await waitFor(async () => (await client().messages(user.id)).some((m) => m.text === 'This command is for administrators only.'), 'refusal');
+    expect(await balanceOf(user.id)).to.equal(70);
+  });
+
+  it('too few coins for paid work: the top-up prompt, no hold, nothing downloaded', async () => {
+    const user = await registered();
+    await client().sendText(ADMIN, `/grant ${user.id} -20 test`);
+    // 30 → 10 crosses the threshold (15): the user hears of it once.
+    const [, notice] = await client().waitForMessages(user.id, 2);
+    expect(notice!.text).to.equal('Your balance is low: 10 coins. Top up to keep using paid services.');
+    expect(buttons(notice)).to.deep.equal(['topup']);
+    const downloadsBefore = (await client().stats()).fileDownloads;
+    const getFileBefore = (await client().stats()).calls.getFile ?? 0;
+    const photo = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#3366cc' } }).jpeg().toBuffer();
+    await client().sendPhoto(user.id, photo, { width: 300, height: 200 });
+    const [, , prompt] = await client().waitForMessages(user.id, 3);
+    expect(prompt!.text).to.equal('Not enough coins: Avatar costs 20, you have 10. Top up to continue.');
+    expect(buttons(prompt)).to.deep.equal(['topup']);
+    expect((await client().stats()).fileDownloads).to.equal(downloadsBefore);
+    expect((await client().stats()).calls.getFile ?? 0).to.equal(getFileBefore);
+    expect(await stack.knex('holds').join('users', 'users.id', 'holds.user_id').where('users.telegram_id', user.id)).to.have.length(0);
+    // The button leads to the packages.
+    await client().pressButton(user.id, prompt!.message_id, 'topup');
+    const [, , , offer] = await client().waitForMessages(user.id, 4);
+    expect(buttons(offer)).to.deep.equal(['topup:0', 'topup:1']);
+  });
+
+  it('paid work with enough coins: held, made, sent, captured; /usage and the low-balance notice (once per crossing)', async () => {
+    const user = await registered();
+    const photo = await sharp({ create: { width: 600, height: 400, channels: 3, background: '#cc3366' } })
+      .withMetadata({ exif: { IFD0: { Copyright: 'someone' } } })
+      .jpeg()
+      .toBuffer();
+    await client().sendPhoto(user.id, photo, { width: 600, height: 400 });
+    // 30 − 20 = 10 < 15: the hold crosses the threshold → one notice; then the avatar.
+    const replies = await client().waitForMessages(user.id, 3);
+    const notice = replies.find((m) => m.text?.startsWith('Your balance is low'));
+    expect(notice?.text).to.equal('Your balance is low: 10 coins. Top up to keep using paid services.');
+    const sent = replies.find((m) => m.photo)!;
+    expect(sent.caption).to.equal('Your avatar is ready: 20 coins were charged.');
+    const telegram = new Telegram(stack.config.BOT_TOKEN!, { apiRoot: stack.config.TELEGRAM_API_ROOT });
+    const link = await telegram.getFileLink(sent.photo!.at(-1)!.file_id);
+    const bytes = Buffer.from(await (await fetch(link)).arrayBuffer());
+    const meta = await sharp(bytes).metadata();
+    expect(meta).to.include({ width: 512, height: 512, format: 'jpeg' });
+    expect(meta.exif).to.equal(undefined);
+
+    const hold = await stack.knex('holds').join('users', 'users.id', 'holds.user_id').where('users.telegram_id', user.id).first('holds.*');
+    expect(hold).to.include({ status: 'captured', amount: 20, service: 'avatar' });
+    expect(await balanceOf(user.id)).to.equal(10);
+    expect(await entriesTotalOf(user.id)).to.equal(10);
+
+    await client().sendText(user.id, '/usage');
+    expect((await client().waitForMessages(user.id, 4))[3]!.text).to.equal('Paid services you used:\nAvatar: 1 × — 20 coins\nSpent in total: 20 coins.');
+    // Back above the threshold and below again: a second notice; staying below: none.
+    await client().sendText(ADMIN, `/grant ${user.id} 30 back up`);
+    await waitFor(async () => (await balanceOf(user.id)) === 40, 'balance 40');
+    await client().sendPhoto(user.id, photo, { width: 600, height: 400 });
+    await client().waitForMessages(user.id, 5);
+    await client().sendPhoto(user.id, photo, { width: 600, height: 400 });
+    const all = await client().waitForMessages(user.id, 7);
+    await waitFor(async () => (await balanceOf(user.id)) === 0, 'balance 0');
+    await new Promise((r) => setTimeout(r, 300));
+    const notices = (await client().messages(user.id)).filter((m) => m.text?.startsWith('Your balance is low'));
+    expect(notices.map((m) => m.text)).to.deep.equal([
+      'Your balance is low: 10 coins. Top up to keep using paid services.',
+      'Your balance is low: 0 coins. Top up to keep using paid services.',
+    ]);
+    expect(all.filter((m) => m.photo)).to.have.length(3);
+  });
+
+  it('a photo that is not an image gets its reason and the coins back, without a retry', async () => {
+    const user = await registered();
+    await client().sendPhoto(user.id, Buffer.from('this is not a jpeg at all'), { width: 640, height: 480 });
+    const [, reply] = await client().waitForMessages(user.id, 2);
+    expect(reply!.text).to.equal('I could not read this as an image. Please send a JPEG or PNG photo. You were not charged.');
+    const hold = await stack.knex('holds').join('users', 'users.id', 'holds.user_id').where('users.telegram_id', user.id).first('holds.*');
+    expect(hold.status).to.equal('released');
+    expect(await balanceOf(user.id)).to.equal(30);
+    const jobs = await stack.workers!.deps.queues.get('avatars').getJobs(['completed', 'failed']);
+    const mine = jobs.filter((j) => j.data.actor.telegramId === user.id);
+    expect(mine.map((j) => [j.attemptsMade, j.failedReason ?? null])).to.deep.equal([[1, null]]);
+  });
+
+  it('/history pages with inline buttons, newest first; the page is edited in place', async () => {
+    const user = await registered();
+    for (let i = 1; i <= 12; i++) await client().sendText(ADMIN, `/grant ${user.id} ${i} gift ${i}`);
+    await waitFor(async () => (await balanceOf(user.id)) === 30 + 78, 'grants', 15_000);
+    await client().sendText(user.id, '/history');
+    const [, page1] = await client().waitForMessages(user.id, 2);
+    const lines1 = page1!.text!.split('\n');
+    expect(lines1[0]).to.equal('Your coins, newest first (page 1):');
+    expect(lines1.slice(1)).to.have.length(10);
+    // Newest first: the amounts are the ledger's, in descending id order (the grants ran on parallel workers).
+    const newest = await stack.knex('ledger_entries as e').join('users as u', 'u.id', 'e.user_id').where('u.telegram_id', user.id).orderBy('e.id', 'desc').limit(10).pluck('e.amount');
+    expect(lines1.slice(1).map((l) => Number(/ {2}\+(\d+) {2}/.exec(l)?.[1]))).to.deep.equal(newest.map(Number));
+    expect(lines1[1]).to.match(/^\d{4}-\d\d-\d\d \d\d:\d\d {2}\+\d+ {2}from the team$/);
+    expect(buttons(page1)).to.deep.equal(['history:1']);
+    await client().pressButton(user.id, page1!.message_id, 'history:1');
+    await waitFor(async () => (await client().messages(user.id))[1]!.text!.includes('page 2'), 'page 2', 5_000);
+    const page2 = (await client().messages(user.id))[1]!;
+    const lines2 = page2.text!.split('\n').slice(1);
+    // 12 grants + the welcome bonus = 13 entries: 3 on page 2, the oldest being the bonus.
+    expect(lines2).to.have.length(3);
+    expect(lines2.at(-1)).to.match(/\+30 {2}welcome bonus$/);
+    expect(buttons(page2)).to.deep.equal(['history:0']);
+    expect(await client().messages(user.id)).to.have.length(2);
+  });
+
+  it('/settings: switching to Russian changes the next replies; notifications can be turned off', async () => {
+    const user = await registered();
+    await client().sendText(user.id, '/settings');
+    const [, settings] = await client().waitForMessages(user.id, 2);
+    expect(settings!.text).to.equal('Settings\nLanguage: English\nNotifications (broadcasts, low-balance notices): on');
+    expect(buttons(settings)).to.deep.equal(['settings:lang:ru', 'settings:notify:off']);
+    await client().pressButton(user.id, settings!.message_id, 'settings:lang:ru');
+    await waitFor(async () => (await client().messages(user.id))[1]!.text!.startsWith('Настройки'), 'settings in Russian');
+    await client().sendText(user.id, '/balance');
+    expect((await client().waitForMessages(user.id, 3))[2]!.text).to.equal('Ваш баланс: 30 монет.');
+    // Telegram's language_code (en) no longer overrides the choice.
+    expect((await stack.user(user.id)).language).to.equal('ru');
+
+    await client().pressButton(user.id, settings!.message_id, 'settings:notify:off');
+    await waitFor(async () => (await client().messages(user.id))[1]!.text!.endsWith('выкл.'), 'notifications off');
+    expect((await stack.user(user.id)).notifications).to.equal(false);
+    // Turned off, a fall below the threshold says nothing (broadcasts skip the user too: broadcast.test.ts).
+    await client().sendText(ADMIN, `/grant ${user.id} -20 test`);
+    await waitFor(async () => (await balanceOf(user.id)) === 10, 'balance 10');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await client().messages(user.id)).to.have.length(3);
+  });
+
+  it('the sweep releases a hold whose job is gone and leaves one whose job can still run', async () => {
+    const user = await registered();
+    const { id: userId } = await stack.user(user.id);
+    const holds = stack.workers!.deps.holds;
+    await holds.hold({ userId, key: `avatar:${user.id}:gone`, service: 'avatar', amount: 5, queue: 'avatars', jobId: 'no-such-job' });
+    const alive = await stack.workers!.deps.queues.get('avatars').add('avatar.create', {}, { delay: 60_000, jobId: `alive-${user.id}` });
+    await holds.hold({ userId, key: `avatar:${user.id}:alive`, service: 'avatar', amount: 5, queue: 'avatars', jobId: alive.id! });
+    await stack.knex('holds').whereIn('key', [`avatar:${user.id}:gone`, `avatar:${user.id}:alive`]).update({ created_at: stack.knex.raw("now() - interval '1 hour'") });
+    expect(await balanceOf(user.id)).to.equal(20);
+    const sweep = await stack.workers!.deps.queues.get('billing').add('billing.sweep', {});
+    await waitFor(async () => (await sweep.getState()) === 'completed', 'sweep done');
+    expect(await holds.status(`avatar:${user.id}:gone`)).to.equal('released');
+    expect(await holds.status(`avatar:${user.id}:alive`)).to.equal('held');
+    expect(await balanceOf(user.id)).to.equal(25);
+    expect(await entriesTotalOf(user.id)).to.equal(25);
+    await alive.remove();
+  });
+});

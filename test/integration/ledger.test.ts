@@ -35,13 +35,19 @@ describe('coins ledger', () => {
   it('50 concurrent charges from several processes never overdraw or double-charge; entries sum to the balance', async () => {
     await ledger.post({ userId, kind: 'grant', amount: 1_000, idempotencyKey: `grant:test:${userId}` });
     const prefix = `charge:test:${userId}`;
-    // Two worker-like processes race over the same 50 charges of 30 coins (keys overlap: 0-29 and 20-49).
-    const [a, b] = await Promise.all([chargeFromProcess(userId, 30, prefix, 0, 30), chargeFromProcess(userId, 30, prefix, 20, 30)]);
+    // Three worker-like processes race over the same 50 charges (hold, then capture) of 30 coins; their keys overlap
+    // (0-29, 10-39, 20-49), as retried and re-delivered jobs would.
+    const runs = await Promise.all([0, 10, 20].map((first) => chargeFromProcess(userId, 30, prefix, first, 30)));
     const balance = await ledger.balance(userId);
-    const applied = await knex('ledger_entries').where({ user_id: userId, kind: 'debit' }).count<{ count: number }[]>('* as count');
-    // 1,000 coins pay for 33 charges of 30; the other 17 are refused; none is applied twice.
-    expect(Number(applied[0]!.count)).to.equal(33);
-    expect(a.applied + b.applied).to.equal(33);
+    const kinds = await knex('ledger_entries').where({ user_id: userId }).select('kind').count<{ kind: string; count: string }[]>('* as count').groupBy('kind');
+    const count = (kind: string) => Number(kinds.find((k) => k.kind === kind)?.count ?? 0);
+    // 1,000 coins pay for 33 charges of 30; the other 17 are refused; none is held or captured twice.
+    expect(count('hold')).to.equal(33);
+    expect(count('capture')).to.equal(33);
+    expect(count('release')).to.equal(0);
+    expect(runs.reduce((n, r) => n + r.applied, 0)).to.equal(33);
+    expect(runs.reduce((n, r) => n + r.duplicate + r.applied + r.refused, 0)).to.equal(90);
+    expect(await knex('holds').where({ user_id: userId, status: 'captured' }).count<{ count: string }[]>('* as count').then((r) => Number(r[0]!.count))).to.equal(33);
     expect(balance).to.equal(10);
     expect(await ledger.entriesTotal(userId)).to.equal(balance);
   });

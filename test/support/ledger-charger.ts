@@ -1,20 +1,28 @@
 import { createKnex } from '../../src/db/knex';
+import { HoldsRepository } from '../../src/repositories/holds.repository';
 import { InsufficientFundsError, LedgerRepository } from '../../src/repositories/ledger.repository';
 
 /**
- * A separate process that posts charges concurrently (for the ledger's multi-process test).
+ * A separate process that charges concurrently, the way paid jobs do: hold the price under the request's key, then
+ * capture it (for the ledger's multi-process test and the charges benchmark).
  * argv: database url, user id, amount, key prefix, first index, count. Prints {applied, refused, duplicate}.
  */
 async function main(): Promise<void> {
   const [url, userId, amount, prefix, first, count] = process.argv.slice(2);
   const knex = createKnex(url!, { max: 10 });
-  const ledger = new LedgerRepository(knex);
+  const holds = new HoldsRepository(knex, new LedgerRepository(knex));
   const tally = { applied: 0, refused: 0, duplicate: 0 };
   await Promise.all(
     Array.from({ length: Number(count) }, async (_, i) => {
+      const key = `${prefix}:${Number(first) + i}`;
       try {
-        const r = await ledger.post({ userId: Number(userId), kind: 'debit', amount: -Number(amount), idempotencyKey: `${prefix}:${Number(first) + i}` });
-        tally[r.applied ? 'applied' : 'duplicate']++;
+        const held = await holds.hold({ userId: Number(userId), key, service: 'avatar', amount: Number(amount), queue: 'avatars', jobId: key });
+        if (!held.created) {
+          tally.duplicate++;
+          return;
+        }
+        await holds.settle(key, 'captured');
+        tally.applied++;
       } catch (err) {
         if (err instanceof InsufficientFundsError) tally.refused++;
         else throw err;

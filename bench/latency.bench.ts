@@ -10,7 +10,7 @@ import { BENCH_DATABASE_URL, BENCH_REDIS_URL, percentile } from './support';
 const ROOT = path.resolve(__dirname, '..', '..');
 const SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 
-function startProcess(script: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+export function startProcess(script: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the bot and worker processes.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist', script)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });

@@ -2,6 +2,7 @@ import os from 'node:os';
 import { benchIngress } from './ingress.bench';
 import { benchBroadcast, benchOutbound } from './delivery.bench';
 import { benchLatency } from './latency.bench';
+import { benchCharges, benchPrecheckout } from './billing.bench';
 import { fmt } from './support';
 import { benchWorker } from './worker.bench';
 
@@ -26,6 +27,16 @@ async function main(): Promise<void> {
     );
     const b = await benchBroadcast(200, 10_000);
     console.log(`| broadcast to 10,000 users at 200 msg/s (${b.report}) | ${fmt(b.seconds, 1)} s | 10,000 / 200 = ${fmt(b.ideal, 1)} s | ${fmt(b.ratio, 2)} | ≤ 1.05 |`);
+  }
+  if (!only || only === 'billing') {
+    const c = await benchCharges();
+    console.log(
+      `| charges/s (hold + capture), 50 concurrent jobs over 50 accounts, ${fmt(c.charges)} charges, 1 in 10 duplicated | ${fmt(c.ours)}/s · ${c.doubleCharges} double charges · ledger sums ${c.sumsMatch ? 'match' : 'DO NOT match'} | bare \`UPDATE balances\` ${fmt(c.raw)}/s | ${fmt(c.ratio, 2)} | ≥ 1,000/s, 0 double |`,
+    );
+    const p = await benchPrecheckout();
+    console.log(
+      `| pre_checkout → answer while ingesting ${fmt(p.achievedRate)} updates/s of /balance (${p.paid} payments) | p50 ${fmt(p.p50)} ms · p99 ${fmt(p.p99)} ms · max ${fmt(p.max)} ms | — | — | p99 ≤ 1,000 ms |`,
+    );
   }
   if (!only || only === 'latency') {
     // The target rate, and a quarter of it to show the pipeline's own latency when the machine is not saturated.

@@ -1,0 +1,149 @@
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { createKnex, ensureDatabase, migrateLatest } from '../src/db/knex';
+import { connectRedis, createRedis, deleteKeysWithPrefix } from '../src/lib/redis';
+import { HoldsRepository } from '../src/repositories/holds.repository';
+import { LedgerRepository } from '../src/repositories/ledger.repository';
+import { SandboxClient } from '../src/sandbox/sandbox.client';
+import { startSandbox } from '../src/sandbox/sandbox.server';
+import type { SandboxMessage } from '../src/sandbox/sandbox.types';
+import { startProcess } from './latency.bench';
+import { BENCH_DATABASE_URL, BENCH_REDIS_URL, percentile } from './support';
+
+const CONCURRENCY = 50;
+const ACCOUNTS = 50;
+const CHARGES = Number(process.env.BENCH_CHARGES ?? 5_000);
+const PRICE = 3;
+
+/** Runs `count` jobs through a fresh queue with a BullMQ Worker of CONCURRENCY; returns jobs/s. */
+async function jobsPerSecond(prefix: string, jobs: { name: string; data: object }[], processor: (data: { userId: number; key: string }) => Promise<unknown>): Promise<number> {
+  const producer = await connectRedis(createRedis(BENCH_REDIS_URL, 'producer'));
+  const conn = await connectRedis(createRedis(BENCH_REDIS_URL, 'worker'));
+  const queue = new Queue('avatars', { connection: producer, prefix });
+  for (let i = 0; i < jobs.length; i += 1_000) await queue.addBulk(jobs.slice(i, i + 1_000));
+  const worker = new Worker('avatars', (job) => processor(job.data), { connection: conn, prefix, concurrency: CONCURRENCY, autorun: false });
+  let done = 0;
+  const finished = new Promise<void>((resolve, reject) => {
+    worker.on('completed', () => ++done === jobs.length && resolve());
+    worker.on('failed', (_job, err) => reject(err));
+  });
+  const started = process.hrtime.bigint();
+  void worker.run();
+  await finished;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await worker.close();
+  await queue.close();
+  await Promise.all([producer.quit(), conn.quit()]);
+  return jobs.length / seconds;
+}
+
+/**
+ * Charges per second: CHARGES paid jobs (hold, then capture: two transactions under the balance row's lock) over
+ * 50 accounts, run by a BullMQ Worker at concurrency 50; one job in ten is a duplicate (a retry, a re-delivery) that
+ * must charge nothing. Baseline in the same run: the same Worker doing the bare minimum a charge needs, one
+ * `UPDATE balances SET coins = coins - n WHERE coins >= n` (no ledger, no idempotency).
+ */
+export async function benchCharges(): Promise<{ ours: number; raw: number; ratio: number; charges: number; doubleCharges: number; sumsMatch: boolean }> {
+  await ensureDatabase(BENCH_DATABASE_URL);
+  const knex = createKnex(BENCH_DATABASE_URL, { max: CONCURRENCY });
+  await migrateLatest(knex);
+  const ledger = new LedgerRepository(knex);
+  const holds = new HoldsRepository(knex, ledger);
+  const run = `${Date.now()}`;
+  const base = 800_000_000 + (Date.now() % 100_000_000);
+  const userIds: number[] = (await knex('users').insert(Array.from({ length: ACCOUNTS }, (_, i) => ({ telegram_id: base + i }))).returning('id')).map((r: { id: number }) => r.id);
+  for (const userId of userIds) await ledger.post({ userId, kind: 'grant', amount: 10_000_000, idempotencyKey: `bench:grant:${run}:${userId}` });
+  const jobs = Array.from({ length: CHARGES }, (_, i) => ({ name: 'charge', data: { userId: userIds[i % ACCOUNTS]!, key: `bench:${run}:${i}` } }));
+  // One in ten again, with the same key: each must find its hold and charge nothing.
+  const withDuplicates = jobs.flatMap((j, i) => (i % 10 === 0 ? [j, { ...j }] : [j]));
+  const prefix = `bench-charges-${process.pid}`;
+  const redis = new Redis(BENCH_REDIS_URL);
+  try {
+    const ours = await jobsPerSecond(`${prefix}-ours`, withDuplicates, async ({ userId, key }) => {
+      const held = await holds.hold({ userId, key, service: 'avatar', amount: PRICE, queue: 'avatars', jobId: key });
+      if (held.status === 'held') await holds.settle(key, 'captured');
+    });
+    const raw = await jobsPerSecond(`${prefix}-raw`, withDuplicates, ({ userId }) =>
+      knex.raw('UPDATE balances SET coins = coins - ? WHERE user_id = ? AND coins >= ?', [PRICE, userId, PRICE]),
+    );
+    const [{ n }] = await knex('ledger_entries').where('idempotency_key', 'like', `hold:bench:${run}:%`).count({ n: '*' });
+    const charges = Number(n);
+    // A double charge would be a second hold entry for a key: impossible by the unique key, counted anyway.
+    const [{ d }] = await knex('holds').where('key', 'like', `bench:${run}:%`).select(knex.raw('count(*) - count(DISTINCT key) AS d'));
+    // The raw baseline bypassed the ledger, so compare each account's balance with its entries net of those updates.
+    const rawSpent = (withDuplicates.length / ACCOUNTS) * PRICE;
+    const sums = await knex('ledger_entries').whereIn('user_id', userIds).groupBy('user_id').select('user_id').sum({ total: 'amount' });
+    const balances = new Map((await knex('balances').whereIn('user_id', userIds).select('user_id', 'coins')).map((b: { user_id: number; coins: number }) => [Number(b.user_id), Number(b.coins)]));
+    const sumsMatch = sums.every((s: { user_id: number; total: string }) => Number(s.total) - rawSpent === balances.get(Number(s.user_id)));
+    return { ours: (ours * CHARGES) / withDuplicates.length, raw: (raw * CHARGES) / withDuplicates.length, ratio: ours / raw, charges, doubleCharges: Number(d), sumsMatch };
+  } finally {
+    await deleteKeysWithPrefix(redis, prefix);
+    await redis.quit();
+    await knex.destroy();
+  }
+}
+
+/**
+ * pre_checkout_query → answerPreCheckoutQuery latency while the bot ingests RATE updates/s of other traffic
+ * (/balance, which lands on the same billing queue), through the real `bot` and `worker` processes.
+ */
+export async function benchPrecheckout(RATE = 500, SECONDS = 10, PAYMENTS = 50): Promise<{ p50: number; p99: number; max: number; paid: number; achievedRate: number }> {
+  await ensureDatabase(BENCH_DATABASE_URL);
+  const knex = createKnex(BENCH_DATABASE_URL, { max: 1 });
+  await migrateLatest(knex);
+  await knex.destroy();
+  const sandbox = await startSandbox({ limits: { enabled: false } });
+  const token = `${7_100_000 + (process.pid % 1_000_000)}:${'c'.repeat(35)}`;
+  const prefix = `bench-checkout-${process.pid}`;
+  const env = {
+    PATH: process.env.PATH, NODE_ENV: 'production', BOT_TOKEN: token, TELEGRAM_API_ROOT: sandbox.apiRoot, REDIS_URL: BENCH_REDIS_URL,
+    DATABASE_URL: BENCH_DATABASE_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'info', POLLING_TIMEOUT_SECONDS: '10', TELEGRAM_GLOBAL_RATE: '10000',
+  };
+  const client = new SandboxClient(sandbox.url, token);
+  const children = [await startProcess('src/bot/main.js', env), await startProcess('workers/main.js', env)];
+  try {
+    // Payers first: each has an invoice in hand before the load starts.
+    const invoices: { userId: number; message: SandboxMessage }[] = [];
+    for (let i = 0; i < PAYMENTS; i++) {
+      const payer = await client.createUser();
+      await client.sendText(payer.id, '/topup');
+      const [offer] = await client.waitForMessages(payer.id, 1, 30_000);
+      await client.pressButton(payer.id, offer!.message_id, 'topup:0');
+      const [, invoice] = await client.waitForMessages(payer.id, 2, 30_000);
+      invoices.push({ userId: payer.id, message: invoice! });
+    }
+    const total = RATE * SECONDS;
+    const users = [];
+    for (let i = 0; i < total; i++) users.push(await client.createUser());
+    const latencies: number[] = [];
+    let paid = 0;
+    const payments: Promise<void>[] = [];
+    const started = Date.now();
+    for (let i = 0; i < total; i++) {
+      const due = started + (i * 1000) / RATE;
+      const wait = due - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      void client.sendText(users[i]!.id, '/balance');
+      // Payments spread evenly over the load.
+      if (i % Math.floor(total / PAYMENTS) === 0 && invoices.length) {
+        const { userId, message } = invoices.shift()!;
+        const at = Date.now();
+        payments.push(client.payInvoice(userId, message.message_id).then((r) => {
+          latencies.push(Date.now() - at);
+          if (r.ok) paid++;
+        }));
+      }
+    }
+    const achievedRate = total / ((Date.now() - started) / 1000);
+    await Promise.all(payments);
+    latencies.sort((a, b) => a - b);
+    return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1)!, paid, achievedRate };
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+    await sandbox.close();
+    const redis = new Redis(BENCH_REDIS_URL);
+    await deleteKeysWithPrefix(redis, prefix);
+    await redis.quit();
+  }
+}

@@ -71,10 +71,13 @@ export async function benchCharges(): Promise<{ ours: number; raw: number; ratio
     // A double charge would be a second hold entry for a key: impossible by the unique key, counted anyway.
     const [{ d }] = await knex('holds').where('key', 'like', `bench:${run}:%`).select(knex.raw('count(*) - count(DISTINCT key) AS d'));
     // The raw baseline bypassed the ledger, so compare each account's balance with its entries net of those updates.
-    const rawSpent = (withDuplicates.length / ACCOUNTS) * PRICE;
-    const sums = await knex('ledger_entries').whereIn('user_id', userIds).groupBy('user_id').select('user_id').sum({ total: 'amount' });
-    const balances = new Map((await knex('balances').whereIn('user_id', userIds).select('user_id', 'coins')).map((b: { user_id: number; coins: number }) => [Number(b.user_id), Number(b.coins)]));
-    const sumsMatch = sums.every((s: { user_id: number; total: string }) => Number(s.total) - rawSpent === balances.get(Number(s.user_id)));
+    const rawSpent = new Map<number, number>();
+    for (const j of withDuplicates) rawSpent.set(j.data.userId, (rawSpent.get(j.data.userId) ?? 0) + PRICE);
+    const { rows: sums } = await knex.raw<{ rows: { user_id: string; total: string; coins: string }[] }>(
+      'SELECT e.user_id, sum(e.amount) AS total, min(b.coins) AS coins FROM ledger_entries e JOIN balances b ON b.user_id = e.user_id WHERE e.user_id = ANY(?) GROUP BY e.user_id',
+      [userIds],
+    );
+    const sumsMatch = sums.length === ACCOUNTS && sums.every((s) => Number(s.total) - rawSpent.get(Number(s.user_id))! === Number(s.coins));
     return { ours: (ours * CHARGES) / withDuplicates.length, raw: (raw * CHARGES) / withDuplicates.length, ratio: ours / raw, charges, doubleCharges: Number(d), sumsMatch };
   } finally {
     await deleteKeysWithPrefix(redis, prefix);

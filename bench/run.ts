@@ -28,11 +28,13 @@ async function main(): Promise<void> {
     const b = await benchBroadcast(200, 10_000);
     console.log(`| broadcast to 10,000 users at 200 msg/s (${b.report}) | ${fmt(b.seconds, 1)} s | 10,000 / 200 = ${fmt(b.ideal, 1)} s | ${fmt(b.ratio, 2)} | ≤ 1.05 |`);
   }
-  if (!only || only === 'billing') {
+  if (!only || only === 'billing' || only === 'charges') {
     const c = await benchCharges();
     console.log(
       `| charges/s (hold + capture), 50 concurrent jobs over 50 accounts, ${fmt(c.charges)} charges, 1 in 10 duplicated | ${fmt(c.ours)}/s · ${c.doubleCharges} double charges · ledger sums ${c.sumsMatch ? 'match' : 'DO NOT match'} | bare \`UPDATE balances\` ${fmt(c.raw)}/s | ${fmt(c.ratio, 2)} | ≥ 1,000/s, 0 double |`,
     );
+  }
+  if (!only || only === 'billing' || only === 'checkout') {
     const p = await benchPrecheckout();
     console.log(
       `| pre_checkout → answer while ingesting ${fmt(p.achievedRate)} updates/s of /balance (${p.paid} payments) | p50 ${fmt(p.p50)} ms · p99 ${fmt(p.p99)} ms · max ${fmt(p.max)} ms | — | — | p99 ≤ 1,000 ms |`,

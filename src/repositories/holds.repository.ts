@@ -43,52 +43,71 @@ export class HoldsRepository {
     private readonly ledger: LedgerRepository,
   ) {}
 
-  /** Holds the coins, or finds the hold an earlier run of the same request made. Throws InsufficientFundsError. */
-  hold(h: HoldRequest): Promise<HoldResult> {
-    return this.knex.transaction(async (trx) => {
-      const inserted = await trx('holds')
-        .insert({ user_id: h.userId, key: h.key, service: h.service, amount: h.amount, queue: h.queue, job_id: h.jobId })
-        .onConflict('key')
-        .ignore()
-        .returning('id');
-      if (!inserted.length) {
-        const row = await trx('holds').select('status').where({ key: h.key }).first();
-        return { status: row.status as HoldStatus, created: false };
-      }
-      // Too few coins throws here and the transaction takes the hold row back with it.
-      const posting = await this.ledger.postIn(trx, {
-        userId: h.userId, kind: 'hold', amount: -h.amount, idempotencyKey: `hold:${h.key}`, reference: h.key, details: { service: h.service },
-      });
-      if (posting.lowBalance) await trx('holds').where({ key: h.key }).update({ crossed_low: true });
-      return { status: 'held', created: true, posting };
-    });
+  /**
+   * Holds the coins, or finds the hold an earlier run of the same request made. Throws InsufficientFundsError.
+   * One statement: the hold row and its entry are written (and the balance changed) together or not at all.
+   */
+  async hold(h: HoldRequest): Promise<HoldResult> {
+    const posting = await this.ledger.execute(
+      this.knex,
+      {
+        gate: {
+          sql: `gate AS (
+            INSERT INTO holds (user_id, key, service, amount, queue, job_id) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (key) DO NOTHING RETURNING id
+          ),`,
+          bindings: [h.userId, h.key, h.service, h.amount, h.queue, h.jobId],
+        },
+        entry: {
+          sql: `SELECT ?::bigint, 'hold', ?::bigint, ?::text, ?::text, ?::jsonb FROM gate`,
+          bindings: [h.userId, -h.amount, `hold:${h.key}`, h.key, JSON.stringify({ service: h.service })],
+        },
+        user: { sql: '?::bigint', bindings: [h.userId] },
+        need: h.amount,
+      },
+      'id',
+    );
+    if (!posting.gate) {
+      const row = await this.knex('holds').select('status').where({ key: h.key }).first();
+      return { status: row.status as HoldStatus, created: false };
+    }
+    // Remembered on the hold: the user hears of the crossing once the coins are really spent (see paid-work.ts).
+    if (posting.lowBalance) await this.knex('holds').where({ key: h.key }).update({ crossed_low: true });
+    return { status: 'held', created: true, posting };
+  }
+
+  /**
+   * Settles an open hold: `captured` (work delivered; no coins move) or `released` (coins back). One statement: the
+   * status changes from `held` at most once, with its entry. False if it was settled already.
+   */
+  async settle(key: string, outcome: 'captured' | 'released', reason?: string): Promise<{ settled: boolean; status: HoldStatus | undefined; posting?: PostingResult }> {
+    const kind = outcome === 'captured' ? 'capture' : 'release';
+    const posting = await this.ledger.execute(
+      this.knex,
+      {
+        gate: {
+          sql: `gate AS (
+            UPDATE holds SET status = ?, settled_at = now() WHERE key = ? AND status = 'held' RETURNING user_id, amount, service
+          ),`,
+          bindings: [outcome, key],
+        },
+        entry: {
+          sql: `SELECT user_id, ?::text, CASE WHEN ?::boolean THEN amount ELSE 0 END, ?::text, ?::text, jsonb_build_object('service', service) || ?::jsonb FROM gate`,
+          bindings: [kind, outcome === 'released', `${kind}:${key}`, key, JSON.stringify(reason ? { reason } : {})],
+        },
+        user: { sql: '(SELECT user_id FROM holds WHERE key = ?)', bindings: [key] },
+        need: 0,
+      },
+      'user_id',
+    );
+    if (!posting.gate) return { settled: false, status: await this.status(key) };
+    return { settled: true, status: outcome, posting };
   }
 
   /** Whether the hold took the balance below the low-balance threshold, and the balance now (for the notice). */
   async crossedLow(key: string): Promise<{ crossed: boolean; balance: number }> {
     const row = await this.knex('holds as h').join('balances as b', 'b.user_id', 'h.user_id').where('h.key', key).first('h.crossed_low', 'b.coins');
     return { crossed: row?.crossed_low === true, balance: Number(row?.coins ?? 0) };
-  }
-
-  /** Settles an open hold: `captured` (work delivered) or `released` (coins back). False if it was settled already. */
-  settle(key: string, outcome: 'captured' | 'released', reason?: string): Promise<{ settled: boolean; status: HoldStatus | undefined; posting?: PostingResult }> {
-    return this.knex.transaction(async (trx) => {
-      const rows = await trx('holds').where({ key, status: 'held' }).update({ status: outcome, settled_at: trx.fn.now() }).returning(['user_id', 'amount', 'service']);
-      if (!rows.length) {
-        const row = await trx('holds').select('status').where({ key }).first();
-        return { settled: false, status: row?.status as HoldStatus | undefined };
-      }
-      const { user_id: userId, amount, service } = rows[0] as { user_id: number; amount: number; service: string };
-      const posting = await this.ledger.postIn(trx, {
-        userId,
-        kind: outcome === 'captured' ? 'capture' : 'release',
-        amount: outcome === 'captured' ? 0 : Number(amount),
-        idempotencyKey: `${outcome === 'captured' ? 'capture' : 'release'}:${key}`,
-        reference: key,
-        details: { service, ...(reason ? { reason } : {}) },
-      });
-      return { settled: true, status: outcome, posting };
-    });
   }
 
   async status(key: string): Promise<HoldStatus | undefined> {

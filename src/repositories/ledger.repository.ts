@@ -45,8 +45,46 @@ export interface LedgerEntry {
   createdAt: Date;
 }
 
+/** The database's CHECK (coins >= 0) refused a balance change. */
+function isOverdraft(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e?.code === '23514' && e.constraint === 'balances_coins_non_negative';
+}
+
+function isFirstRowRace(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string };
+  return e?.code === '23505' && e.constraint === 'balances_pkey';
+}
+
 /**
- * All SQL of the coins ledger. An entry and its balance change happen in one transaction, under the balance row's
+ * A ledger posting as ONE SQL statement (one round trip, one implicit transaction when run outside one):
+ *   gate   — optional CTEs of the caller (a hold row inserted, a hold row settled) that the entry is made from;
+ *   entry  — the entry, skipped when its idempotency key exists (ON CONFLICT DO NOTHING);
+ *   bal    — the balance row changed by the entry's amount (the UPDATE takes the row lock, so concurrent postings
+ *            serialise; the CHECK refuses a negative balance and the whole statement is undone); a user's first
+ *            posting inserts the row (two first postings at once: one fails on the primary key and is retried);
+ *   flag   — the user's low-balance flag follows the new balance (set below the threshold, cleared above), so
+ *            "tell the user" comes out true once per crossing.
+ * Data-modifying CTEs see one snapshot and all commit or none do.
+ */
+export interface PostingStatement {
+  /** `name AS (…), ` CTEs placed before `entry`, with their bindings. */
+  gate?: { sql: string; bindings: unknown[] };
+  /** SELECT producing (user_id, kind, amount, idempotency_key, reference, details) for the entry. */
+  entry: { sql: string; bindings: unknown[] };
+  /** SQL expression (with bindings) for the user whose balance to report when no entry was made. */
+  user: { sql: string; bindings: unknown[] };
+  /** Coins the entry takes (for the refusal's wording when the balance is too low). */
+  need: number;
+}
+
+export interface StatementResult extends PostingResult {
+  /** Columns the gate returned, when the caller asks (`gateColumns`). */
+  gate: Record<string, unknown> | null;
+}
+
+/**
+ * All SQL of the coins ledger. An entry and its balance change happen in one statement, under the balance row's
  * lock, so concurrent postings for one user serialise; the entry's unique key makes every posting idempotent and the
  * balance's CHECK makes an overdraft impossible even for code that bypasses this class.
  */
@@ -56,55 +94,73 @@ export class LedgerRepository {
     private readonly opts: { lowBalanceThreshold?: number } = {},
   ) {}
 
-  post(p: LedgerPosting): Promise<PostingResult> {
-    return this.knex.transaction((trx) => this.postIn(trx, p));
-  }
-
-  /** Posts inside the caller's transaction (holds, payments): the entry commits with the caller's own rows. */
-  async postIn(trx: Knex.Transaction, p: LedgerPosting): Promise<PostingResult> {
+  /** Posts one entry; `db` may be a transaction the entry must commit with (payments, refunds). */
+  async post(p: LedgerPosting, db: Knex | Knex.Transaction = this.knex): Promise<PostingResult> {
     if (!Number.isSafeInteger(p.amount)) throw new Error(`coins must be whole numbers, got ${p.amount}`);
-    const coins = await this.lockBalance(trx, p.userId);
-    const inserted = await trx('ledger_entries')
-      .insert({
-        user_id: p.userId,
-        kind: p.kind,
-        amount: p.amount,
-        idempotency_key: p.idempotencyKey,
-        reference: p.reference ?? null,
-        details: JSON.stringify(p.details ?? {}),
-      })
-      .onConflict('idempotency_key')
-      .ignore()
-      .returning('id');
-    if (!inserted.length) return { applied: false, balance: coins, lowBalance: false };
-    const next = coins + p.amount;
-    if (next < 0) throw new InsufficientFundsError(coins, -p.amount);
-    if (p.amount !== 0) await trx('balances').where({ user_id: p.userId }).update({ coins: next, updated_at: trx.fn.now() });
-    return { applied: true, balance: next, lowBalance: await this.noteThreshold(trx, p.userId, coins, next) };
+    const { applied, balance, lowBalance } = await this.execute(db, {
+      entry: {
+        sql: 'SELECT ?::bigint, ?::text, ?::bigint, ?::text, ?::text, ?::jsonb',
+        bindings: [p.userId, p.kind, p.amount, p.idempotencyKey, p.reference ?? null, JSON.stringify(p.details ?? {})],
+      },
+      user: { sql: '?::bigint', bindings: [p.userId] },
+      need: -p.amount,
+    });
+    return { applied, balance, lowBalance };
   }
 
-  /** The user's coins, with their balance row locked until the transaction ends (created at 0 if missing). */
-  async lockBalance(trx: Knex.Transaction, userId: number): Promise<number> {
-    const { rows } = await trx.raw<{ rows: { coins: string | number }[] }>(
-      `INSERT INTO balances (user_id, coins) VALUES (?, 0)
-       ON CONFLICT (user_id) DO UPDATE SET user_id = EXCLUDED.user_id
-       RETURNING coins`,
-      [userId],
-    );
-    // ON CONFLICT DO UPDATE locks the existing row like SELECT … FOR UPDATE, in one round trip.
-    return Number(rows[0]!.coins);
-  }
-
-  /** Once per crossing: a fall below the threshold sets the user's flag (and says "tell them"), a climb clears it. */
-  private async noteThreshold(trx: Knex.Transaction, userId: number, before: number, after: number): Promise<boolean> {
+  /** Runs a posting statement (see PostingStatement); a would-be overdraft throws InsufficientFundsError. */
+  async execute(db: Knex | Knex.Transaction, st: PostingStatement, gateColumns?: string): Promise<StatementResult> {
     const threshold = this.opts.lowBalanceThreshold ?? 0;
-    if (threshold <= 0) return false;
-    if (after < threshold && before >= threshold) {
-      const rows = await trx('users').where({ id: userId, low_balance_notified: false }).update({ low_balance_notified: true }).returning('notifications');
-      return rows.length > 0 && rows[0].notifications === true;
+    const sql = `WITH ${st.gate?.sql ?? ''}
+      entry AS (
+        INSERT INTO ledger_entries (user_id, kind, amount, idempotency_key, reference, details)
+        ${st.entry.sql}
+        ON CONFLICT (idempotency_key) DO NOTHING
+        RETURNING user_id, amount
+      ),
+      upd AS (
+        UPDATE balances b SET coins = b.coins + e.amount, updated_at = now()
+        FROM entry e WHERE b.user_id = e.user_id AND e.amount <> 0
+        RETURNING b.user_id, b.coins
+      ),
+      -- A user's first posting makes the row (a negative first posting fails the CHECK: an overdraft).
+      ins AS (
+        INSERT INTO balances (user_id, coins) SELECT user_id, amount FROM entry WHERE amount <> 0 AND NOT EXISTS (SELECT 1 FROM upd)
+        RETURNING user_id, coins
+      ),
+      bal AS (SELECT user_id, coins FROM upd UNION ALL SELECT user_id, coins FROM ins),
+      flag AS (
+        UPDATE users u SET low_balance_notified = (bal.coins < ?::bigint)
+        FROM bal
+        WHERE ?::bigint > 0 AND u.id = bal.user_id AND u.low_balance_notified IS DISTINCT FROM (bal.coins < ?::bigint)
+        RETURNING u.low_balance_notified AND u.notifications AS tell
+      )
+      SELECT EXISTS (SELECT 1 FROM entry) AS applied,
+        COALESCE((SELECT coins FROM bal), (SELECT coins FROM balances WHERE user_id = ${st.user.sql}), 0) AS balance,
+        COALESCE((SELECT tell FROM flag), false) AS low
+        ${gateColumns ? `, (SELECT row_to_json(g) FROM (SELECT ${gateColumns} FROM gate) g) AS gate` : ''}`;
+    const bindings = [...(st.gate?.bindings ?? []), ...st.entry.bindings, threshold, threshold, threshold, ...st.user.bindings];
+    for (let attempt = 0; ; attempt++) {
+    try {
+      const { rows } = await db.raw<{ rows: { applied: boolean; balance: string | number; low: boolean; gate?: Record<string, unknown> | null }[] }>(sql, bindings as Knex.RawBinding[]);
+      const row = rows[0]!;
+      return { applied: row.applied, balance: Number(row.balance), lowBalance: row.low, gate: row.gate ?? null };
+    } catch (err) {
+      // Lost the race to create the user's balance row: once more, now as an update (not inside a transaction,
+      // which the error has aborted: the caller's retry runs it again).
+      if (isFirstRowRace(err) && attempt === 0 && db === this.knex) continue;
+      if (!isOverdraft(err)) throw err;
+      // The statement (and the caller's transaction, if any) is undone: read the balance outside it.
+      const { rows } = await this.knex.raw<{ rows: { coins: string | null }[] }>(`SELECT (SELECT coins FROM balances WHERE user_id = ${st.user.sql}) AS coins`, st.user.bindings as Knex.RawBinding[]);
+      throw new InsufficientFundsError(Number(rows[0]?.coins ?? 0), st.need);
     }
-    if (after >= threshold && before < threshold) await trx('users').where({ id: userId, low_balance_notified: true }).update({ low_balance_notified: false });
-    return false;
+    }
+  }
+
+  /** Locks the user's balance row until the caller's transaction ends and returns its coins (0 if none yet). */
+  async lockBalance(trx: Knex.Transaction, userId: number): Promise<number> {
+    const row = await trx('balances').select('coins').where({ user_id: userId }).forUpdate().first();
+    return Number(row?.coins ?? 0);
   }
 
   async balance(userId: number): Promise<number> {

@@ -34,9 +34,10 @@ export class PaymentsRepository {
         .onConflict('telegram_payment_charge_id')
         .ignore();
       // Keyed by the charge too: whichever of the two rows exists already, the other cannot be added twice.
-      return this.ledger.postIn(trx, {
-        userId: p.userId, kind: 'topup', amount: p.coins, idempotencyKey: `topup:${p.chargeId}`, reference: p.chargeId, details: { package: p.packageId, stars: p.stars },
-      });
+      return this.ledger.post(
+        { userId: p.userId, kind: 'topup', amount: p.coins, idempotencyKey: `topup:${p.chargeId}`, reference: p.chargeId, details: { package: p.packageId, stars: p.stars } },
+        trx,
+      );
     });
   }
 
@@ -59,9 +60,10 @@ export class PaymentsRepository {
       const coins = Number(payment.coins);
       const balance = await this.ledger.lockBalance(trx, userId);
       if (balance < coins) return { outcome: 'spent', balance, coins };
-      const posting = await this.ledger.postIn(trx, {
-        userId, kind: 'refund', amount: -coins, idempotencyKey: `refund:${chargeId}`, reference: chargeId, details: { stars: payment.stars },
-      });
+      const posting = await this.ledger.post(
+        { userId, kind: 'refund', amount: -coins, idempotencyKey: `refund:${chargeId}`, reference: chargeId, details: { stars: payment.stars } },
+        trx,
+      );
       await trx('payments').where({ id: payment.id }).update({ status: 'refunded', refunded_at: trx.fn.now() });
       await refundStars(Number(payment.telegram_id));
       return { outcome: 'refunded', balance: posting.balance, userId, coins, stars: Number(payment.stars), posting };

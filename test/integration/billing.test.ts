@@ -103,7 +103,10 @@ describe('billing: Stars top-up, refunds, paid work, cabinet', function () {
     expect(cheaper).to.deep.include({ ok: false, error_message: 'The amount does not match the package. Please get a new invoice with /topup.' });
     expect(await stack.knex('payments').join('users', 'users.id', 'payments.user_id').where('users.telegram_id', user.id)).to.have.length(0);
     expect(await balanceOf(user.id)).to.equal(30);
-    const refusals = await stack.knex('audit_events').where({ actor: `user:${user.id}`, action: 'payment.checkout_refused' }).orderBy('id');
+    // Telegram is answered first (its 10 s), the audit row follows.
+    const refusalsOf = () => stack.knex('audit_events').where({ actor: `user:${user.id}`, action: 'payment.checkout_refused' }).orderBy('id');
+    await waitFor(async () => (await refusalsOf()).length >= 2, 'both refusals audited');
+    const refusals = await refusalsOf();
     expect(refusals.map((r) => r.details.reason)).to.deep.equal(['forged', 'amount']);
     // The untouched invoice still goes through.
     expect((await client().payInvoice(user.id, invoice.message_id)).ok).to.equal(true);

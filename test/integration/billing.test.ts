@@ -74,7 +74,7 @@ describe('billing: Stars top-up, refunds, paid work, cabinet', function () {
     const paid = await client().payInvoice(user.id, invoice!.message_id);
     expect(paid.ok, paid.error_message).to.equal(true);
     const [, , , thanks] = await client().waitForMessages(user.id, 4);
-    expect(thanks!.text).to.equal('Thank you! 550 coins were added. Your balance: 580 coins.');
+    expect(thanks!.text).to.equal(`Thank you! 550 coins were added. Your balance: 580 coins.\nPayment id (for support): ${paid.telegram_payment_charge_id}`);
 
     // Telegram delivers the same successful_payment again: once with the same update id, once as a new update.
     await client().redeliver(paid.update!.update_id);

@@ -137,7 +137,7 @@ export function billingHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, B
       // One thank-you per charge (its job id), whatever the re-deliveries: the receipt of that id stops a repeat.
       await enqueue(
         'message.send',
-        { chatId: actor.chatId, updateId, lang: user.language, template: { key: 'topup.thanks', params: { coins: String(pkg.coins), balance: String(posting.balance) } } },
+        { chatId: actor.chatId, updateId, lang: user.language, template: { key: 'topup.thanks', params: { coins: String(pkg.coins), balance: String(posting.balance), charge: chargeId } } },
         { jobId: `topup-thanks-${chargeId}` },
       );
       return { credited: posting.applied ? pkg.coins : 0, balance: posting.balance };

@@ -37,7 +37,8 @@ export async function up(knex: Knex): Promise<void> {
     t.text('status').notNullable().defaultTo('paid');
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.timestamp('refunded_at', { useTz: true });
-    t.check("status IN ('paid', 'refunded')", [], 'payments_status_check');
+    // refunding: the coins are taken back and Telegram is being asked; unmatched: money that matched no invoice.
+    t.check("status IN ('paid', 'refunding', 'refunded', 'unmatched')", [], 'payments_status_check');
   });
   await knex.schema.alterTable('users', (t) => {
     // Set once the user picks a language in /settings; until then it follows Telegram's language_code.

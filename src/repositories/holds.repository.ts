@@ -115,15 +115,16 @@ export class HoldsRepository {
     return row?.status as HoldStatus | undefined;
   }
 
-  /** Holds still open that were made more than `minutes` ago, oldest first. */
-  async stale(minutes: number, limit = 500): Promise<OpenHold[]> {
+  /** A page of holds still open that were made more than `minutes` ago, after hold id `afterId` (keyset paging). */
+  async stale(minutes: number, afterId = 0, limit = 500): Promise<(OpenHold & { id: number })[]> {
     const rows = await this.knex('holds')
-      .select('key', 'user_id', 'service', 'amount', 'queue', 'job_id', 'created_at')
+      .select('id', 'key', 'user_id', 'service', 'amount', 'queue', 'job_id', 'created_at')
       .where('status', 'held')
+      .andWhere('id', '>', afterId)
       .andWhere('created_at', '<', this.knex.raw(`now() - make_interval(mins => ?)`, [minutes]))
-      .orderBy('created_at')
+      .orderBy('id')
       .limit(limit);
-    return rows.map((r) => ({ key: r.key, userId: Number(r.user_id), service: r.service, amount: Number(r.amount), queue: r.queue, jobId: r.job_id, createdAt: r.created_at }));
+    return rows.map((r) => ({ id: Number(r.id), key: r.key, userId: Number(r.user_id), service: r.service, amount: Number(r.amount), queue: r.queue, jobId: r.job_id, createdAt: r.created_at }));
   }
 
   /** Services the user paid for (captured holds): how many times and how many coins, per service. */

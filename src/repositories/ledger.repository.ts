@@ -63,8 +63,8 @@ function isFirstRowRace(err: unknown): boolean {
  *   bal    — the balance row changed by the entry's amount (the UPDATE takes the row lock, so concurrent postings
  *            serialise; the CHECK refuses a negative balance and the whole statement is undone); a user's first
  *            posting inserts the row (two first postings at once: one fails on the primary key and is retried);
- *   flag   — the user's low-balance flag follows the new balance (set below the threshold, cleared above), so
- *            "tell the user" comes out true once per crossing.
+ *   flag   — the user's low-balance flag follows the new balance (set when spending takes it below the threshold,
+ *            cleared when it climbs back), so "tell the user" comes out true once per crossing.
  * Data-modifying CTEs see one snapshot and all commit or none do.
  */
 export interface PostingStatement {
@@ -121,25 +121,27 @@ export class LedgerRepository {
       upd AS (
         UPDATE balances b SET coins = b.coins + e.amount, updated_at = now()
         FROM entry e WHERE b.user_id = e.user_id AND e.amount <> 0
-        RETURNING b.user_id, b.coins
+        RETURNING b.user_id, b.coins, e.amount
       ),
       -- A user's first posting makes the row (a negative first posting fails the CHECK: an overdraft).
       ins AS (
         INSERT INTO balances (user_id, coins) SELECT user_id, amount FROM entry WHERE amount <> 0 AND NOT EXISTS (SELECT 1 FROM upd)
-        RETURNING user_id, coins
+        RETURNING user_id, coins, coins AS amount
       ),
-      bal AS (SELECT user_id, coins FROM upd UNION ALL SELECT user_id, coins FROM ins),
+      bal AS (SELECT user_id, coins, amount FROM upd UNION ALL SELECT user_id, coins, amount FROM ins),
       flag AS (
         UPDATE users u SET low_balance_notified = (bal.coins < ?::bigint)
         FROM bal
         WHERE ?::bigint > 0 AND u.id = bal.user_id AND u.low_balance_notified IS DISTINCT FROM (bal.coins < ?::bigint)
+          -- only spending sets it (a small credit that leaves the balance low is no news); any climb above clears it
+          AND (bal.amount < 0 OR bal.coins >= ?::bigint)
         RETURNING u.low_balance_notified AND u.notifications AS tell
       )
       SELECT EXISTS (SELECT 1 FROM entry) AS applied,
         COALESCE((SELECT coins FROM bal), (SELECT coins FROM balances WHERE user_id = ${st.user.sql}), 0) AS balance,
         COALESCE((SELECT tell FROM flag), false) AS low
         ${gateColumns ? `, (SELECT row_to_json(g) FROM (SELECT ${gateColumns} FROM gate) g) AS gate` : ''}`;
-    const bindings = [...(st.gate?.bindings ?? []), ...st.entry.bindings, threshold, threshold, threshold, ...st.user.bindings];
+    const bindings = [...(st.gate?.bindings ?? []), ...st.entry.bindings, threshold, threshold, threshold, threshold, ...st.user.bindings];
     for (let attempt = 0; ; attempt++) {
     try {
       const { rows } = await db.raw<{ rows: { applied: boolean; balance: string | number; low: boolean; gate?: Record<string, unknown> | null }[] }>(sql, bindings as Knex.RawBinding[]);

@@ -11,7 +11,8 @@ export interface PaymentRecord {
 }
 
 export type RefundOutcome =
-  | { outcome: 'refunded'; balance: number; userId: number; coins: number; stars: number; posting: PostingResult }
+  | { outcome: 'refunded'; balance: number; userId: number; coins: number; stars: number; posting: PostingResult | undefined }
+  | { outcome: 'telegram_refused'; reason: string }
   | { outcome: 'unknown' }
   | { outcome: 'already_refunded' }
   | { outcome: 'spent'; balance: number; coins: number };
@@ -29,6 +30,8 @@ export class PaymentsRepository {
   /** Records the payment and credits its coins, once per charge id. `applied: false` → it had been credited before. */
   credit(p: PaymentRecord): Promise<PostingResult> {
     return this.knex.transaction(async (trx) => {
+      // The balance row first: a user's first posting inside a transaction must not race another's insert of it.
+      await trx.raw('INSERT INTO balances (user_id, coins) VALUES (?, 0) ON CONFLICT (user_id) DO NOTHING', [p.userId]);
       await trx('payments')
         .insert({ user_id: p.userId, telegram_payment_charge_id: p.chargeId, package: p.packageId, currency: p.currency, stars: p.stars, coins: p.coins })
         .onConflict('telegram_payment_charge_id')
@@ -42,31 +45,71 @@ export class PaymentsRepository {
   }
 
   /**
-   * Takes the coins of a payment back and refunds its Stars, or says why not. The debit and the Telegram call
-   * happen under the payment's and the balance's row locks: if Telegram refuses, nothing is debited; if the coins
-   * were spent, Telegram is not asked. `refundStars` must accept a charge Telegram already refunded (a retry).
+   * A payment that matches no invoice of ours (it cannot happen after a good pre-checkout, but money arrived):
+   * recorded with no coins and status `unmatched`, so an admin can /refund it or /grant by hand. No ledger entry,
+   * so the charge's `topup:` key stays free for a later, successful credit.
    */
-  refund(chargeId: string, refundStars: (telegramUserId: number) => Promise<void>): Promise<RefundOutcome> {
-    return this.knex.transaction(async (trx) => {
+  async recordUnmatched(p: Omit<PaymentRecord, 'coins'>): Promise<void> {
+    await this.knex('payments')
+      .insert({ user_id: p.userId, telegram_payment_charge_id: p.chargeId, package: p.packageId, currency: p.currency, stars: p.stars, coins: 0, status: 'unmatched' })
+      .onConflict('telegram_payment_charge_id')
+      .ignore();
+  }
+
+  /**
+   * Takes the coins of a payment back and refunds its Stars, or says why not. Three steps, so no row stays locked
+   * while Telegram is asked:
+   *  1. under the payment's and the balance's row locks: refuse if refunded or spent; else post the `refund` entry
+   *     and mark the payment `refunding` (committed);
+   *  2. ask Telegram (`refundStars`; it must treat "already refunded" as success, so a retry is safe);
+   *  3. mark it `refunded` — or, if Telegram definitely refused (`TelegramRefusedError`), give the coins back
+   *     (`refund-undo:<charge>`) and mark it `paid` again. Any other error is thrown: the job's retry resumes at 2.
+   */
+  async refund(chargeId: string, refundStars: (telegramUserId: number) => Promise<void>): Promise<RefundOutcome> {
+    const step1 = await this.knex.transaction(async (trx) => {
       const payment = await trx('payments as p')
         .join('users as u', 'u.id', 'p.user_id')
         .select('p.id', 'p.user_id', 'p.coins', 'p.stars', 'p.status', 'u.telegram_id')
         .where('p.telegram_payment_charge_id', chargeId)
         .forUpdate('p')
         .first();
-      if (!payment) return { outcome: 'unknown' };
-      if (payment.status === 'refunded') return { outcome: 'already_refunded' };
+      if (!payment) return { outcome: 'unknown' as const };
+      if (payment.status === 'refunded') return { outcome: 'already_refunded' as const };
       const userId = Number(payment.user_id);
       const coins = Number(payment.coins);
+      const base = { paymentId: Number(payment.id), userId, coins, stars: Number(payment.stars), telegramId: Number(payment.telegram_id) };
+      // An earlier run got this far: straight on to Telegram.
+      if (payment.status === 'refunding') return { outcome: 'go' as const, ...base, posting: undefined };
       const balance = await this.ledger.lockBalance(trx, userId);
-      if (balance < coins) return { outcome: 'spent', balance, coins };
-      const posting = await this.ledger.post(
-        { userId, kind: 'refund', amount: -coins, idempotencyKey: `refund:${chargeId}`, reference: chargeId, details: { stars: payment.stars } },
-        trx,
-      );
-      await trx('payments').where({ id: payment.id }).update({ status: 'refunded', refunded_at: trx.fn.now() });
-      await refundStars(Number(payment.telegram_id));
-      return { outcome: 'refunded', balance: posting.balance, userId, coins, stars: Number(payment.stars), posting };
+      if (balance < coins) return { outcome: 'spent' as const, balance, coins };
+      const posting =
+        coins > 0
+          ? await this.ledger.post({ userId, kind: 'refund', amount: -coins, idempotencyKey: `refund:${chargeId}`, reference: chargeId, details: { stars: payment.stars } }, trx)
+          : undefined;
+      await trx('payments').where({ id: payment.id }).update({ status: 'refunding' });
+      return { outcome: 'go' as const, ...base, posting };
     });
+    if (step1.outcome !== 'go') return step1;
+    const { paymentId, userId, coins, stars, telegramId } = step1;
+    try {
+      await refundStars(telegramId);
+    } catch (err) {
+      if (!(err instanceof TelegramRefusedError)) throw err;
+      await this.knex.transaction(async (trx) => {
+        if (coins > 0) {
+          await this.ledger.post({ userId, kind: 'refund', amount: coins, idempotencyKey: `refund-undo:${chargeId}`, reference: chargeId, details: { telegram: err.message.slice(0, 200) } }, trx);
+        }
+        await trx('payments').where({ id: paymentId }).update({ status: 'paid' });
+      });
+      return { outcome: 'telegram_refused', reason: err.message };
+    }
+    await this.knex('payments').where({ id: paymentId }).update({ status: 'refunded', refunded_at: this.knex.fn.now() });
+    const balance = await this.ledger.balance(userId);
+    return { outcome: 'refunded', balance, userId, coins, stars, posting: step1.posting };
   }
+}
+
+/** Telegram definitely refused the refund (not a network or server error): the coins are given back. */
+export class TelegramRefusedError extends Error {
+  override readonly name = 'TelegramRefusedError';
 }

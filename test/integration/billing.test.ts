@@ -151,6 +151,21 @@ describe('billing: Stars top-up, refunds, paid work, cabinet', function () {
     expect(await balanceOf(user.id)).to.equal(70);
   });
 
+  it('a refund Telegram refuses gives the coins back and says why', async () => {
+    const user = await registered();
+    const { id: userId } = await stack.user(user.id);
+    // A payment Telegram does not know (recorded here directly): refundStarPayment answers 400 CHARGE_NOT_FOUND.
+    await stack.workers!.deps.payments.credit({ userId, chargeId: `stx-unknown-${user.id}`, packageId: '0', currency: 'XTR', stars: 50, coins: 100 });
+    expect(await balanceOf(user.id)).to.equal(130);
+    await client().sendText(ADMIN, `/refund stx-unknown-${user.id}`);
+    await waitFor(async () => (await client().messages(ADMIN)).some((m) => m.text?.includes(`stx-unknown-${user.id}`)), 'answer');
+    const answer = (await client().messages(ADMIN)).find((m) => m.text?.includes(`stx-unknown-${user.id}`))!;
+    expect(answer.text).to.match(/^Not refunded: Telegram refused the refund of stx-unknown-\d+ \(.*CHARGE_NOT_FOUND.*\)\. The coins were given back\.$/);
+    expect(await balanceOf(user.id)).to.equal(130);
+    expect(await entriesTotalOf(user.id)).to.equal(130);
+    expect(await stack.knex('payments').where({ telegram_payment_charge_id: `stx-unknown-${user.id}` }).first()).to.include({ status: 'paid' });
+  });
+
   it('too few coins for paid work: the top-up prompt, no hold, nothing downloaded', async () => {
     const user = await registered();
     await client().sendText(ADMIN, `/grant ${user.id} -20 test`);

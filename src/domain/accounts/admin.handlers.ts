@@ -5,6 +5,8 @@ import { isAdmin } from './admin-right';
 import { reply } from '../reply';
 import { InsufficientFundsError } from '../../repositories/ledger.repository';
 import { noticeLowBalance } from '../billing/paid-work';
+import { TelegramBadRequestError } from '../../adapters/telegram.client';
+import { TelegramRefusedError } from '../../repositories/payments.repository';
 
 const USAGE: Record<AdminCommand, string> = {
   stats: '/stats',
@@ -44,8 +46,11 @@ export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'ad
             try {
               await telegram.refundStarPayment(userId, charge);
             } catch (err) {
-              // A retry after Telegram already refunded (crash before our commit): the debit still has to land.
-              if (!/CHARGE_ALREADY_REFUNDED/i.test((err as Error).message)) throw err;
+              // A retry after Telegram already refunded (a crash before we marked it): done.
+              if (err instanceof TelegramBadRequestError && /CHARGE_ALREADY_REFUNDED/i.test(err.message)) return;
+              // Telegram's definite no (400): the coins go back. Anything else is retried.
+              if (err instanceof TelegramBadRequestError) throw new TelegramRefusedError(err.message);
+              throw err;
             }
           });
           switch (result.outcome) {
@@ -57,6 +62,9 @@ export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'ad
               break;
             case 'spent':
               await answer('admin.refund_spent', { balance: String(result.balance), coins: String(result.coins) });
+              break;
+            case 'telegram_refused':
+              await answer('admin.refund_refused', { charge, reason: result.reason.slice(0, 200) });
               break;
             case 'refunded': {
               metrics.inc('switchyard_payments_total', { outcome: 'refunded' });

@@ -24,24 +24,29 @@ export function avatarHandlers(deps: WorkerDeps): HandlerMap<'avatars'> {
       };
       // What Telegram declares is checked before the coins are even held.
       if ((fileSize ?? 0) > MAX_DOWNLOAD_BYTES || width * height > maxPixels) return refuse('avatar.too_large');
-      const outcome = await runPaid(deps, ctx, actor, updateId, { service: 'avatar', key: `avatar:${actor.chatId}:${messageId}`, amount: config.PRICE_AVATAR }, async () => {
-        let avatarId: number;
-        try {
-          const source = await telegram.download(fileId, MAX_DOWNLOAD_BYTES);
-          const image = await squareAvatar(source, AVATAR_SIZE, maxPixels);
-          avatarId = await avatars.save({ userId: user.id, sourceUniqueId: fileUniqueId, style: 'square', size: AVATAR_SIZE, format: image.format, bytes: image.bytes });
-        } catch (err) {
-          if (err instanceof FileTooLargeError) throw new ImageRefusedError('avatar.too_large');
-          throw err;
-        }
-        await enqueue(
-          'message.send',
-          { chatId: actor.chatId, updateId, lang: user.language, photo: { avatarId }, template: { key: 'avatar.done', params: { price: String(config.PRICE_AVATAR) } } },
-          { jobId: `reply-${updateId ?? ctx.job.id}` },
-        );
-        return { avatarId };
-      });
+      const outcome = await runPaid(
+        deps, ctx, actor, updateId,
+        { service: 'avatar', key: `avatar:${actor.chatId}:${messageId}`, amount: config.PRICE_AVATAR },
+        async () => {
+          try {
+            const source = await telegram.download(fileId, MAX_DOWNLOAD_BYTES);
+            const image = await squareAvatar(source, AVATAR_SIZE, maxPixels);
+            // Stored once per source photo and style: a re-run finds the row it made.
+            return await avatars.save({ userId: user.id, sourceUniqueId: fileUniqueId, style: 'square', size: AVATAR_SIZE, format: image.format, bytes: image.bytes });
+          } catch (err) {
+            if (err instanceof FileTooLargeError) throw new ImageRefusedError('avatar.too_large');
+            throw err;
+          }
+        },
+        (avatarId) =>
+          enqueue(
+            'message.send',
+            { chatId: actor.chatId, updateId, lang: user.language, photo: { avatarId }, template: { key: 'avatar.done', params: { price: String(config.PRICE_AVATAR) } } },
+            { jobId: `reply-${updateId ?? ctx.job.id}` },
+          ),
+      );
       if (outcome.status === 'refused') return refuse(outcome.reason as ImageRefusedError['reason']);
+      if (outcome.status === 'done') return { avatarId: outcome.result };
       return outcome;
     },
   };

@@ -1,3 +1,4 @@
+import { QUEUE_NAMES, type QueueName } from '../../config';
 import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
 import type { Language } from '../../jobs/payloads';
 import type { LedgerEntry } from '../../repositories/ledger.repository';
@@ -112,12 +113,13 @@ export function billingHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, B
         metrics.inc('switchyard_payments_total', { outcome: 'checkout_ok' });
         return { ok: true, packageId: verdict.pkg.id };
       }
-      // Telegram shows error_message to the user in the payment form: it says why, in their language.
-      await telegram.answerPreCheckoutQuery(queryId, false, translate(ctx.user!.language, `checkout.${verdict.reason}`));
-      metrics.inc('switchyard_payments_total', { outcome: 'checkout_refused' });
+      // Audited first (keyed by the query): a retry after a failed insert must not answer Telegram twice.
       await audit.record({
         actor: `user:${actor.telegramId}`, action: 'payment.checkout_refused', details: { reason: verdict.reason, currency, totalAmount }, idempotencyKey: `checkout:${queryId}`,
       });
+      // Telegram shows error_message to the user in the payment form: it says why, in their language.
+      await telegram.answerPreCheckoutQuery(queryId, false, translate(ctx.user!.language, `checkout.${verdict.reason}`));
+      metrics.inc('switchyard_payments_total', { outcome: 'checkout_refused' });
       return { ok: false, reason: verdict.reason };
     },
 
@@ -125,14 +127,15 @@ export function billingHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, B
       const user = ctx.user!;
       // What the user bought is what we signed (even if the offer changed since the checkout).
       const verdict = verifyCheckout(key(), 'as-signed', { payload: invoicePayload, currency, totalAmount, telegramId: actor.telegramId });
-      const pkg = verdict.ok ? verdict.pkg : { id: -1, coins: 0, stars: totalAmount };
-      // Recorded either way (0 coins when it matches no invoice of ours), so an admin can /refund it.
-      const posting = await payments.credit({ userId: user.id, chargeId, packageId: String(pkg.id), currency, stars: totalAmount, coins: pkg.coins });
       if (!verdict.ok) {
-        await alerts.report('billing/payment.completed', `payment ${chargeId} matches no invoice (${verdict.reason}); recorded with 0 coins`);
+        // Recorded (no coins, status unmatched) so an admin can /refund it or /grant by hand; the admins are told.
+        await payments.recordUnmatched({ userId: user.id, chargeId, packageId: 'unmatched', currency, stars: totalAmount });
+        await alerts.report('billing/payment.completed', `payment ${chargeId} matches no invoice (${verdict.reason}); recorded as unmatched`);
         await reply(enqueue, ctx, actor, updateId, { key: 'payment.problem' });
         return { credited: 0, reason: verdict.reason };
       }
+      const pkg = verdict.pkg;
+      const posting = await payments.credit({ userId: user.id, chargeId, packageId: String(pkg.id), currency, stars: totalAmount, coins: pkg.coins });
       metrics.inc('switchyard_payments_total', { outcome: posting.applied ? 'credited' : 'duplicate' });
       // One thank-you per charge (its job id), whatever the re-deliveries: the receipt of that id stops a repeat.
       await enqueue(
@@ -181,21 +184,31 @@ export function billingHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, B
     },
 
     'billing.sweep': async (_payload, ctx) => {
-      const stale = await holds.stale(config.HOLD_SWEEP_MINUTES);
       let released = 0;
-      for (const hold of stale) {
-        const job = await queues.get(hold.queue as never).getJob(hold.jobId);
-        const state = job ? await job.getState() : 'missing';
-        // A job that can still run settles its own hold (it captures on success, releases on its last failure).
-        if (ALIVE.has(state)) continue;
-        const { settled } = await holds.settle(hold.key, 'released', `sweep: job ${state}`);
-        if (!settled) continue;
-        released++;
-        metrics.inc('switchyard_billing_holds_total', { service: hold.service, outcome: 'swept' });
-        await audit.record({ actor: 'system:billing.sweep', action: 'hold.released', subject: hold.key, details: { job: hold.jobId, state, amount: hold.amount }, idempotencyKey: `sweep:${hold.key}` });
-        ctx.log.warn('hold released by the sweep', { hold: hold.key, job_state: state, amount: hold.amount });
+      let seen = 0;
+      // Page by hold id: holds of live jobs (a backlog) never hide the dead ones behind them.
+      for (let after = 0; ; ) {
+        const page = await holds.stale(config.HOLD_SWEEP_MINUTES, after);
+        if (!page.length) break;
+        after = page.at(-1)!.id;
+        seen += page.length;
+        for (const hold of page) {
+          // A queue we do not know (a renamed queue, a hand-made row): leave it for a human, never guess "dead".
+          if (!(QUEUE_NAMES as readonly string[]).includes(hold.queue)) continue;
+          const job = await queues.get(hold.queue as QueueName).getJob(hold.jobId);
+          const state = job ? await job.getState() : 'missing';
+          // A job that can still run settles its own hold (it captures on success, releases on its last failure).
+          if (ALIVE.has(state)) continue;
+          // Audited first (keyed by the hold): a retry of this sweep after the release still leaves its record.
+          await audit.record({ actor: 'system:billing.sweep', action: 'hold.released', subject: hold.key, details: { job: hold.jobId, state, amount: hold.amount }, idempotencyKey: `sweep:${hold.key}` });
+          const { settled } = await holds.settle(hold.key, 'released', `sweep: job ${state}`);
+          if (!settled) continue;
+          released++;
+          metrics.inc('switchyard_billing_holds_total', { service: hold.service, outcome: 'swept' });
+          ctx.log.warn('hold released by the sweep', { hold: hold.key, job_state: state, amount: hold.amount });
+        }
       }
-      return { stale: stale.length, released };
+      return { stale: seen, released };
     },
   };
 }

@@ -1,3 +1,5 @@
+import { DelayedError } from 'bullmq';
+import { TelegramRateLimitError } from '../../adapters/telegram.client';
 import type { JobContext, WorkerDeps } from '../../jobs/handler.types';
 import { isLastTry } from '../../jobs/failures';
 import type { Actor, Language } from '../../jobs/payloads';
@@ -32,8 +34,8 @@ export type PaidOutcome<T> =
   | { status: 'refused'; reason: string }
   /** Too few coins: the user got the top-up prompt; the work did not start. */
   | { status: 'insufficient'; balance: number }
-  /** An earlier run of this request settled its hold already (done and captured, or released): nothing to do. */
-  | { status: 'settled'; hold: 'captured' | 'released' };
+  /** The hold was released (the sweep took this request for dead): the user is told it expired; no result. */
+  | { status: 'settled'; hold: 'released' };
 
 /**
  * Tells a user their balance fell below the threshold: once per crossing (the ledger decided, in the posting's
@@ -51,13 +53,37 @@ export async function noticeLowBalance(deps: Pick<WorkerDeps, 'enqueue'>, to: { 
 
 /**
  * Runs paid work under a hold: the coins are held BEFORE the work (and before any download), captured when it
- * succeeds, released when it fails for good. The hold is keyed by the request, so a retried job finds its own hold
- * instead of holding twice; a job that dies mid-way is resumed by BullMQ's stalled-job recovery with the same hold,
- * or its hold is released by the sweep (`billing.sweep`) once the job is gone.
+ * succeeds — and only then is the result delivered — or released when it fails for good. The hold is keyed by the
+ * request, so a retried job finds its own hold instead of holding twice; a job that dies mid-way is resumed by
+ * BullMQ's stalled-job recovery with the same hold, or its hold is released by the sweep (`billing.sweep`) once the
+ * job is gone.
+ *
+ * `work` must be repeatable: a run after a crash between capture and delivery does it again (paid once, by the
+ * capture that is there). `deliver` queues what the user receives, with deterministic job ids.
  */
-export async function runPaid<T>(deps: WorkerDeps, ctx: JobContext, actor: Actor, updateId: number | undefined, req: PaidRequest, work: () => Promise<T>): Promise<PaidOutcome<T>> {
+export async function runPaid<T>(
+  deps: WorkerDeps,
+  ctx: JobContext,
+  actor: Actor,
+  updateId: number | undefined,
+  req: PaidRequest,
+  work: () => Promise<T>,
+  deliver: (result: T) => Promise<unknown>,
+): Promise<PaidOutcome<T>> {
   const user = ctx.user!;
   const lang = user.language;
+  const count = (outcome: string) => deps.metrics.inc('switchyard_billing_holds_total', { service: req.service, outcome });
+  const expired = async () => {
+    // Released (by the sweep, or on a refusal) while this run was away: the user was not charged and gets no result.
+    await reply(deps.enqueue, ctx, actor, updateId, { key: 'billing.expired' });
+    return { status: 'settled', hold: 'released' } as const;
+  };
+  const noticeIfCrossed = async () => {
+    // The crossing happened at the hold, but it is news only once the coins are really spent: a released hold
+    // climbs back over the threshold (clearing the flag) and the user hears nothing. Keyed by the hold: once.
+    const { crossed, balance } = await deps.holds.crossedLow(req.key);
+    if (crossed) await noticeLowBalance(deps, { chatId: actor.chatId, lang }, { applied: true, balance, lowBalance: true }, `hold:${req.key}`);
+  };
   if (req.amount > 0) {
     let held;
     try {
@@ -69,40 +95,41 @@ export async function runPaid<T>(deps: WorkerDeps, ctx: JobContext, actor: Actor
         params: { service: translate(lang, `service.${req.service}`), price: String(req.amount), balance: String(err.balance) },
         replyMarkup: topupButton(lang),
       });
-      deps.metrics.inc('switchyard_billing_holds_total', { service: req.service, outcome: 'insufficient' });
+      count('insufficient');
       return { status: 'insufficient', balance: err.balance };
     }
-    if (held.status !== 'held') {
-      // Released by the sweep while this job was away (it looked dead): the user was not charged; say so once.
-      if (held.status === 'released') await reply(deps.enqueue, ctx, actor, updateId, { key: 'billing.expired' });
-      return { status: 'settled', hold: held.status };
+    if (held.status === 'released') return expired();
+    if (held.status === 'captured') {
+      // Paid already: an earlier run captured and then died before its delivery was queued. Deliver, never charge.
+      const result = await work();
+      await deliver(result);
+      await noticeIfCrossed();
+      return { status: 'done', result };
     }
-    if (held.created) deps.metrics.inc('switchyard_billing_holds_total', { service: req.service, outcome: 'held' });
+    if (held.created) count('held');
   }
   let result: T;
   try {
     result = await work();
   } catch (err) {
     if (err instanceof WorkRefusedError) {
-      if (req.amount > 0) {
-        const { settled } = await deps.holds.settle(req.key, 'released', err.reason);
-        if (settled) deps.metrics.inc('switchyard_billing_holds_total', { service: req.service, outcome: 'released' });
-      }
+      if (req.amount > 0 && (await deps.holds.settle(req.key, 'released', err.reason)).settled) count('released');
       return { status: 'refused', reason: err.reason };
     }
-    if (req.amount > 0 && isLastTry(err, ctx.job)) {
-      const { settled } = await deps.holds.settle(req.key, 'released', (err as Error).message.slice(0, 200));
-      if (settled) deps.metrics.inc('switchyard_billing_holds_total', { service: req.service, outcome: 'released' });
+    // A wait (Telegram's 429, a delay) spends no attempt: the job comes back with its hold.
+    const waits = err instanceof TelegramRateLimitError || err instanceof DelayedError;
+    if (req.amount > 0 && !waits && isLastTry(err, ctx.job)) {
+      if ((await deps.holds.settle(req.key, 'released', String((err as Error)?.message ?? err).slice(0, 200))).settled) count('released');
     }
     throw err;
   }
   if (req.amount > 0) {
-    const { settled } = await deps.holds.settle(req.key, 'captured');
-    if (settled) deps.metrics.inc('switchyard_billing_holds_total', { service: req.service, outcome: 'captured' });
-    // The crossing happened at the hold, but it is news only once the coins are really spent: a released hold
-    // climbs back over the threshold (clearing the flag) and the user hears nothing. Keyed by the hold: once.
-    const { crossed, balance } = await deps.holds.crossedLow(req.key);
-    if (crossed) await noticeLowBalance(deps, { chatId: actor.chatId, lang }, { applied: true, balance, lowBalance: true }, `hold:${req.key}`);
+    const { settled, status } = await deps.holds.settle(req.key, 'captured');
+    // Someone else settled it meanwhile: captured by a twin run (fine, deliver), or released by the sweep (no result).
+    if (!settled && status === 'released') return expired();
+    if (settled) count('captured');
   }
+  await deliver(result);
+  if (req.amount > 0) await noticeIfCrossed();
   return { status: 'done', result };
 }

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   if (!only || only === 'billing' || only === 'checkout') {
     const p = await benchPrecheckout();
     console.log(
-      `| pre_checkout → answer while ingesting ${fmt(p.achievedRate)} updates/s of /balance (${p.paid} payments) | p50 ${fmt(p.p50)} ms · p99 ${fmt(p.p99)} ms · max ${fmt(p.max)} ms | — | — | p99 ≤ 1,000 ms |`,
+      `| pre_checkout → answer while ingesting ${fmt(p.achievedRate)} updates/s of /balance (${p.paid} payments${p.failedSends ? `, ${fmt(p.failedSends)} sends FAILED` : ''}) | p50 ${fmt(p.p50)} ms · p99 ${fmt(p.p99)} ms · max ${fmt(p.max)} ms | — | — | p99 ≤ 1,000 ms |`,
     );
   }
   if (!only || only === 'latency') {

@@ -50,12 +50,13 @@ export const catalogue = {
   }),
   /**
    * Telegram asks whether to take the user's Stars; it waits at most 10 s. LIFO: it jumps the billing queue's line,
-   * and a short fixed backoff keeps retries inside the window.
+   * retries included: they go straight back to the front (no backoff). A delayed retry would come back through the
+   * delayed set, which BullMQ re-queues at the END of the line, behind every waiting job.
    */
   'payment.precheckout': defineJob({
     queue: 'billing',
     description: 'check a pre-checkout (signed payload, package, amount, payer) and answer Telegram within its 10 s',
-    options: { lifo: true, attempts: 3, backoff: { type: 'fixed', delay: 300 } },
+    options: { lifo: true, attempts: 3, backoff: { type: 'fixed', delay: 0 } },
     payload: z.object({
       actor: actorSchema,
       updateId: updateIdSchema,

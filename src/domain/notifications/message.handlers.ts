@@ -20,8 +20,8 @@ export function notificationKey(botId: string, job: Pick<Job, 'id' | 'timestamp'
 /** Notifications queue: the only code that sends user-visible messages. */
 export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notifications'> {
   const { telegram, users, receipts, alerts, enqueue, config, pacer, queues, broadcasts, avatars } = deps;
-  // The bot's numeric id: the part of the token before the colon.
-  const botId = (config.BOT_TOKEN ?? '0:').split(':')[0]!;
+  // The bot's numeric id: the part of the token before the colon (read when a job runs, not when the table is built).
+  const botId = () => (config.BOT_TOKEN ?? '0:').split(':')[0]!;
   // A broadcast message's final outcome goes into its broadcast's tally; the last one triggers the report.
   const tally = async (broadcastId: string | undefined, chatId: number, outcome: BroadcastOutcome) => {
     if (!broadcastId) return;
@@ -56,7 +56,7 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       const claim = await pacer.claim(chatId, seq ?? 0, job.id!);
       if (!claim.go) await waitInLine(job, token, chatId, seq, claim.waitMs, claim.reason === 'turn');
       const done = () => moveLine(chatId, seq);
-      const messageId = givenId ?? (await receipts.messageId(notificationKey(botId, { id: messageJobId!, timestamp: 0 })));
+      const messageId = givenId ?? (await receipts.messageId(notificationKey(botId(), { id: messageJobId!, timestamp: 0 })));
       try {
         // The message it edits was never delivered (blocked chat, given up): nothing to edit.
         if (messageId !== undefined) {
@@ -80,7 +80,7 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       // The avatar was deleted before its turn came: nothing to send.
       if (photo && !image) return (await moveLine(chatId, seq), { delivered: false, reason: 'avatar_deleted' });
       // Parts an earlier run of this job already delivered (before a 429, a crash, a stall) are not sent again.
-      const key = notificationKey(botId, job);
+      const key = notificationKey(botId(), job);
       // The receipts and the first part's claim are independent: ask Postgres and Redis at once.
       const [sent, firstClaim] = await Promise.all([receipts.sentParts(key), pacer.claim(chatId, seq ?? 0, job.id!)]);
       let claimed: typeof firstClaim | undefined = firstClaim;

@@ -1,4 +1,4 @@
-import { FileTooLargeError } from '../../adapters/telegram.client';
+import { FileTooLargeError, TelegramBadRequestError } from '../../adapters/telegram.client';
 import { ImageRefusedError, squareAvatar } from '../../adapters/image';
 import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
 import { reply } from '../reply';
@@ -34,7 +34,10 @@ export function avatarHandlers(deps: WorkerDeps): HandlerMap<'avatars'> {
             // Stored once per source photo and style: a re-run finds the row it made.
             return await avatars.save({ userId: user.id, sourceUniqueId: fileUniqueId, style: 'square', size: AVATAR_SIZE, format: image.format, bytes: image.bytes });
           } catch (err) {
-            if (err instanceof FileTooLargeError) throw new ImageRefusedError('avatar.too_large');
+            // Ours (the bytes counted while downloading) or Telegram's (getFile refuses files over 20 MB).
+            if (err instanceof FileTooLargeError || (err instanceof TelegramBadRequestError && /file is too big/i.test(err.message))) {
+              throw new ImageRefusedError('avatar.too_large');
+            }
             throw err;
           }
         },

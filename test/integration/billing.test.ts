@@ -246,6 +246,18 @@ describe('billing: Stars top-up, refunds, paid work, cabinet', function () {
     expect(mine.map((j) => [j.attemptsMade, j.failedReason ?? null])).to.deep.equal([[1, null]]);
   });
 
+  it('a photo over Telegram’s 20 MB download limit is refused before any hold or download', async () => {
+    const user = await registered();
+    const getFileBefore = (await client().stats()).calls.getFile ?? 0;
+    const photo = await sharp({ create: { width: 100, height: 100, channels: 3, background: '#000' } }).jpeg().toBuffer();
+    await client().sendPhoto(user.id, photo, { width: 100, height: 100, declared_size: 25 * 1024 * 1024 });
+    const [, reply] = await client().waitForMessages(user.id, 2);
+    expect(reply!.text).to.equal('This image is too large (files up to 20 MB, up to 40 megapixels). You were not charged.');
+    expect((await client().stats()).calls.getFile ?? 0).to.equal(getFileBefore);
+    expect(await stack.knex('holds').join('users', 'users.id', 'holds.user_id').where('users.telegram_id', user.id)).to.have.length(0);
+    expect(await balanceOf(user.id)).to.equal(30);
+  });
+
   it('/history pages with inline buttons, newest first; the page is edited in place', async () => {
     const user = await registered();
     for (let i = 1; i <= 12; i++) await client().sendText(ADMIN, `/grant ${user.id} ${i} gift ${i}`);

@@ -68,7 +68,7 @@ function isFirstRowRace(err: unknown): boolean {
  * Data-modifying CTEs see one snapshot and all commit or none do.
  */
 export interface PostingStatement {
-  /** `name AS (…), ` CTEs placed before `entry`, with their bindings. */
+  /** CTEs placed before `entry` (each `name AS (…),`; the one the entry reads from is named `gate`), with bindings. */
   gate?: { sql: string; bindings: unknown[] };
   /** SELECT producing (user_id, kind, amount, idempotency_key, reference, details) for the entry. */
   entry: { sql: string; bindings: unknown[] };
@@ -143,19 +143,19 @@ export class LedgerRepository {
         ${gateColumns ? `, (SELECT row_to_json(g) FROM (SELECT ${gateColumns} FROM gate) g) AS gate` : ''}`;
     const bindings = [...(st.gate?.bindings ?? []), ...st.entry.bindings, threshold, threshold, threshold, threshold, ...st.user.bindings];
     for (let attempt = 0; ; attempt++) {
-    try {
-      const { rows } = await db.raw<{ rows: { applied: boolean; balance: string | number; low: boolean; gate?: Record<string, unknown> | null }[] }>(sql, bindings as Knex.RawBinding[]);
-      const row = rows[0]!;
-      return { applied: row.applied, balance: Number(row.balance), lowBalance: row.low, gate: row.gate ?? null };
-    } catch (err) {
-      // Lost the race to create the user's balance row: once more, now as an update (not inside a transaction,
-      // which the error has aborted: the caller's retry runs it again).
-      if (isFirstRowRace(err) && attempt === 0 && db === this.knex) continue;
-      if (!isOverdraft(err)) throw err;
-      // The statement (and the caller's transaction, if any) is undone: read the balance outside it.
-      const { rows } = await this.knex.raw<{ rows: { coins: string | null }[] }>(`SELECT (SELECT coins FROM balances WHERE user_id = ${st.user.sql}) AS coins`, st.user.bindings as Knex.RawBinding[]);
-      throw new InsufficientFundsError(Number(rows[0]?.coins ?? 0), st.need);
-    }
+      try {
+        const { rows } = await db.raw<{ rows: { applied: boolean; balance: string | number; low: boolean; gate?: Record<string, unknown> | null }[] }>(sql, bindings as Knex.RawBinding[]);
+        const row = rows[0]!;
+        return { applied: row.applied, balance: Number(row.balance), lowBalance: row.low, gate: row.gate ?? null };
+      } catch (err) {
+        // Lost the race to create the user's balance row: once more, now as an update (not inside a transaction,
+        // which the error has aborted: the caller's retry runs it again).
+        if (isFirstRowRace(err) && attempt === 0 && db === this.knex) continue;
+        if (!isOverdraft(err)) throw err;
+        // The statement (and the caller's transaction, if any) is undone: read the balance outside it.
+        const { rows } = await this.knex.raw<{ rows: { coins: string | null }[] }>(`SELECT (SELECT coins FROM balances WHERE user_id = ${st.user.sql}) AS coins`, st.user.bindings as Knex.RawBinding[]);
+        throw new InsufficientFundsError(Number(rows[0]?.coins ?? 0), st.need);
+      }
     }
   }
 

@@ -134,6 +134,8 @@ export async function benchPrecheckout(RATE = 500, SECONDS = 10, PAYMENTS = 50):
         { method: 'POST', agent: loadAgent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
         (res) => {
           if (res.statusCode !== 200) failedSends++;
+          // A reset mid-response is a failed send, not a crash of the benchmark.
+          res.on('error', () => failedSends++);
           res.resume();
         },
       );

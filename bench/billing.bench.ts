@@ -5,10 +5,8 @@ import { createKnex, ensureDatabase, migrateLatest } from '../src/db/knex';
 import { connectRedis, createRedis, deleteKeysWithPrefix } from '../src/lib/redis';
 import { HoldsRepository } from '../src/repositories/holds.repository';
 import { LedgerRepository } from '../src/repositories/ledger.repository';
-import { SandboxClient } from '../src/sandbox/sandbox.client';
-import { startSandbox } from '../src/sandbox/sandbox.server';
 import type { SandboxMessage } from '../src/sandbox/sandbox.types';
-import { startProcess } from './latency.bench';
+import { startDeployment } from './deployment';
 import { BENCH_DATABASE_URL, BENCH_REDIS_URL, percentile } from './support';
 
 const CONCURRENCY = 50;
@@ -92,19 +90,7 @@ export async function benchCharges(): Promise<{ ours: number; raw: number; ratio
  * (/balance, which lands on the same billing queue), through the real `bot` and `worker` processes.
  */
 export async function benchPrecheckout(RATE = 500, SECONDS = 10, PAYMENTS = 50): Promise<{ p50: number; p99: number; max: number; paid: number; achievedRate: number; failedSends: number }> {
-  await ensureDatabase(BENCH_DATABASE_URL);
-  const knex = createKnex(BENCH_DATABASE_URL, { max: 1 });
-  await migrateLatest(knex);
-  await knex.destroy();
-  const sandbox = await startSandbox({ limits: { enabled: false } });
-  const token = `${7_100_000 + (process.pid % 1_000_000)}:${'c'.repeat(35)}`;
-  const prefix = `bench-checkout-${process.pid}`;
-  const env = {
-    PATH: process.env.PATH, NODE_ENV: 'production', BOT_TOKEN: token, TELEGRAM_API_ROOT: sandbox.apiRoot, REDIS_URL: BENCH_REDIS_URL,
-    DATABASE_URL: BENCH_DATABASE_URL, QUEUE_PREFIX: prefix, LOG_LEVEL: 'info', POLLING_TIMEOUT_SECONDS: '10', TELEGRAM_GLOBAL_RATE: '10000',
-  };
-  const client = new SandboxClient(sandbox.url, token);
-  const children = [await startProcess('src/bot/main.js', env), await startProcess('workers/main.js', env)];
+  const { sandbox, client, token, close } = await startDeployment('checkout', 7_100_000);
   try {
     // Payers first: each has an invoice in hand before the load starts.
     const invoices: { userId: number; message: SandboxMessage }[] = [];
@@ -164,11 +150,6 @@ export async function benchPrecheckout(RATE = 500, SECONDS = 10, PAYMENTS = 50):
     latencies.sort((a, b) => a - b);
     return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1)!, paid, achievedRate, failedSends };
   } finally {
-    for (const c of children) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
-    await sandbox.close();
-    const redis = new Redis(BENCH_REDIS_URL);
-    await deleteKeysWithPrefix(redis, prefix);
-    await redis.quit();
+    await close();
   }
 }

@@ -80,14 +80,18 @@ export class HoldsRepository {
    * Settles an open hold: `captured` (work delivered; no coins move) or `released` (coins back). One statement: the
    * status changes from `held` at most once, with its entry. False if it was settled already.
    */
-  async settle(key: string, outcome: 'captured' | 'released', reason?: string): Promise<{ settled: boolean; status: HoldStatus | undefined; posting?: PostingResult }> {
+  async settle(
+    key: string,
+    outcome: 'captured' | 'released',
+    reason?: string,
+  ): Promise<{ settled: boolean; status: HoldStatus | undefined; posting?: PostingResult; crossedLow?: boolean }> {
     const kind = outcome === 'captured' ? 'capture' : 'release';
     const posting = await this.ledger.execute(
       this.knex,
       {
         gate: {
           sql: `gate AS (
-            UPDATE holds SET status = ?, settled_at = now() WHERE key = ? AND status = 'held' RETURNING user_id, amount, service
+            UPDATE holds SET status = ?, settled_at = now() WHERE key = ? AND status = 'held' RETURNING user_id, amount, service, crossed_low
           ),`,
           bindings: [outcome, key],
         },
@@ -98,10 +102,11 @@ export class HoldsRepository {
         user: { sql: '(SELECT user_id FROM holds WHERE key = ?)', bindings: [key] },
         need: 0,
       },
-      'user_id',
+      'user_id, crossed_low',
     );
     if (!posting.gate) return { settled: false, status: await this.status(key) };
-    return { settled: true, status: outcome, posting };
+    // Whether the hold took the balance below the low-balance threshold (read with the settlement, no extra query).
+    return { settled: true, status: outcome, posting, crossedLow: posting.gate.crossed_low === true };
   }
 
   /** Whether the hold took the balance below the low-balance threshold, and the balance now (for the notice). */

@@ -27,19 +27,14 @@ describe('polling leader hand-over (two bot processes)', function () {
   });
 
   function startBot(): BotProcess {
-    const env = {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      BOT_TOKEN: stack.config.BOT_TOKEN,
-      TELEGRAM_API_ROOT: stack.config.TELEGRAM_API_ROOT,
-      REDIS_URL: stack.config.REDIS_URL,
+    // The bot never touches Postgres: a database that does not exist proves it.
+    const env = stack.childEnv({
       DATABASE_URL: 'postgres://nobody@127.0.0.1:1/never-used-by-the-bot',
-      QUEUE_PREFIX: stack.config.QUEUE_PREFIX,
       POLLING_LEASE_TTL_MS: '2000',
       POLLING_TIMEOUT_SECONDS: '1',
       RATE_LIMIT_BURST: '100',
       LOG_LEVEL: 'info',
-    };
+    });
     const child = spawn(process.execPath, [path.join(ROOT, 'dist/src/bot/main.js')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const bot: BotProcess = { child, lines: [] };
     let rest = '';

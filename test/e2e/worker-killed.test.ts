@@ -30,19 +30,7 @@ describe('a worker killed between hold and capture', function () {
   });
 
   function startWorkerChild(): ChildProcess {
-    const env = {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      BOT_TOKEN: stack.config.BOT_TOKEN,
-      TELEGRAM_API_ROOT: stack.config.TELEGRAM_API_ROOT,
-      REDIS_URL: stack.config.REDIS_URL,
-      DATABASE_URL: stack.config.DATABASE_URL,
-      QUEUE_PREFIX: stack.config.QUEUE_PREFIX,
-      JOB_LOCK_MS: String(LOCK_MS),
-      WELCOME_BONUS: '30',
-      PRICE_AVATAR: '20',
-      LOG_LEVEL: 'error',
-    };
+    const env = stack.childEnv({ JOB_LOCK_MS: String(LOCK_MS), WELCOME_BONUS: '30', PRICE_AVATAR: '20', LOG_LEVEL: 'error' });
     return spawn(process.execPath, [path.join(ROOT, 'dist/workers/main.js')], { cwd: ROOT, env, stdio: 'ignore' });
   }
 

@@ -79,6 +79,20 @@ export class Stack {
     this.bot = undefined;
   }
 
+  /** The environment of a real `bot` or `worker` process (the Procfile's) joining this stack; `extra` wins. */
+  childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env.PATH,
+      NODE_ENV: 'test',
+      BOT_TOKEN: this.config.BOT_TOKEN,
+      TELEGRAM_API_ROOT: this.config.TELEGRAM_API_ROOT,
+      REDIS_URL: this.config.REDIS_URL,
+      DATABASE_URL: this.config.DATABASE_URL,
+      QUEUE_PREFIX: this.config.QUEUE_PREFIX,
+      ...extra,
+    };
+  }
+
   /** The user row as a worker left it. */
   user(telegramId: number) {
     return this.knex('users').where({ telegram_id: telegramId }).first();

@@ -78,10 +78,10 @@ export async function runPaid<T>(
     await reply(deps.enqueue, ctx, actor, updateId, { key: 'billing.expired' });
     return { status: 'settled', hold: 'released' } as const;
   };
-  const noticeIfCrossed = async () => {
-    // The crossing happened at the hold, but it is news only once the coins are really spent: a released hold
-    // climbs back over the threshold (clearing the flag) and the user hears nothing. Keyed by the hold: once.
-    const { crossed, balance } = await deps.holds.crossedLow(req.key);
+  // The crossing happened at the hold, but it is news only once the coins are really spent: a released hold
+  // climbs back over the threshold (clearing the flag) and the user hears nothing. Keyed by the hold: once.
+  const noticeIfCrossed = async (known?: { crossed: boolean; balance: number }) => {
+    const { crossed, balance } = known ?? (await deps.holds.crossedLow(req.key));
     if (crossed) await noticeLowBalance(deps, { chatId: actor.chatId, lang }, { applied: true, balance, lowBalance: true }, `hold:${req.key}`);
   };
   if (req.amount > 0) {
@@ -123,13 +123,14 @@ export async function runPaid<T>(
     }
     throw err;
   }
+  let captured: Awaited<ReturnType<typeof deps.holds.settle>> | undefined;
   if (req.amount > 0) {
-    const { settled, status } = await deps.holds.settle(req.key, 'captured');
+    captured = await deps.holds.settle(req.key, 'captured');
     // Someone else settled it meanwhile: captured by a twin run (fine, deliver), or released by the sweep (no result).
-    if (!settled && status === 'released') return expired();
-    if (settled) count('captured');
+    if (!captured.settled && captured.status === 'released') return expired();
+    if (captured.settled) count('captured');
   }
   await deliver(result);
-  if (req.amount > 0) await noticeIfCrossed();
+  if (captured) await noticeIfCrossed(captured.settled ? { crossed: captured.crossedLow === true, balance: captured.posting!.balance } : undefined);
   return { status: 'done', result };
 }

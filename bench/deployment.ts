@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { createKnex, ensureDatabase, migrateLatest } from '../src/db/knex';
+import { deleteKeysWithPrefix } from '../src/lib/redis';
+import { SandboxClient } from '../src/sandbox/sandbox.client';
+import { startSandbox } from '../src/sandbox/sandbox.server';
+import { BENCH_DATABASE_URL, BENCH_REDIS_URL } from './support';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+function startProcess(script: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the bot and worker processes.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist', script)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (/"message":"(bot started|workers started)"/.test(chunk.toString())) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+export interface Deployment {
+  sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  client: SandboxClient;
+  token: string;
+  /** Stops the processes and the sandbox and deletes the run's Redis keys. */
+  close(): Promise<void>;
+}
+
+/**
+ * What the end-to-end benchmarks run against: the real `bot` and `worker` processes (as in production, logging at
+ * `info`) on the migrated bench database and their own key prefix, talking to a sandbox with Telegram's limits off
+ * (at hundreds of replies/s to different users, Telegram's own 30 msg/s would be the whole story).
+ */
+export async function startDeployment(name: string, tokenBase: number): Promise<Deployment> {
+  await ensureDatabase(BENCH_DATABASE_URL);
+  const knex = createKnex(BENCH_DATABASE_URL, { max: 1 });
+  await migrateLatest(knex);
+  await knex.destroy();
+  const sandbox = await startSandbox({ limits: { enabled: false } });
+  const token = `${tokenBase + (process.pid % 1_000_000)}:${'b'.repeat(35)}`;
+  const prefix = `bench-${name}-${process.pid}`;
+  const env = {
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    BOT_TOKEN: token,
+    TELEGRAM_API_ROOT: sandbox.apiRoot,
+    REDIS_URL: BENCH_REDIS_URL,
+    DATABASE_URL: BENCH_DATABASE_URL,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: 'info',
+    POLLING_TIMEOUT_SECONDS: '10',
+    // Our own global send limit follows the sandbox's: off.
+    TELEGRAM_GLOBAL_RATE: '10000',
+  };
+  const children = [await startProcess('src/bot/main.js', env), await startProcess('workers/main.js', env)];
+  return {
+    sandbox,
+    client: new SandboxClient(sandbox.url, token),
+    token,
+    async close() {
+      for (const c of children) c.kill('SIGTERM');
+      await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+      await sandbox.close();
+      const redis = new Redis(BENCH_REDIS_URL);
+      await deleteKeysWithPrefix(redis, prefix);
+      await redis.quit();
+    },
+  };
+}

@@ -54,19 +54,29 @@ export const configSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/switchyard'),
   /** Prefix of every BullMQ key; use `{switchyard}` on Redis Cluster so keys share a hash slot. */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}.-]{1,64}$/, 'expected 1-64 characters of A-Z, a-z, 0-9, _ . - { }').default('switchyard'),
-  /** Queues this worker process runs: a comma list or `all`. */
+  /**
+   * Queues this worker process runs: `all`, a comma list, or `all` minus some (`all,-avatars`). The worker's
+   * `--queues=` argument, when given, takes its place (the Procfile gives heavy queues their own processes so).
+   */
   WORKER_QUEUES: z
     .string()
     .default('all')
     .transform((v, ctx) => {
-      if (v.trim() === 'all' || v.trim() === '') return [...QUEUE_NAMES];
-      const names = v.split(',').map((s) => s.trim()).filter(Boolean);
-      const bad = names.filter((n) => !(QUEUE_NAMES as readonly string[]).includes(n));
-      if (bad.length) {
-        ctx.addIssue({ code: 'custom', message: `expected "all" or a comma list of ${QUEUE_NAMES.join(', ')} (unknown: ${bad.join(', ')})` });
+      const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+      if (items.length === 0) return [...QUEUE_NAMES];
+      const named = items.filter((n) => n !== 'all').map((n) => n.replace(/^-/, ''));
+      const bad = named.filter((n) => !(QUEUE_NAMES as readonly string[]).includes(n));
+      const excluded = items.filter((n) => n.startsWith('-')).map((n) => n.slice(1));
+      const mixed = excluded.length > 0 && items.some((n) => n !== 'all' && !n.startsWith('-'));
+      if (bad.length || mixed || (excluded.length > 0 && !items.includes('all'))) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected "all", "all,-<queue>…" or a comma list of ${QUEUE_NAMES.join(', ')}${bad.length ? ` (unknown: ${bad.join(', ')})` : ''}`,
+        });
         return z.NEVER;
       }
-      return names as QueueName[];
+      if (items.includes('all')) return QUEUE_NAMES.filter((q) => !excluded.includes(q));
+      return named as QueueName[];
     }),
   /** Jobs one worker process runs at once, per queue. */
   CONCURRENCY_BILLING: int(1, 1000).default(10),

@@ -5,8 +5,13 @@ import { onShutdown } from '../src/lib/shutdown';
 import { installCrashReporting } from '../src/observability/crash-reporter';
 import { workerDefinitions } from './index';
 
-/** The `worker` process: runs the queues named in WORKER_QUEUES (default: all). */
+/**
+ * A worker process: runs the queues named in WORKER_QUEUES (default: all), or in its `--queues=` argument, which
+ * takes precedence — the Procfile's `avatars` process is `--queues=avatars`, its `worker` process `--queues=all,-avatars`.
+ */
 async function main(): Promise<void> {
+  const arg = process.argv.slice(2).find((a) => a.startsWith('--queues='));
+  if (arg) process.env.WORKER_QUEUES = arg.slice('--queues='.length);
   const config = loadConfig();
   const log = createLogger({ level: config.LOG_LEVEL, dir: config.LOG_DIR, service: 'worker' });
   const proc = await startWorkerProcess(config, workerDefinitions, log);

@@ -137,6 +137,20 @@ export class TelegramClient {
     );
   }
 
+  /** A file as a document: Telegram keeps its bytes as they are (a photo is recompressed). */
+  sendDocument(chatId: number, bytes: Buffer, options: { filename: string; caption?: string; replyMarkup?: InlineKeyboardMarkup }): Promise<Message.DocumentMessage> {
+    return this.call('sendDocument', () =>
+      this.telegram.sendDocument(chatId, { source: bytes, filename: options.filename }, { caption: options.caption, reply_markup: options.replyMarkup }),
+    );
+  }
+
+  /** 2–10 photos as one album. Telegram allows no buttons under an album. */
+  sendMediaGroup(chatId: number, photos: Array<{ bytes: Buffer; filename: string; caption?: string }>): Promise<Message[]> {
+    return this.call('sendMediaGroup', () =>
+      this.telegram.sendMediaGroup(chatId, photos.map((p) => ({ type: 'photo' as const, media: { source: p.bytes, filename: p.filename }, caption: p.caption }))),
+    );
+  }
+
   /** Gives a user back the Stars of one payment (Bot API 7.4; telegraf 4.16 has no helper for it). */
   refundStarPayment(userId: number, chargeId: string): Promise<unknown> {
     return this.call('refundStarPayment', () =>

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { inlineKeyboardSchema } from '../jobs/payloads';
 import type { Language } from '../jobs/payloads';
+import type { AvatarStyle } from './avatars/styles';
 import { translate } from './i18n/messages';
 
 export type InlineKeyboard = z.infer<typeof inlineKeyboardSchema>;
@@ -15,6 +16,10 @@ export const CALLBACK = {
   historyPage: (page: number) => `history:${page}`,
   settingsLanguage: (lang: Language) => `settings:lang:${lang}`,
   settingsNotifications: (on: boolean) => `settings:notify:${on ? 'on' : 'off'}`,
+  /** A style for the photo or file in message `messageId` (its source waits in the dialog state). */
+  avatarStyle: (messageId: number, style: AvatarStyle) => `avatar:style:${messageId}:${style}`,
+  avatarCurrent: (avatarId: number) => `avatar:current:${avatarId}`,
+  avatarDelete: (avatarId: number) => `avatar:delete:${avatarId}`,
 } as const;
 
 /** One "Top up" button (under a refusal for too few coins, under a low-balance notice). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineJob } from './define';
+import { AVATAR_STYLES } from '../domain/avatars/styles';
 import { actorSchema, ADMIN_COMMANDS, inlineKeyboardSchema, languageSchema, REPLY_KEYS, starsInvoiceSchema, templateSchema, updateIdSchema } from './payloads';
 
 /**
@@ -127,22 +128,62 @@ export const catalogue = {
     description: 'store feedback a user wrote after /feedback and forward it to the admins',
     payload: z.object({ actor: actorSchema, updateId: updateIdSchema, text: z.string().min(1).max(4000) }),
   }),
-  /** A photo → a square avatar, paid: the price is held before the download, captured once it is sent. */
+  /**
+   * A photo or a document arrived: offer the avatar styles on buttons, or refuse at once what its declared type or
+   * size rules out (nothing is held or downloaded). The source waits in the user's dialog state (the bot's FSM).
+   */
+  'avatar.offer': defineJob({
+    queue: 'avatars',
+    description: 'a photo or file arrived: refuse what is declared too large or not an image, or offer the styles',
+    payload: z.object({
+      actor: actorSchema,
+      updateId: updateIdSchema,
+      messageId: z.number().int().positive(),
+      kind: z.enum(['photo', 'document']),
+      fileSize: z.number().int().nonnegative().optional(),
+      width: z.number().int().nonnegative().optional(),
+      height: z.number().int().nonnegative().optional(),
+      mimeType: z.string().max(256).optional(),
+      fileName: z.string().max(512).optional(),
+      /** Telegram sent it as an animation (a GIF or a silent video). */
+      animated: z.boolean().default(false),
+    }),
+  }),
+  /** A style was chosen: the avatar set, paid — held before the download, captured before it is sent. */
   'avatar.create': defineJob({
     queue: 'avatars',
-    description: 'make a square avatar from a photo: hold the price, download, crop with sharp, send, capture',
+    description: 'make an avatar set in the chosen style: hold the price, download, sharp, store, capture, send',
     options: { attempts: 3 },
     payload: z.object({
       actor: actorSchema,
       updateId: updateIdSchema,
-      /** The photo's message: with the chat, the request's domain id (one hold per photo sent). */
+      /** The source's message: with the chat and the style, the request's domain id (one hold per choice). */
       messageId: z.number().int().positive(),
       fileId: z.string().min(1).max(256),
       fileUniqueId: z.string().min(1).max(128),
       fileSize: z.number().int().nonnegative().optional(),
-      width: z.number().int().nonnegative(),
-      height: z.number().int().nonnegative(),
+      width: z.number().int().nonnegative().optional(),
+      height: z.number().int().nonnegative().optional(),
+      style: z.enum(AVATAR_STYLES),
     }),
+  }),
+  /** `/avatars`: the user's avatars as a media group of thumbnails, then buttons to make one current or delete it. */
+  'avatars.list': defineJob({
+    queue: 'avatars',
+    description: '/avatars: thumbnails of the user\'s avatars with buttons to make current or delete',
+    payload: z.object({ actor: actorSchema, updateId: updateIdSchema }),
+  }),
+  /** A button under `/avatars`: this avatar becomes the user's current one. */
+  'avatar.current': defineJob({
+    queue: 'avatars',
+    description: 'make one of the user\'s avatars their current one',
+    payload: z.object({ actor: actorSchema, updateId: updateIdSchema, avatarId: z.number().int().positive() }),
+  }),
+  /** A button under `/avatars`: the avatar and every stored variant's bytes are deleted. */
+  'avatar.delete': defineJob({
+    queue: 'avatars',
+    description: 'delete one of the user\'s avatars with all its stored variants',
+    payload: z.object({ actor: actorSchema, updateId: updateIdSchema, avatarId: z.number().int().positive() }),
   }),
   /**
    * Replace the text (and buttons) of a message sent earlier: found by the job id of the `message.send` that sent it
@@ -200,8 +241,12 @@ export const catalogue = {
         text: z.string().min(1).max(64_000).optional(),
         template: templateSchema.optional(),
         invoice: starsInvoiceSchema.optional(),
-        /** A stored avatar sent as a photo; `text` or `template` becomes its caption. */
-        photo: z.object({ avatarId: z.number().int().positive() }).optional(),
+        /** A stored avatar as a photo (its JPEG/PNG variant of `size`); `text` or `template` becomes its caption. */
+        photo: z.object({ avatarId: z.number().int().positive(), size: z.union([z.literal(512), z.literal(256), z.literal(128)]).default(512) }).optional(),
+        /** A stored avatar as a file, in full quality (its 512 px WebP): no recompression by Telegram. */
+        document: z.object({ avatarId: z.number().int().positive() }).optional(),
+        /** Stored avatars as one media group of thumbnails (Telegram: 2–10 items), each with its caption. */
+        album: z.array(z.object({ avatarId: z.number().int().positive(), caption: z.string().max(1_024).optional() })).min(2).max(10).optional(),
         parseMode: z.enum(['HTML', 'MarkdownV2']).optional(),
         /** Set when the message is part of a broadcast: its outcome is counted into the broadcast's report. */
         broadcastId: z.string().max(100).optional(),
@@ -212,9 +257,12 @@ export const catalogue = {
       .refine(
         (p) => {
           const bodies = [p.text, p.template, p.invoice].filter((v) => v !== undefined).length;
-          return p.photo ? bodies <= 1 && !p.invoice : bodies === 1;
+          const media = [p.photo, p.document, p.album].filter((v) => v !== undefined).length;
+          if (media > 1) return false;
+          if (p.album) return bodies === 0;
+          return media === 1 ? bodies <= 1 && !p.invoice : bodies === 1;
         },
-        'exactly one of text, template or invoice (a photo takes an optional text or template as its caption)',
+        'exactly one of text, template or invoice; a photo or document takes an optional text or template as its caption; an album takes none',
       ),
   }),
 } as const;

@@ -1,28 +1,88 @@
 import type { Knex } from 'knex';
+import type { AvatarVariant } from '../adapters/image';
+import type { AvatarFormat, AvatarStyle } from '../domain/avatars/styles';
 
-export interface StoredAvatar {
+export interface AvatarSet {
   id: number;
-  bytes: Buffer;
-  format: string;
+  style: AvatarStyle;
+  current: boolean;
+  createdAt: Date;
 }
 
-/** Avatars' bytes in Postgres (bytea): any worker replica can send any avatar. */
+export interface StoredVariant {
+  setId: number;
+  style: AvatarStyle;
+  size: number;
+  format: AvatarFormat;
+  bytes: Buffer;
+}
+
+const toSet = (r: { id: string | number; style: AvatarStyle; current: boolean; created_at: Date }): AvatarSet => ({
+  id: Number(r.id), style: r.style, current: r.current, createdAt: r.created_at,
+});
+
+/**
+ * Avatar sets and their variants' bytes in Postgres (bytea): any worker replica can send any avatar. A set is one
+ * source photo (Telegram's file_unique_id) in one style, made once per user; deleting it deletes its bytes.
+ */
 export class AvatarsRepository {
   constructor(private readonly knex: Knex) {}
 
-  /** Stores a made avatar, or returns the one made before from the same photo in the same style and size. */
-  async save(a: { userId: number; sourceUniqueId: string; style: string; size: number; format: string; bytes: Buffer }): Promise<number> {
-    const { rows } = await this.knex.raw<{ rows: { id: number }[] }>(
-      `INSERT INTO avatars (user_id, source_unique_id, style, size, format, bytes) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (user_id, source_unique_id, style, size) DO UPDATE SET user_id = EXCLUDED.user_id
-       RETURNING id`,
-      [a.userId, a.sourceUniqueId, a.style, a.size, a.format, a.bytes],
-    );
-    return Number(rows[0]!.id);
+  /** The set made earlier from the same photo in the same style, if any. */
+  async findSet(userId: number, sourceUniqueId: string, style: AvatarStyle): Promise<AvatarSet | undefined> {
+    const row = await this.knex('avatar_sets').where({ user_id: userId, source_unique_id: sourceUniqueId, style }).first();
+    return row ? toSet(row) : undefined;
   }
 
-  async find(id: number): Promise<StoredAvatar | undefined> {
-    const row = await this.knex('avatars').select('id', 'bytes', 'format').where({ id }).first();
-    return row ? { id: Number(row.id), bytes: row.bytes as Buffer, format: row.format } : undefined;
+  /**
+   * Stores a made set with its variants in one transaction, or returns the set a twin run stored first (the
+   * unique key decides; its variants are complete, since they were committed with it).
+   */
+  async saveSet(a: { userId: number; sourceUniqueId: string; style: AvatarStyle; variants: AvatarVariant[] }): Promise<number> {
+    return this.knex.transaction(async (trx) => {
+      const inserted = await trx('avatar_sets')
+        .insert({ user_id: a.userId, source_unique_id: a.sourceUniqueId, style: a.style })
+        .onConflict(['user_id', 'source_unique_id', 'style'])
+        .ignore()
+        .returning('id');
+      if (inserted.length === 0) {
+        const existing = await trx('avatar_sets').where({ user_id: a.userId, source_unique_id: a.sourceUniqueId, style: a.style }).first('id');
+        return Number(existing.id);
+      }
+      const setId = Number(inserted[0].id);
+      await trx('avatar_variants').insert(a.variants.map((v) => ({ set_id: setId, size: v.size, format: v.format, bytes: v.bytes })));
+      return setId;
+    });
+  }
+
+  /** One variant's bytes — the WebP, or its JPEG/PNG twin — and its set's style; undefined once the set is deleted. */
+  async variant(setId: number, size: number, kind: 'webp' | 'fallback'): Promise<StoredVariant | undefined> {
+    const query = this.knex('avatar_variants as v').join('avatar_sets as s', 's.id', 'v.set_id').where({ 'v.set_id': setId, 'v.size': size });
+    if (kind === 'webp') query.where('v.format', 'webp');
+    else query.whereNot('v.format', 'webp');
+    const row = await query.first('v.bytes', 'v.format', 's.style');
+    return row ? { setId, style: row.style, size, format: row.format, bytes: row.bytes as Buffer } : undefined;
+  }
+
+  /** A user's sets, the current one first, then newest first. */
+  async list(userId: number, limit: number): Promise<AvatarSet[]> {
+    const rows = await this.knex('avatar_sets').where({ user_id: userId }).orderBy([{ column: 'current', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
+    return rows.map(toSet);
+  }
+
+  /** Makes one of the user's sets their current avatar (and no other). False when it is not theirs or is gone. */
+  async makeCurrent(userId: number, setId: number): Promise<boolean> {
+    return this.knex.transaction(async (trx) => {
+      const mine = await trx('avatar_sets').where({ id: setId, user_id: userId }).forUpdate().first('id');
+      if (!mine) return false;
+      await trx('avatar_sets').where({ user_id: userId, current: true }).whereNot({ id: setId }).update({ current: false });
+      await trx('avatar_sets').where({ id: setId }).update({ current: true });
+      return true;
+    });
+  }
+
+  /** Deletes one of the user's sets and, by cascade, every variant's bytes. False when it is not theirs or is gone. */
+  async delete(userId: number, setId: number): Promise<boolean> {
+    return (await this.knex('avatar_sets').where({ id: setId, user_id: userId }).delete()) > 0;
   }
 }

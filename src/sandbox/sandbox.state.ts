@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { FileMeta } from './sandbox.files';
 import { RateLimiter } from './rate-limits';
 import { UpdateQueue } from './update-queue';
@@ -220,6 +221,8 @@ export class Sandbox {
     this.maxFileBytes = opts.maxFileBytes ?? 20 * 1024 * 1024;
     this.webhookRetryMs = opts.webhookRetryMs ?? 200;
     this.webhookRetryMaxMs = opts.webhookRetryMaxMs ?? 30_000;
+    // Every long poll (the bot's getUpdates, each client waiting for messages) listens for the close: many at once.
+    setMaxListeners(0, this.closing.signal);
   }
 
   get closeSignal(): AbortSignal {

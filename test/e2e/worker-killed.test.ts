@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { startWorkerProcess } from '../../src/jobs/worker-process';
 import { workerDefinitions } from '../../workers';
 import { Stack } from '../support/stack';
+import { chooseStyle, nextMessage } from '../support/chat';
 import { waitFor } from '../support/wait';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -42,8 +43,8 @@ describe('a worker killed between hold and capture', function () {
     await stack.client.waitForMessages(user.id, 1, 15_000);
     await stack.client.setFileDelay(30_000);
     const photo = await sharp({ create: { width: 400, height: 300, channels: 3, background: '#22aa55' } }).jpeg().toBuffer();
-    const update = await stack.client.sendPhoto(user.id, photo, { width: 400, height: 300 });
-    const key = `avatar:${user.id}:${(update as { message: { message_id: number } }).message.message_id}`;
+    const { messageId } = await chooseStyle(stack.client, user.id, () => stack.client.sendPhoto(user.id, photo, { width: 400, height: 300 }));
+    const key = `avatar:${user.id}:${messageId}:square`;
     await waitFor(async () => (await stack.knex('holds').where({ key, status: 'held' })).length === 1, 'coins held', 10_000);
     await waitFor(async () => (await stack.client.stats()).fileDownloads > 0, 'download started', 10_000);
     child.kill('SIGKILL');
@@ -65,8 +66,8 @@ describe('a worker killed between hold and capture', function () {
     expect(await balanceAndSum(userId)).to.deep.equal({ balance: 10, sum: 10 });
     // Another worker process (in this test process) takes the stalled job over.
     stack.workers = await startWorkerProcess(stack.config, workerDefinitions, stack.log);
-    const replies = await stack.client.waitForMessages(userId, 2, 20_000);
-    expect(replies[1]!.caption).to.equal('Your avatar is ready: 20 coins were charged.');
+    const sent = await nextMessage(stack.client, userId, 0, (m) => !!m.photo, 20_000);
+    expect(sent.caption).to.equal('Your avatar is ready: 20 coins were charged.');
     expect(await stack.knex('holds').where({ key }).pluck('status')).to.deep.equal(['captured']);
     expect(await entriesOf(key)).to.deep.equal(['hold', 'capture']);
     expect(await balanceAndSum(userId)).to.deep.equal({ balance: 10, sum: 10 });

@@ -3,15 +3,10 @@ import sharp from 'sharp';
 import { Telegram } from 'telegraf';
 import type { SandboxMessage } from '../../src/sandbox/sandbox.types';
 import { Stack } from '../support/stack';
+import { buttons, chooseStyle, downloadSent, nextMessage as nextIn } from '../support/chat';
 import { waitFor } from '../support/wait';
 
 const ADMIN = 5151;
-
-/** The callback data of every button under a message, row by row. */
-function buttons(m: SandboxMessage | undefined): string[] {
-  const markup = m?.reply_markup as { inline_keyboard?: { text: string; callback_data?: string }[][] } | undefined;
-  return (markup?.inline_keyboard ?? []).flat().map((b) => b.callback_data ?? '');
-}
 
 /**
  * Billing through the whole platform: the user taps buttons and pays in the sandbox, the bot turns each action into
@@ -46,12 +41,7 @@ describe('billing: Stars top-up, refunds, paid work, cabinet', function () {
     const row = await stack.knex('ledger_entries as e').join('users as u', 'u.id', 'e.user_id').where('u.telegram_id', telegramId).sum({ total: 'e.amount' }).first();
     return Number(row?.total ?? 0);
   };
-  /** The first bot message in the chat after `afterId` that matches, once it is there. */
-  async function nextMessage(userId: number, afterId: number, match: (m: SandboxMessage) => boolean): Promise<SandboxMessage> {
-    let found: SandboxMessage | undefined;
-    await waitFor(async () => !!(found = (await client().messages(userId)).find((m) => m.message_id > afterId && match(m))), 'message', 10_000);
-    return found!;
-  }
+  const nextMessage = (userId: number, afterId: number, match: (m: SandboxMessage) => boolean) => nextIn(client(), userId, afterId, match);
   /** /topup → the package button → the invoice message. */
   async function invoiceFor(userId: number, packageIndex: number): Promise<SandboxMessage> {
     const last = (await client().messages(userId)).at(-1)?.message_id ?? 0;
@@ -176,8 +166,8 @@ describe('billing: Stars top-up, refunds, paid work, cabinet', function () {
     const downloadsBefore = (await client().stats()).fileDownloads;
     const getFileBefore = (await client().stats()).calls.getFile ?? 0;
     const photo = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#3366cc' } }).jpeg().toBuffer();
-    await client().sendPhoto(user.id, photo, { width: 300, height: 200 });
-    const [, , prompt] = await client().waitForMessages(user.id, 3);
+    await chooseStyle(client(), user.id, () => client().sendPhoto(user.id, photo, { width: 300, height: 200 }));
+    const [, , , prompt] = await client().waitForMessages(user.id, 4);
     expect(prompt!.text).to.equal('Not enough coins: Avatar costs 20, you have 10. Top up to continue.');
     expect(buttons(prompt)).to.deep.equal(['topup']);
     expect((await client().stats()).fileDownloads).to.equal(downloadsBefore);
@@ -185,27 +175,23 @@ describe('billing: Stars top-up, refunds, paid work, cabinet', function () {
     expect(await stack.knex('holds').join('users', 'users.id', 'holds.user_id').where('users.telegram_id', user.id)).to.have.length(0);
     // The button leads to the packages.
     await client().pressButton(user.id, prompt!.message_id, 'topup');
-    const [, , , offer] = await client().waitForMessages(user.id, 4);
+    const [, , , , offer] = await client().waitForMessages(user.id, 5);
     expect(buttons(offer)).to.deep.equal(['topup:0', 'topup:1']);
   });
 
   it('paid work with enough coins: held, made, sent, captured; /usage and the low-balance notice (once per crossing)', async () => {
     const user = await registered();
-    const photo = await sharp({ create: { width: 600, height: 400, channels: 3, background: '#cc3366' } })
-      .withMetadata({ exif: { IFD0: { Copyright: 'someone' } } })
-      .jpeg()
-      .toBuffer();
-    await client().sendPhoto(user.id, photo, { width: 600, height: 400 });
-    // 30 − 20 = 10 < 15: the hold crosses the threshold → one notice; then the avatar.
-    const replies = await client().waitForMessages(user.id, 3);
-    const notice = replies.find((m) => m.text?.startsWith('Your balance is low'));
-    expect(notice?.text).to.equal('Your balance is low: 10 coins. Top up to keep using paid services.');
-    const sent = replies.find((m) => m.photo)!;
+    const photo = async (background: string) =>
+      sharp({ create: { width: 600, height: 400, channels: 3, background } }).withMetadata({ exif: { IFD0: { Copyright: 'someone' } } }).jpeg().toBuffer();
+    const first = await photo('#cc3366');
+    await chooseStyle(client(), user.id, () => client().sendPhoto(user.id, first, { width: 600, height: 400 }));
+    // 30 − 20 = 10 < 15: the capture makes the crossing real → one notice, after the avatar.
+    const notice = await nextMessage(user.id, 0, (m) => !!m.text?.startsWith('Your balance is low'));
+    expect(notice.text).to.equal('Your balance is low: 10 coins. Top up to keep using paid services.');
+    const sent = await nextMessage(user.id, 0, (m) => !!m.photo);
     expect(sent.caption).to.equal('Your avatar is ready: 20 coins were charged.');
     const telegram = new Telegram(stack.config.BOT_TOKEN!, { apiRoot: stack.config.TELEGRAM_API_ROOT });
-    const link = await telegram.getFileLink(sent.photo!.at(-1)!.file_id);
-    const bytes = Buffer.from(await (await fetch(link)).arrayBuffer());
-    const meta = await sharp(bytes).metadata();
+    const meta = await sharp(await downloadSent(telegram, sent)).metadata();
     expect(meta).to.include({ width: 512, height: 512, format: 'jpeg' });
     expect(meta.exif).to.equal(undefined);
 
@@ -214,19 +200,25 @@ describe('billing: Stars top-up, refunds, paid work, cabinet', function () {
     expect(await balanceOf(user.id)).to.equal(10);
     expect(await entriesTotalOf(user.id)).to.equal(10);
 
+    let last = (await client().messages(user.id)).at(-1)!.message_id;
     await client().sendText(user.id, '/usage');
-    expect((await client().waitForMessages(user.id, 4))[3]!.text).to.equal('Paid services you used:\nAvatar: 1 × — 20 coins\nSpent in total: 20 coins.');
+    expect((await nextMessage(user.id, last, (m) => !!m.text?.startsWith('Paid services'))).text).to.equal(
+      'Paid services you used:\nAvatar: 1 × — 20 coins\nSpent in total: 20 coins.',
+    );
     // Back above the threshold and below again: a second notice; staying below: none.
     await client().sendText(ADMIN, `/grant ${user.id} 30 back up`);
     await waitFor(async () => (await balanceOf(user.id)) === 40, 'balance 40');
-    await client().sendPhoto(user.id, photo, { width: 600, height: 400 });
-    await client().waitForMessages(user.id, 5);
-    await client().sendPhoto(user.id, photo, { width: 600, height: 400 });
-    const all = await client().waitForMessages(user.id, 7);
+    for (const background of ['#33cc66', '#6633cc']) {
+      last = (await client().messages(user.id)).at(-1)!.message_id;
+      const other = await photo(background);
+      await chooseStyle(client(), user.id, () => client().sendPhoto(user.id, other, { width: 600, height: 400 }));
+      await nextMessage(user.id, last, (m) => !!m.photo);
+    }
     await waitFor(async () => (await balanceOf(user.id)) === 0, 'balance 0');
+    await waitFor(async () => (await client().messages(user.id)).filter((m) => m.text?.startsWith('Your balance is low')).length === 2, 'second notice');
     await new Promise((r) => setTimeout(r, 300));
-    const notices = (await client().messages(user.id)).filter((m) => m.text?.startsWith('Your balance is low'));
-    expect(notices.map((m) => m.text)).to.deep.equal([
+    const all = await client().messages(user.id);
+    expect(all.filter((m) => m.text?.startsWith('Your balance is low')).map((m) => m.text)).to.deep.equal([
       'Your balance is low: 10 coins. Top up to keep using paid services.',
       'Your balance is low: 0 coins. Top up to keep using paid services.',
     ]);
@@ -235,14 +227,15 @@ describe('billing: Stars top-up, refunds, paid work, cabinet', function () {
 
   it('a photo that is not an image gets its reason and the coins back, without a retry', async () => {
     const user = await registered();
-    await client().sendPhoto(user.id, Buffer.from('this is not a jpeg at all'), { width: 640, height: 480 });
-    const [, reply] = await client().waitForMessages(user.id, 2);
-    expect(reply!.text).to.equal('I could not read this as an image. Please send a JPEG or PNG photo. You were not charged.');
+    await chooseStyle(client(), user.id, () => client().sendPhoto(user.id, Buffer.from('this is not a jpeg at all'), { width: 640, height: 480 }));
+    // The "working…" message becomes the reason.
+    const reason = 'I could not read this as an image. Please send a JPEG or PNG photo. You were not charged.';
+    await waitFor(async () => (await client().messages(user.id)).some((m) => m.text === reason), 'the reason');
     const hold = await stack.knex('holds').join('users', 'users.id', 'holds.user_id').where('users.telegram_id', user.id).first('holds.*');
     expect(hold.status).to.equal('released');
     expect(await balanceOf(user.id)).to.equal(30);
     const jobs = await stack.workers!.deps.queues.get('avatars').getJobs(['completed', 'failed']);
-    const mine = jobs.filter((j) => j.data.actor.telegramId === user.id);
+    const mine = jobs.filter((j) => j.name === 'avatar.create' && j.data.actor.telegramId === user.id);
     expect(mine.map((j) => [j.attemptsMade, j.failedReason ?? null])).to.deep.equal([[1, null]]);
   });
 
@@ -250,8 +243,10 @@ describe('billing: Stars top-up, refunds, paid work, cabinet', function () {
     const user = await registered();
     const getFileBefore = (await client().stats()).calls.getFile ?? 0;
     const photo = await sharp({ create: { width: 100, height: 100, channels: 3, background: '#000' } }).jpeg().toBuffer();
+    // Refused from Telegram's declaration: no style is offered, nothing is held or downloaded.
     await client().sendPhoto(user.id, photo, { width: 100, height: 100, declared_size: 25 * 1024 * 1024 });
     const [, reply] = await client().waitForMessages(user.id, 2);
+    expect(buttons(reply)).to.deep.equal([]);
     expect(reply!.text).to.equal('This image is too large (files up to 20 MB, up to 40 megapixels). You were not charged.');
     expect((await client().stats()).calls.getFile ?? 0).to.equal(getFileBefore);
     expect(await stack.knex('holds').join('users', 'users.id', 'holds.user_id').where('users.telegram_id', user.id)).to.have.length(0);

@@ -16,6 +16,9 @@ describe('config', () => {
   it('parses lists: WORKER_QUEUES and ADMIN_IDS', () => {
     const c = parseConfig({ WORKER_QUEUES: 'billing, notifications', ADMIN_IDS: '1,22, 333' });
     expect(c.WORKER_QUEUES).to.deep.equal(['billing', 'notifications']);
+    // The Procfile's general worker: every queue but the one that has its own process.
+    expect(parseConfig({ WORKER_QUEUES: 'all,-avatars' }).WORKER_QUEUES).to.deep.equal(['billing', 'transcripts', 'notifications', 'backups']);
+    expect(() => parseConfig({ WORKER_QUEUES: 'billing,-avatars' })).to.throw(/WORKER_QUEUES/);
     expect(c.ADMIN_IDS).to.deep.equal([1, 22, 333]);
   });
 

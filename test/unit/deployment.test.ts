@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import { configSchema } from '../../src/config';
+import { configSchema, parseConfig, QUEUE_NAMES } from '../../src/config';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const read = (f: string) => readFileSync(path.join(ROOT, f), 'utf8');
@@ -14,19 +14,26 @@ describe('deployment files', () => {
     read('Procfile').trim().split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]),
   );
 
-  it('the Procfile runs bot, worker, web and a release migration from the compiled code', () => {
-    expect(Object.keys(procfile).sort()).to.deep.equal(['bot', 'release', 'web', 'worker']);
+  it('the Procfile runs bot, worker, avatars, web and a release migration from the compiled code', () => {
+    expect(Object.keys(procfile).sort()).to.deep.equal(['avatars', 'bot', 'release', 'web', 'worker']);
     expect(procfile.release).to.include('migrate');
   });
 
   it('compose has every process with the Procfile command, plus redis and postgres with healthchecks', () => {
-    for (const name of ['bot', 'worker', 'web', 'release']) {
+    for (const name of ['bot', 'worker', 'avatars', 'web', 'release']) {
       expect((compose.services[name]!.command as string[]).join(' '), name).to.equal(procfile[name]);
     }
     expect(compose.services.redis!.healthcheck).to.be.an('object');
     expect(compose.services.postgres!.healthcheck).to.be.an('object');
     expect(compose.services.web!.healthcheck).to.be.an('object');
     expect(compose.services.worker!.depends_on).to.have.property('release');
+  });
+
+  it('the worker and avatars processes run every queue between them, image work only in its own process', () => {
+    const queuesOf = (command: string) => parseConfig({ WORKER_QUEUES: /--queues=(\S+)/.exec(command)![1] }).WORKER_QUEUES;
+    expect(queuesOf(procfile.avatars!)).to.deep.equal(['avatars']);
+    expect(queuesOf(procfile.worker!)).to.not.include('avatars');
+    expect([...queuesOf(procfile.worker!), ...queuesOf(procfile.avatars!)].sort()).to.deep.equal([...QUEUE_NAMES].sort());
   });
 
   it('compose runs Prometheus and Grafana with the config/ files provisioned', () => {

@@ -1,56 +1,169 @@
-import { FileTooLargeError, TelegramBadRequestError } from '../../adapters/telegram.client';
-import { ImageRefusedError, squareAvatar } from '../../adapters/image';
-import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
-import { reply } from '../reply';
+import { DelayedError } from 'bullmq';
+import { FileTooLargeError, TelegramBadRequestError, TelegramRateLimitError } from '../../adapters/telegram.client';
+import { ImageRefusedError, renderAvatar, type ImageRefusal } from '../../adapters/image';
+import { isLastTry } from '../../jobs/failures';
+import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
+import type { Actor, Language } from '../../jobs/payloads';
 import { runPaid } from '../billing/paid-work';
+import { translate } from '../i18n/messages';
+import { CALLBACK, type InlineKeyboard } from '../keyboards';
+import { Progress } from '../notifications/progress';
+import { reply } from '../reply';
+import { declaredRefusal, MAX_DOWNLOAD_BYTES } from './intake';
+import { AVATAR_STYLES, type AvatarStyle } from './styles';
 
-/** Telegram lets bots download files up to 20 MB. */
-export const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
-export const AVATAR_SIZE = 512;
+/** A translated message: a reply, or the text a "working…" message is edited to. */
+type Told = { key: string; params?: Record<string, string> };
+
+/** How many avatars `/avatars` shows (Telegram's album holds 10). */
+export const AVATARS_LISTED = 10;
+
+const styleKeyboard = (lang: Language, messageId: number): InlineKeyboard => ({
+  inline_keyboard: [AVATAR_STYLES.map((style) => ({ text: translate(lang, `style.${style}`), callback_data: CALLBACK.avatarStyle(messageId, style) }))],
+});
 
 /**
- * Avatars queue. The price is held before anything is downloaded; a photo that cannot become an avatar gets its
- * reason and the coins back (a refusal, not a failure: no retry); success sends the avatar and captures the price.
+ * Avatars queue. A photo or file is first sorted by what Telegram declared (`avatar.offer`); a chosen style runs
+ * `avatar.create` under a hold: the coins are held before the download, an input that cannot become an avatar gets
+ * its reason and the coins back (a refusal, not a failure: no retry), success stores the set, captures the price,
+ * then sends a photo (preview) and a file (full quality). The same photo in the same style is made once.
  */
 export function avatarHandlers(deps: WorkerDeps): HandlerMap<'avatars'> {
-  const { config, telegram, avatars, enqueue } = deps;
+  const { config, telegram, avatars, holds, enqueue } = deps;
+  const maxPixels = () => config.AVATAR_MAX_MEGAPIXELS * 1_000_000;
+  const refusalBody = (reason: ImageRefusal): Told => ({ key: reason, params: { megapixels: String(config.AVATAR_MAX_MEGAPIXELS) } });
+
+  /** The set as a photo (with its caption) and as a file, in this order, with job ids from the request. */
+  const deliver = async (ctx: JobContext, actor: Actor, updateId: number | undefined, setId: number, caption: { key: string; params?: Record<string, string> }) => {
+    const lang = ctx.user!.language;
+    const jobId = `reply-${updateId ?? ctx.job.id}`;
+    await enqueue('message.send', { chatId: actor.chatId, updateId, lang, photo: { avatarId: setId }, template: caption }, { jobId });
+    await enqueue('message.send', { chatId: actor.chatId, lang, document: { avatarId: setId } }, { jobId: `${jobId}-file` });
+  };
+
+  const download = async (fileId: string): Promise<Buffer> => {
+    try {
+      return await telegram.download(fileId, MAX_DOWNLOAD_BYTES);
+    } catch (err) {
+      // Ours (the bytes counted while downloading) or Telegram's (getFile refuses files over 20 MB).
+      if (err instanceof FileTooLargeError || (err instanceof TelegramBadRequestError && /file is too big/i.test(err.message))) {
+        throw new ImageRefusedError('avatar.too_large');
+      }
+      throw err;
+    }
+  };
+
   return {
-    'avatar.create': async ({ actor, updateId, messageId, fileId, fileUniqueId, fileSize, width, height }, ctx) => {
+    'avatar.offer': async ({ actor, updateId, messageId, ...declared }, ctx) => {
+      const refusal = declaredRefusal(declared, maxPixels());
+      if (refusal) {
+        await reply(enqueue, ctx, actor, updateId, refusalBody(refusal));
+        return { refused: refusal };
+      }
+      await reply(enqueue, ctx, actor, updateId, {
+        key: 'avatar.choose', params: { price: String(config.PRICE_AVATAR) }, replyMarkup: styleKeyboard(ctx.user!.language, messageId),
+      });
+      return { offered: true };
+    },
+
+    'avatar.create': async ({ actor, updateId, messageId, fileId, fileUniqueId, fileSize, width, height, style }, ctx) => {
       const user = ctx.user!;
-      const maxPixels = config.AVATAR_MAX_MEGAPIXELS * 1_000_000;
-      const refuse = async (reason: ImageRefusedError['reason']) => {
-        await reply(enqueue, ctx, actor, updateId, { key: reason, params: { megapixels: String(config.AVATAR_MAX_MEGAPIXELS) } });
-        return { refused: reason };
+      const styleName = translate(user.language, `style.${style}`);
+      // What Telegram declares is checked before the coins are even held (the offer checked it too; buttons linger).
+      const declared = declaredRefusal({ kind: 'photo', fileSize, width, height }, maxPixels());
+      if (declared) {
+        await reply(enqueue, ctx, actor, updateId, refusalBody(declared));
+        return { refused: declared };
+      }
+      const key = `avatar:${actor.chatId}:${messageId}:${style}`;
+      // Made before from the same source in the same style (and this is not a re-run of the request that made it):
+      // served from storage, free — nothing is held, downloaded or decoded.
+      const stored = await avatars.findSet(user.id, fileUniqueId, style);
+      if (stored && !(await holds.status(key))) {
+        await deliver(ctx, actor, updateId, stored.id, { key: 'avatar.again' });
+        return { avatarId: stored.id, fromStorage: true };
+      }
+      const progress = new Progress(deps, actor.chatId, user.language, ctx.job.id!);
+      let started = false;
+      const tell = (body: Told) =>
+        started ? progress.update(body.key, body.params) : reply(enqueue, ctx, actor, updateId, body);
+      try {
+        const outcome = await runPaid(
+          deps, ctx, actor, updateId,
+          { service: 'avatar', key, amount: config.PRICE_AVATAR },
+          async () => {
+            // A re-run after the capture (the worker died before delivering) finds what it stored.
+            const made = await avatars.findSet(user.id, fileUniqueId, style as AvatarStyle);
+            if (made) return made.id;
+            // One "working…" message, edited once at the end: each message and edit spends the chat's pace
+            // (≈ 1/s after a burst of 3), so more steps would only hold the avatar back.
+            await progress.start('avatar.working', { style: styleName });
+            started = true;
+            await progress.action('upload_photo');
+            const source = await download(fileId);
+            const variants = await renderAvatar(source, style, maxPixels());
+            // Stored once per source and style: a twin run's set wins and this one is dropped.
+            return avatars.saveSet({ userId: user.id, sourceUniqueId: fileUniqueId, style, variants });
+          },
+          async (setId) => {
+            await deliver(ctx, actor, updateId, setId, { key: 'avatar.done', params: { price: String(config.PRICE_AVATAR) } });
+            if (started) await progress.update('avatar.working.done', { style: styleName });
+          },
+        );
+        if (outcome.status === 'refused') {
+          // The "working…" message becomes the reason: one message per refused request.
+          await tell(refusalBody(outcome.reason as ImageRefusal));
+          return { refused: outcome.reason };
+        }
+        if (outcome.status === 'done') return { avatarId: outcome.result };
+        return outcome;
+      } catch (err) {
+        // The last try of a fault (the coins are back already): the user hears it did not work.
+        const waits = err instanceof TelegramRateLimitError || err instanceof DelayedError;
+        if (!waits && isLastTry(err, ctx.job)) await tell({ key: 'avatar.failed' }).catch(() => undefined);
+        throw err;
+      }
+    },
+
+    'avatars.list': async ({ actor, updateId }, ctx) => {
+      const user = ctx.user!;
+      const lang = user.language;
+      const sets = await avatars.list(user.id, AVATARS_LISTED);
+      if (sets.length === 0) {
+        await reply(enqueue, ctx, actor, updateId, { key: 'avatars.none' });
+        return { avatars: 0 };
+      }
+      const jobId = `reply-${updateId ?? ctx.job.id}`;
+      const numbered = sets.map((s, i) => ({ ...s, n: String(i + 1) }));
+      // Thumbnails first (an album takes no buttons), then the list with the buttons under it.
+      if (numbered.length === 1) {
+        await enqueue('message.send', { chatId: actor.chatId, lang, photo: { avatarId: numbered[0]!.id, size: 128 }, text: '1' }, { jobId: `${jobId}-album` });
+      } else {
+        await enqueue('message.send', { chatId: actor.chatId, lang, album: numbered.map((s) => ({ avatarId: s.id, caption: s.n })) }, { jobId: `${jobId}-album` });
+      }
+      const lines = numbered
+        .map((s) => `${s.n}. ${translate(lang, `style.${s.style}`)}, ${s.createdAt.toISOString().slice(0, 10)}${s.current ? ' ★' : ''}`)
+        .join('\n');
+      const keyboard: InlineKeyboard = {
+        inline_keyboard: numbered.map((s) => [
+          { text: translate(lang, 'button.avatar.current', { n: s.n }), callback_data: CALLBACK.avatarCurrent(s.id) },
+          { text: translate(lang, 'button.avatar.delete', { n: s.n }), callback_data: CALLBACK.avatarDelete(s.id) },
+        ]),
       };
-      // What Telegram declares is checked before the coins are even held.
-      if ((fileSize ?? 0) > MAX_DOWNLOAD_BYTES || width * height > maxPixels) return refuse('avatar.too_large');
-      const outcome = await runPaid(
-        deps, ctx, actor, updateId,
-        { service: 'avatar', key: `avatar:${actor.chatId}:${messageId}`, amount: config.PRICE_AVATAR },
-        async () => {
-          try {
-            const source = await telegram.download(fileId, MAX_DOWNLOAD_BYTES);
-            const image = await squareAvatar(source, AVATAR_SIZE, maxPixels);
-            // Stored once per source photo and style: a re-run finds the row it made.
-            return await avatars.save({ userId: user.id, sourceUniqueId: fileUniqueId, style: 'square', size: AVATAR_SIZE, format: image.format, bytes: image.bytes });
-          } catch (err) {
-            // Ours (the bytes counted while downloading) or Telegram's (getFile refuses files over 20 MB).
-            if (err instanceof FileTooLargeError || (err instanceof TelegramBadRequestError && /file is too big/i.test(err.message))) {
-              throw new ImageRefusedError('avatar.too_large');
-            }
-            throw err;
-          }
-        },
-        (avatarId) =>
-          enqueue(
-            'message.send',
-            { chatId: actor.chatId, updateId, lang: user.language, photo: { avatarId }, template: { key: 'avatar.done', params: { price: String(config.PRICE_AVATAR) } } },
-            { jobId: `reply-${updateId ?? ctx.job.id}` },
-          ),
-      );
-      if (outcome.status === 'refused') return refuse(outcome.reason as ImageRefusedError['reason']);
-      if (outcome.status === 'done') return { avatarId: outcome.result };
-      return outcome;
+      await reply(enqueue, ctx, actor, updateId, { key: 'avatars.list', params: { lines }, replyMarkup: keyboard });
+      return { avatars: sets.length };
+    },
+
+    'avatar.current': async ({ actor, updateId, avatarId }, ctx) => {
+      const ok = await avatars.makeCurrent(ctx.user!.id, avatarId);
+      await reply(enqueue, ctx, actor, updateId, { key: ok ? 'avatars.current' : 'avatars.gone' });
+      return { current: ok };
+    },
+
+    'avatar.delete': async ({ actor, updateId, avatarId }, ctx) => {
+      const ok = await avatars.delete(ctx.user!.id, avatarId);
+      await reply(enqueue, ctx, actor, updateId, { key: ok ? 'avatars.deleted' : 'avatars.gone' });
+      return { deleted: ok };
     },
   };
 }

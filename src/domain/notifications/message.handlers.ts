@@ -2,6 +2,7 @@ import { DelayedError, type Job } from 'bullmq';
 import { ChatUnreachableError, TelegramBadRequestError, TelegramRateLimitError } from '../../adapters/telegram.client';
 import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
 import { isLastTry } from '../../jobs/failures';
+import { loadAvatarMedia, sendAvatarMedia } from '../avatars/avatar-media';
 import { translate } from '../i18n/messages';
 import { splitText } from './split-text';
 import type { BroadcastOutcome } from './broadcast';
@@ -72,13 +73,13 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       await done();
       return { edited: messageId !== undefined };
     },
-    'message.send': async ({ chatId, lang, text, template, invoice, photo, parseMode, replyMarkup, seq, broadcastId }, { job, log, token }) => {
+    'message.send': async ({ chatId, lang, text, template, invoice, photo, document, album, parseMode, replyMarkup, seq, broadcastId }, { job, log, token }) => {
       const body = text ?? (template ? translate(lang, template.key, template.params) : '');
-      // An invoice or a photo (with its caption) is one message; a text is split at Telegram's 4096 characters.
-      const parts = invoice || photo ? [body] : splitText(body);
-      const image = photo && (await avatars.find(photo.avatarId));
+      const media = await loadAvatarMedia(avatars, { photo, document, album });
+      // An invoice or avatar media (with its caption) is one message; a text is split at Telegram's 4096 characters.
+      const parts = invoice || media !== undefined ? [body] : splitText(body);
       // The avatar was deleted before its turn came: nothing to send.
-      if (photo && !image) return (await moveLine(chatId, seq), { delivered: false, reason: 'avatar_deleted' });
+      if (media === null) return (await moveLine(chatId, seq), { delivered: false, reason: 'avatar_deleted' });
       // Parts an earlier run of this job already delivered (before a 429, a crash, a stall) are not sent again.
       const key = notificationKey(botId(), job);
       // The receipts and the first part's claim are independent: ask Postgres and Redis at once.
@@ -98,8 +99,8 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
           try {
             message = invoice
               ? await telegram.sendInvoice(chatId, invoice, { replyMarkup: markup })
-              : image
-                ? await telegram.sendPhoto(chatId, image.bytes, { filename: `avatar-${image.id}.${image.format === 'jpeg' ? 'jpg' : image.format}`, caption: body.slice(0, 1024) || undefined, replyMarkup: markup })
+              : media
+                ? await sendAvatarMedia(telegram, chatId, media, body, markup)
                 : await telegram.sendMessage(chatId, parts[i]!, { parseMode, replyMarkup: markup });
           } catch (err) {
             // Telegram's 429 pauses this chat only; this message stays first in its line.

@@ -12,7 +12,7 @@ export type PaidService = 'avatar' | 'transcript';
 
 export interface PaidRequest {
   service: PaidService;
-  /** The request's domain id, e.g. `avatar:<chat>:<message>`: the hold's key, the same for every retry. */
+  /** The request's domain id, e.g. `avatar:<chat>:<message>:<style>`: the hold's key, the same for every retry. */
   key: string;
   amount: number;
 }

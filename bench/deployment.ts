@@ -9,10 +9,17 @@ import { BENCH_DATABASE_URL, BENCH_REDIS_URL } from './support';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-function startProcess(script: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+/** A process of the deployment: a compiled entry point under dist/, its arguments and extra environment. */
+export interface DeployedProcess {
+  script: string;
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+function startProcess({ script, args = [] }: DeployedProcess, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the bot and worker processes.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist', script)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist', script), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       if (/"message":"(bot started|workers started)"/.test(chunk.toString())) resolve(child);
@@ -25,6 +32,10 @@ export interface Deployment {
   sandbox: Awaited<ReturnType<typeof startSandbox>>;
   client: SandboxClient;
   token: string;
+  /** BullMQ's key prefix of this run. */
+  prefix: string;
+  /** The started processes, in the order given. */
+  children: ChildProcess[];
   /** Stops the processes and the sandbox and deletes the run's Redis keys. */
   close(): Promise<void>;
 }
@@ -34,7 +45,11 @@ export interface Deployment {
  * `info`) on the migrated bench database and their own key prefix, talking to a sandbox with Telegram's limits off
  * (at hundreds of replies/s to different users, Telegram's own 30 msg/s would be the whole story).
  */
-export async function startDeployment(name: string, tokenBase: number): Promise<Deployment> {
+export async function startDeployment(
+  name: string,
+  tokenBase: number,
+  processes: DeployedProcess[] = [{ script: 'src/bot/main.js' }, { script: 'workers/main.js' }],
+): Promise<Deployment> {
   await ensureDatabase(BENCH_DATABASE_URL);
   const knex = createKnex(BENCH_DATABASE_URL, { max: 1 });
   await migrateLatest(knex);
@@ -55,11 +70,14 @@ export async function startDeployment(name: string, tokenBase: number): Promise<
     // Our own global send limit follows the sandbox's: off.
     TELEGRAM_GLOBAL_RATE: '10000',
   };
-  const children = [await startProcess('src/bot/main.js', env), await startProcess('workers/main.js', env)];
+  const children: ChildProcess[] = [];
+  for (const p of processes) children.push(await startProcess(p, { ...env, ...p.env }));
   return {
     sandbox,
     client: new SandboxClient(sandbox.url, token),
     token,
+    prefix,
+    children,
     async close() {
       for (const c of children) c.kill('SIGTERM');
       await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { benchAvatarMemory, benchAvatarThroughput } from './avatars.bench';
 import { benchIngress } from './ingress.bench';
 import { benchBroadcast, benchOutbound } from './delivery.bench';
 import { benchLatency } from './latency.bench';
@@ -38,6 +39,16 @@ async function main(): Promise<void> {
     const p = await benchPrecheckout();
     console.log(
       `| pre_checkout → answer while ingesting ${fmt(p.achievedRate)} updates/s of /balance (${p.paid} payments${p.failedSends ? `, ${fmt(p.failedSends)} sends FAILED` : ''}) | p50 ${fmt(p.p50)} ms · p99 ${fmt(p.p99)} ms · max ${fmt(p.max)} ms | — | — | p99 ≤ 1,000 ms |`,
+    );
+  }
+  if (!only || only === 'avatars') {
+    const t = await benchAvatarThroughput();
+    console.log(
+      `| avatar jobs/s through the avatars worker process (${t.jobs} × ${fmt(t.megapixels)} MP JPEG, concurrency 2) vs sharp alone, same transform | ${fmt(t.worker, 2)}/s | ${fmt(t.raw, 2)}/s | ${fmt(t.ratio, 2)} | ≥ 0.9 |`,
+    );
+    const m = await benchAvatarMemory();
+    console.log(
+      `| avatars worker peak RSS, four 20 MP JPEGs (${fmt(m.sourceMb, 1)} MB each) at once, CONCURRENCY_AVATARS=4 | ${fmt(m.peakMb)} MB (idle ${fmt(m.idleMb)} MB) | — | — | < 400 MB |`,
     );
   }
   if (!only || only === 'latency') {

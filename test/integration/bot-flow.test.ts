@@ -75,7 +75,10 @@ describe('bot flow through the sandbox', () => {
     await stack.client.waitForMessages(user.id, 1);
     await stack.client.sendText(user.id, 'hello there');
     await stack.client.waitForMessages(user.id, 2);
-    await stack.client.sendDocument(user.id, Buffer.from('%PDF-1.4 not really'), { file_name: 'a.pdf', mime_type: 'application/pdf' });
+    // A location: a kind no feature takes (photos and files go to avatars).
+    await stack.client.injectUpdate({
+      message: { message_id: 900_001, date: Math.floor(Date.now() / 1000), chat: { id: user.id, type: 'private' }, from: { id: user.id, is_bot: false, first_name: 'A' }, location: { latitude: 55.75, longitude: 37.62 } },
+    });
     const replies = await stack.client.waitForMessages(user.id, 3);
     expect(replies.map((m) => m.text)).to.deep.equal([
       'I do not know the command /frobnicate. Send /help to see what I can do.',

@@ -81,7 +81,7 @@ export const configSchema = z.object({
   /** Jobs one worker process runs at once, per queue. */
   CONCURRENCY_BILLING: int(1, 1000).default(10),
   CONCURRENCY_TRANSCRIPTS: int(1, 64).default(1),
-  CONCURRENCY_AVATARS: int(1, 64).default(2),
+  CONCURRENCY_AVATARS: int(1, 64).default(4),
   CONCURRENCY_NOTIFICATIONS: int(1, 1000).default(20),
   CONCURRENCY_BACKUPS: int(1, 1).default(1),
   /** Messages per second the notifications workers send in total (Telegram allows about 30 per bot). */

@@ -35,24 +35,25 @@ export class AvatarsRepository {
   }
 
   /**
-   * Stores a made set with its variants in one transaction, or returns the set a twin run stored first (the
-   * unique key decides; its variants are complete, since they were committed with it).
+   * Stores a made set with its variants in one statement (one round trip: the set row and its six variants commit
+   * together), or returns the set a twin run stored first (the unique key decides; its variants are complete, since
+   * they were committed with it).
    */
   async saveSet(a: { userId: number; sourceUniqueId: string; style: AvatarStyle; variants: AvatarVariant[] }): Promise<number> {
-    return this.knex.transaction(async (trx) => {
-      const inserted = await trx('avatar_sets')
-        .insert({ user_id: a.userId, source_unique_id: a.sourceUniqueId, style: a.style })
-        .onConflict(['user_id', 'source_unique_id', 'style'])
-        .ignore()
-        .returning('id');
-      if (inserted.length === 0) {
-        const existing = await trx('avatar_sets').where({ user_id: a.userId, source_unique_id: a.sourceUniqueId, style: a.style }).first('id');
-        return Number(existing.id);
-      }
-      const setId = Number(inserted[0].id);
-      await trx('avatar_variants').insert(a.variants.map((v) => ({ set_id: setId, size: v.size, format: v.format, bytes: v.bytes })));
-      return setId;
-    });
+    const values = a.variants.map(() => '(?::int, ?::text, ?::bytea)').join(', ');
+    const { rows } = await this.knex.raw<{ rows: { id: string }[] }>(
+      `WITH s AS (
+         INSERT INTO avatar_sets (user_id, source_unique_id, style) VALUES (?, ?, ?)
+         ON CONFLICT (user_id, source_unique_id, style) DO NOTHING RETURNING id
+       ), v AS (
+         INSERT INTO avatar_variants (set_id, size, format, bytes) SELECT s.id, v.* FROM s, (VALUES ${values}) AS v(size, format, bytes)
+       )
+       SELECT id FROM s`,
+      [a.userId, a.sourceUniqueId, a.style, ...a.variants.flatMap((v) => [v.size, v.format, v.bytes])],
+    );
+    if (rows.length > 0) return Number(rows[0]!.id);
+    const existing = await this.knex('avatar_sets').where({ user_id: a.userId, source_unique_id: a.sourceUniqueId, style: a.style }).first('id');
+    return Number(existing.id);
   }
 
   /** One variant's bytes — the WebP, or its JPEG/PNG twin — and its set's style; undefined once the set is deleted. */

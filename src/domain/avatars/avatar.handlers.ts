@@ -91,9 +91,9 @@ export function avatarHandlers(deps: WorkerDeps): HandlerMap<'avatars'> {
         const outcome = await runPaid(
           deps, ctx, actor, updateId,
           { service: 'avatar', key, amount: config.PRICE_AVATAR },
-          async () => {
-            // A re-run after the capture (the worker died before delivering) finds what it stored.
-            const made = await avatars.findSet(user.id, fileUniqueId, style as AvatarStyle);
+          async (resumed) => {
+            // A re-run (a retry; a worker that died, perhaps after the capture) finds what an earlier run stored.
+            const made = resumed ? await avatars.findSet(user.id, fileUniqueId, style as AvatarStyle) : undefined;
             if (made) return made.id;
             // One "working…" message, edited once at the end: each message and edit spends the chat's pace
             // (≈ 1/s after a burst of 3), so more steps would only hold the avatar back.

@@ -59,7 +59,8 @@ export async function noticeLowBalance(deps: Pick<WorkerDeps, 'enqueue'>, to: { 
  * job is gone.
  *
  * `work` must be repeatable: a run after a crash between capture and delivery does it again (paid once, by the
- * capture that is there). `deliver` queues what the user receives, with deterministic job ids.
+ * capture that is there). It is told whether the request ran before (`resumed`: the hold was there already), so a
+ * first run can skip looking for what an earlier one left. `deliver` queues what the user receives, with deterministic job ids.
  */
 export async function runPaid<T>(
   deps: WorkerDeps,
@@ -67,7 +68,7 @@ export async function runPaid<T>(
   actor: Actor,
   updateId: number | undefined,
   req: PaidRequest,
-  work: () => Promise<T>,
+  work: (resumed: boolean) => Promise<T>,
   deliver: (result: T) => Promise<unknown>,
 ): Promise<PaidOutcome<T>> {
   const user = ctx.user!;
@@ -84,6 +85,8 @@ export async function runPaid<T>(
     const { crossed, balance } = known ?? (await deps.holds.crossedLow(req.key));
     if (crossed) await noticeLowBalance(deps, { chatId: actor.chatId, lang }, { applied: true, balance, lowBalance: true }, `hold:${req.key}`);
   };
+  // Without a price there is no hold to tell: the work looks for what an earlier run left.
+  let resumed = true;
   if (req.amount > 0) {
     let held;
     try {
@@ -101,16 +104,17 @@ export async function runPaid<T>(
     if (held.status === 'released') return expired();
     if (held.status === 'captured') {
       // Paid already: an earlier run captured and then died before its delivery was queued. Deliver, never charge.
-      const result = await work();
+      const result = await work(true);
       await deliver(result);
       await noticeIfCrossed();
       return { status: 'done', result };
     }
     if (held.created) count('held');
+    resumed = !held.created;
   }
   let result: T;
   try {
-    result = await work();
+    result = await work(resumed);
   } catch (err) {
     if (err instanceof WorkRefusedError) {
       if (req.amount > 0 && (await deps.holds.settle(req.key, 'released', err.reason)).settled) count('released');

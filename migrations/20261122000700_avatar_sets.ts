@@ -52,11 +52,13 @@ export async function down(knex: Knex): Promise<void> {
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.unique(['user_id', 'source_unique_id', 'style', 'size']);
   });
+  // The 512 px JPEG/PNG of each set, under the set's id: a `message.send` queued meanwhile finds its own avatar.
   await knex.raw(
-    `INSERT INTO avatars (user_id, source_unique_id, style, size, format, bytes, created_at)
-     SELECT s.user_id, s.source_unique_id, s.style, v.size, v.format, v.bytes, s.created_at
-     FROM avatar_sets s JOIN avatar_variants v ON v.set_id = s.id WHERE v.format IN ('jpeg', 'png')`,
+    `INSERT INTO avatars (id, user_id, source_unique_id, style, size, format, bytes, created_at)
+     SELECT s.id, s.user_id, s.source_unique_id, s.style, v.size, v.format, v.bytes, s.created_at
+     FROM avatar_sets s JOIN avatar_variants v ON v.set_id = s.id WHERE v.format <> 'webp' AND v.size = 512`,
   );
+  await knex.raw(`SELECT setval(pg_get_serial_sequence('avatars', 'id'), COALESCE((SELECT max(id) FROM avatars), 1), (SELECT count(*) > 0 FROM avatars))`);
   await knex.schema.dropTable('avatar_variants');
   await knex.schema.dropTable('avatar_sets');
 }

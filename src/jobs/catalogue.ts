@@ -164,7 +164,8 @@ export const catalogue = {
       fileSize: z.number().int().nonnegative().optional(),
       width: z.number().int().nonnegative().optional(),
       height: z.number().int().nonnegative().optional(),
-      style: z.enum(AVATAR_STYLES),
+      // Jobs queued before styles existed made squares.
+      style: z.enum(AVATAR_STYLES).default('square'),
     }),
   }),
   /** `/avatars`: the user's avatars as a media group of thumbnails, then buttons to make one current or delete it. */
@@ -259,10 +260,11 @@ export const catalogue = {
           const bodies = [p.text, p.template, p.invoice].filter((v) => v !== undefined).length;
           const media = [p.photo, p.document, p.album].filter((v) => v !== undefined).length;
           if (media > 1) return false;
-          if (p.album) return bodies === 0;
+          // Telegram takes no caption text and no buttons for an album as a whole.
+          if (p.album) return bodies === 0 && !p.replyMarkup;
           return media === 1 ? bodies <= 1 && !p.invoice : bodies === 1;
         },
-        'exactly one of text, template or invoice; a photo or document takes an optional text or template as its caption; an album takes none',
+        'exactly one of text, template or invoice; a photo or document takes an optional text or template as its caption; an album takes neither, nor buttons',
       ),
   }),
 } as const;

@@ -39,7 +39,7 @@ export class AvatarsRepository {
    * together), or returns the set a twin run stored first (the unique key decides; its variants are complete, since
    * they were committed with it).
    */
-  async saveSet(a: { userId: number; sourceUniqueId: string; style: AvatarStyle; variants: AvatarVariant[] }): Promise<number> {
+  async saveSet(a: { userId: number; sourceUniqueId: string; style: AvatarStyle; variants: AvatarVariant[] }): Promise<{ id: number; created: boolean }> {
     const values = a.variants.map(() => '(?::int, ?::text, ?::bytea)').join(', ');
     const { rows } = await this.knex.raw<{ rows: { id: string }[] }>(
       `WITH s AS (
@@ -51,18 +51,23 @@ export class AvatarsRepository {
        SELECT id FROM s`,
       [a.userId, a.sourceUniqueId, a.style, ...a.variants.flatMap((v) => [v.size, v.format, v.bytes])],
     );
-    if (rows.length > 0) return Number(rows[0]!.id);
+    if (rows.length > 0) return { id: Number(rows[0]!.id), created: true };
     const existing = await this.knex('avatar_sets').where({ user_id: a.userId, source_unique_id: a.sourceUniqueId, style: a.style }).first('id');
-    return Number(existing.id);
+    return { id: Number(existing.id), created: false };
   }
 
-  /** One variant's bytes — the WebP, or its JPEG/PNG twin — and its set's style; undefined once the set is deleted. */
+  /**
+   * One variant's bytes — the WebP, or its JPEG/PNG twin — and its set's style; undefined once the set is deleted.
+   * A set from before variants (one 512 px JPEG, migrated) gives the nearest it has: the format asked for first,
+   * then the size, then the largest.
+   */
   async variant(setId: number, size: number, kind: 'webp' | 'fallback'): Promise<StoredVariant | undefined> {
-    const query = this.knex('avatar_variants as v').join('avatar_sets as s', 's.id', 'v.set_id').where({ 'v.set_id': setId, 'v.size': size });
-    if (kind === 'webp') query.where('v.format', 'webp');
-    else query.whereNot('v.format', 'webp');
-    const row = await query.first('v.bytes', 'v.format', 's.style');
-    return row ? { setId, style: row.style, size, format: row.format, bytes: row.bytes as Buffer } : undefined;
+    const row = await this.knex('avatar_variants as v')
+      .join('avatar_sets as s', 's.id', 'v.set_id')
+      .where('v.set_id', setId)
+      .orderByRaw(`(v.format ${kind === 'webp' ? '=' : '<>'} 'webp') DESC, (v.size = ?) DESC, v.size DESC`, [size])
+      .first('v.bytes', 'v.format', 'v.size', 's.style');
+    return row ? { setId, style: row.style, size: Number(row.size), format: row.format, bytes: row.bytes as Buffer } : undefined;
   }
 
   /** A user's sets, the current one first, then newest first. */
@@ -74,8 +79,9 @@ export class AvatarsRepository {
   /** Makes one of the user's sets their current avatar (and no other). False when it is not theirs or is gone. */
   async makeCurrent(userId: number, setId: number): Promise<boolean> {
     return this.knex.transaction(async (trx) => {
-      const mine = await trx('avatar_sets').where({ id: setId, user_id: userId }).forUpdate().first('id');
-      if (!mine) return false;
+      // All the user's sets are locked: two "make current" at once must not both find no other current one.
+      const sets = await trx('avatar_sets').where({ user_id: userId }).forUpdate().pluck('id');
+      if (!sets.map(Number).includes(setId)) return false;
       await trx('avatar_sets').where({ user_id: userId, current: true }).whereNot({ id: setId }).update({ current: false });
       await trx('avatar_sets').where({ id: setId }).update({ current: true });
       return true;

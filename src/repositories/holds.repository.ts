@@ -115,6 +115,12 @@ export class HoldsRepository {
     return { crossed: row?.crossed_low === true, balance: Number(row?.coins ?? 0) };
   }
 
+  /** A request's hold: its state and the job that made it (a later job with the same key is a repeat request). */
+  async find(key: string): Promise<{ status: HoldStatus; jobId: string } | undefined> {
+    const row = await this.knex('holds').where({ key }).first('status', 'job_id');
+    return row ? { status: row.status, jobId: row.job_id } : undefined;
+  }
+
   async status(key: string): Promise<HoldStatus | undefined> {
     const row = await this.knex('holds').select('status').where({ key }).first();
     return row?.status as HoldStatus | undefined;

@@ -147,6 +147,37 @@ describe('avatars: styles, the image pipeline, storage, bad input', function () 
     expect((await client().messages(user.id)).filter((m) => m.message_id > after && m.text?.startsWith('⏳'))).to.have.length(0);
   });
 
+  it('the same button tapped again, or the same photo sent twice and made at once: one charge, one set', async () => {
+    const user = await registered();
+    const source = await plainJpeg(640, 480, '#2255aa');
+    let after = await lastMessageId(client(), user.id);
+    const { offer, messageId } = await chooseStyle(client(), user.id, () => client().sendPhoto(user.id, source, { width: 640, height: 480 }));
+    await delivered(user.id, after);
+    // Tapped again after it was made: served from storage, said so, not charged.
+    after = await lastMessageId(client(), user.id);
+    await client().pressButton(user.id, offer.message_id, `avatar:style:${messageId}:square`);
+    expect((await delivered(user.id, after)).photo.caption).to.equal('You made this avatar before: here it is again, free of charge.');
+    expect(await balanceOf(user.id)).to.equal(BONUS - PRICE);
+
+    // Another photo, sent twice; both made at the same time (downloads held back so both are in flight).
+    const twin = await plainJpeg(640, 480, '#55aa22');
+    await client().setFileDelay(800);
+    try {
+      after = await lastMessageId(client(), user.id);
+      await chooseStyle(client(), user.id, () => client().sendPhoto(user.id, twin, { width: 640, height: 480 }), 'gray');
+      await chooseStyle(client(), user.id, () => client().sendPhoto(user.id, twin, { width: 640, height: 480 }), 'gray');
+      await waitFor(async () => (await client().messages(user.id)).filter((m) => m.message_id > after && m.photo).length === 2, 'both delivered', 20_000);
+    } finally {
+      await client().setFileDelay(0);
+    }
+    const captions = (await client().messages(user.id)).filter((m) => m.message_id > after && m.photo).map((m) => m.caption).sort();
+    expect(captions).to.deep.equal(['You made this avatar before: here it is again, free of charge.', `Your avatar is ready: ${PRICE} coins were charged.`]);
+    await waitFor(async () => (await balanceOf(user.id)) === BONUS - 2 * PRICE, 'one more charge', 5_000);
+    const holds = await stack.knex('holds as h').join('users as u', 'u.id', 'h.user_id').where('u.telegram_id', user.id).orderBy('h.id').pluck('h.status');
+    expect(holds.slice(1).sort()).to.deep.equal(['captured', 'released']);
+    expect((await setsOf(user.id)).map((s) => s.style)).to.deep.equal(['square', 'gray']);
+  });
+
   it('every bad input gets its own reason, nothing is retried and no coins are charged', async () => {
     const cases: Array<{ name: string; lang?: string; offered: boolean; reason: string }> = [
       { name: 'corrupt JPEG', offered: true, reason: 'corrupt' },

@@ -4,7 +4,7 @@ import { ImageRefusedError, renderAvatar, type ImageRefusal } from '../../adapte
 import { isLastTry } from '../../jobs/failures';
 import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
 import type { Actor, Language } from '../../jobs/payloads';
-import { runPaid } from '../billing/paid-work';
+import { runPaid, WorkRefusedError } from '../billing/paid-work';
 import { translate } from '../i18n/messages';
 import { CALLBACK, type InlineKeyboard } from '../keyboards';
 import { Progress } from '../notifications/progress';
@@ -14,6 +14,9 @@ import { AVATAR_STYLES, type AvatarStyle } from './styles';
 
 /** A translated message: a reply, or the text a "working…" message is edited to. */
 type Told = { key: string; params?: Record<string, string> };
+
+/** The refusal that is not one: another request made this set while this one worked (see `avatar.create`). */
+const MADE_MEANWHILE = 'avatar.made_meanwhile';
 
 /** How many avatars `/avatars` shows (Telegram's album holds 10). */
 export const AVATARS_LISTED = 10;
@@ -76,10 +79,20 @@ export function avatarHandlers(deps: WorkerDeps): HandlerMap<'avatars'> {
         return { refused: declared };
       }
       const key = `avatar:${actor.chatId}:${messageId}:${style}`;
-      // Made before from the same source in the same style (and this is not a re-run of the request that made it):
-      // served from storage, free — nothing is held, downloaded or decoded.
-      const stored = await avatars.findSet(user.id, fileUniqueId, style);
-      if (stored && !(await holds.status(key))) {
+      const [stored, hold] = await Promise.all([avatars.findSet(user.id, fileUniqueId, style), holds.find(key)]);
+      // The same button tapped again (another job, same request): the hold says how the first tap ended.
+      const repeated = hold !== undefined && hold.jobId !== ctx.job.id;
+      // Still being made by the first tap's job (or it will be, when BullMQ recovers it): that job delivers.
+      if (repeated && hold.status === 'held') return { repeated: 'in progress' };
+      if (repeated && hold.status === 'released') {
+        // Refused (the user read why) or given up: a new request needs the photo again.
+        await reply(enqueue, ctx, actor, updateId, { key: 'avatar.choice_expired' });
+        return { repeated: 'released' };
+      }
+      // Made before from the same source in the same style — by another request, or by this one for an earlier tap:
+      // served from storage, free: nothing is held, downloaded or decoded. (A run of the very job that holds is a
+      // retry or a stalled re-run and goes on below.)
+      if (stored && (!hold || (repeated && hold.status === 'captured'))) {
         await deliver(ctx, actor, updateId, stored.id, { key: 'avatar.again' });
         return { avatarId: stored.id, fromStorage: true };
       }
@@ -102,14 +115,25 @@ export function avatarHandlers(deps: WorkerDeps): HandlerMap<'avatars'> {
             await progress.action('upload_photo');
             const source = await download(fileId);
             const variants = await renderAvatar(source, style, maxPixels());
-            // Stored once per source and style: a twin run's set wins and this one is dropped.
-            return avatars.saveSet({ userId: user.id, sourceUniqueId: fileUniqueId, style, variants });
+            // Stored once per source and style. Found stored by a first run (its hold is new, so no run of this
+            // request can have stored it): another request made it meanwhile — the same photo sent twice, both
+            // made at once. That one is paid for; this one is released and served from storage, free. A resumed run
+            // keeps the set it finds: a twin run of this same request (same hold) may have stored it.
+            const saved = await avatars.saveSet({ userId: user.id, sourceUniqueId: fileUniqueId, style, variants });
+            if (!saved.created && !resumed) throw new WorkRefusedError(MADE_MEANWHILE);
+            return saved.id;
           },
           async (setId) => {
             await deliver(ctx, actor, updateId, setId, { key: 'avatar.done', params: { price: String(config.PRICE_AVATAR) } });
             if (started) await progress.update('avatar.working.done', { style: styleName });
           },
         );
+        if (outcome.status === 'refused' && outcome.reason === MADE_MEANWHILE) {
+          const twin = (await avatars.findSet(user.id, fileUniqueId, style))!;
+          await deliver(ctx, actor, updateId, twin.id, { key: 'avatar.again' });
+          await progress.update('avatar.working.done', { style: styleName });
+          return { avatarId: twin.id, fromStorage: true };
+        }
         if (outcome.status === 'refused') {
           // The "working…" message becomes the reason: one message per refused request.
           await tell(refusalBody(outcome.reason as ImageRefusal));
@@ -118,9 +142,15 @@ export function avatarHandlers(deps: WorkerDeps): HandlerMap<'avatars'> {
         if (outcome.status === 'done') return { avatarId: outcome.result };
         return outcome;
       } catch (err) {
-        // The last try of a fault (the coins are back already): the user hears it did not work.
+        // The last try of a fault: the user hears it did not work — unless the price was captured already (the fault
+        // came while queuing the delivery): then "not charged" would be false, and retrying the failed job (Bull
+        // Board) delivers without charging again.
         const waits = err instanceof TelegramRateLimitError || err instanceof DelayedError;
-        if (!waits && isLastTry(err, ctx.job)) await tell({ key: 'avatar.failed' }).catch(() => undefined);
+        if (!waits && isLastTry(err, ctx.job)) {
+          const status = await holds.status(key).catch(() => undefined);
+          if (status !== 'captured') await tell({ key: 'avatar.failed' }).catch(() => undefined);
+          else ctx.log.error('avatar paid for but not delivered; retry the job to deliver it', { hold: key });
+        }
         throw err;
       }
     },

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { up as createAvatarsTable } from './20261122000600_avatars';
 
 /**
  * Avatars become sets: one row per (user, source photo, style) in `avatar_sets`, its variants (512/256/128 px, WebP
@@ -41,17 +42,8 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.schema.createTable('avatars', (t) => {
-    t.bigIncrements('id');
-    t.bigInteger('user_id').notNullable().references('users.id').onDelete('CASCADE');
-    t.text('source_unique_id').notNullable();
-    t.text('style').notNullable();
-    t.integer('size').notNullable();
-    t.text('format').notNullable();
-    t.specificType('bytes', 'bytea').notNullable();
-    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
-    t.unique(['user_id', 'source_unique_id', 'style', 'size']);
-  });
+  // The table exactly as the migration before made it.
+  await createAvatarsTable(knex);
   // The 512 px JPEG/PNG of each set, under the set's id: a `message.send` queued meanwhile finds its own avatar.
   await knex.raw(
     `INSERT INTO avatars (id, user_id, source_unique_id, style, size, format, bytes, created_at)

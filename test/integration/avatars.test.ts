@@ -30,13 +30,8 @@ describe('avatars: styles, the image pipeline, storage, bad input', function () 
   after(() => stack?.stop());
 
   const client = () => stack.client;
-  async function registered(lang = 'en') {
-    const user = await client().createUser({ language_code: lang });
-    await client().sendText(user.id, '/start');
-    await client().waitForMessages(user.id, 1);
-    return user;
-  }
-  const balanceOf = async (telegramId: number) => Number((await stack.knex('balances as b').join('users as u', 'u.id', 'b.user_id').where('u.telegram_id', telegramId).first('b.coins'))?.coins);
+  const registered = (lang?: string) => stack.registered(lang);
+  const balanceOf = (telegramId: number) => stack.balanceOf(telegramId);
   const setsOf = (telegramId: number) => stack.knex('avatar_sets as s').join('users as u', 'u.id', 's.user_id').where('u.telegram_id', telegramId).orderBy('s.id').select('s.*');
   const variantsOf = (setId: number) => stack.knex('avatar_variants').where({ set_id: setId }).orderBy([{ column: 'size', order: 'desc' }, 'format']).select('size', 'format', 'bytes');
   const createJobsOf = async (telegramId: number) =>

@@ -27,16 +27,8 @@ describe('billing: Stars top-up, refunds, paid work, cabinet', function () {
   after(() => stack?.stop());
 
   const client = () => stack.client;
-  async function registered(lang = 'en') {
-    const user = await client().createUser({ language_code: lang });
-    await client().sendText(user.id, '/start');
-    await client().waitForMessages(user.id, 1);
-    return user;
-  }
-  const balanceOf = async (telegramId: number) => {
-    const row = await stack.knex('balances as b').join('users as u', 'u.id', 'b.user_id').where('u.telegram_id', telegramId).first('b.coins');
-    return Number(row?.coins ?? 0);
-  };
+  const registered = (lang?: string) => stack.registered(lang);
+  const balanceOf = (telegramId: number) => stack.balanceOf(telegramId);
   const entriesTotalOf = async (telegramId: number) => {
     const row = await stack.knex('ledger_entries as e').join('users as u', 'u.id', 'e.user_id').where('u.telegram_id', telegramId).sum({ total: 'e.amount' }).first();
     return Number(row?.total ?? 0);

@@ -98,6 +98,20 @@ export class Stack {
     return this.knex('users').where({ telegram_id: telegramId }).first();
   }
 
+  /** A new sandbox user who sent /start and got the welcome (registered, welcome bonus credited). */
+  async registered(lang = 'en') {
+    const user = await this.client.createUser({ language_code: lang });
+    await this.client.sendText(user.id, '/start');
+    await this.client.waitForMessages(user.id, 1);
+    return user;
+  }
+
+  /** A user's coins as the ledger left them (0 before the first posting). */
+  async balanceOf(telegramId: number): Promise<number> {
+    const row = await this.knex('balances as b').join('users as u', 'u.id', 'b.user_id').where('u.telegram_id', telegramId).first('b.coins');
+    return Number(row?.coins ?? 0);
+  }
+
   async stop(): Promise<void> {
     await this.stopBot();
     await this.workers?.close();

@@ -10,7 +10,7 @@ import { CALLBACK, type InlineKeyboard } from '../keyboards';
 import { Progress } from '../notifications/progress';
 import { reply } from '../reply';
 import { declaredRefusal, MAX_DOWNLOAD_BYTES } from './intake';
-import { AVATAR_STYLES, type AvatarStyle } from './styles';
+import { AVATAR_STYLES } from './styles';
 
 /** A translated message: a reply, or the text a "working…" message is edited to. */
 type Told = { key: string; params?: Record<string, string> };
@@ -106,7 +106,7 @@ export function avatarHandlers(deps: WorkerDeps): HandlerMap<'avatars'> {
           { service: 'avatar', key, amount: config.PRICE_AVATAR },
           async (resumed) => {
             // A re-run (a retry; a worker that died, perhaps after the capture) finds what an earlier run stored.
-            const made = resumed ? await avatars.findSet(user.id, fileUniqueId, style as AvatarStyle) : undefined;
+            const made = resumed ? await avatars.findSet(user.id, fileUniqueId, style) : undefined;
             if (made) return made.id;
             // One "working…" message, edited once at the end: each message and edit spends the chat's pace
             // (≈ 1/s after a burst of 3), so more steps would only hold the avatar back.

@@ -126,6 +126,44 @@ export const configSchema = z.object({
     .default([{ coins: 100, stars: 50 }, { coins: 550, stars: 250 }, { coins: 1200, stars: 500 }]),
   /** Largest photo (declared or real pixel count) an avatar is made from; bigger ones are refused before decoding. */
   AVATAR_MAX_MEGAPIXELS: int(1, 400).default(40),
+  /** Transcripts: the speech-to-text engine (docs/TRANSCRIPTS.md). */
+  TRANSCRIPT_ENGINE: z.enum(['pocketsphinx', 'openai', 'whisper-cpp'], { message: 'expected pocketsphinx, openai or whisper-cpp' }).default('pocketsphinx'),
+  /** Longest voice or audio transcribed; longer ones are refused before anything is held or downloaded. */
+  TRANSCRIPT_MAX_SECONDS: int(1, 4 * 3600).default(600),
+  /** A transcript longer than this many characters comes as a .txt file instead of messages. */
+  TRANSCRIPT_DOCUMENT_CHARS: int(1, 64_000).default(12_000),
+  /** One try of a transcript job (download, ffmpeg, engine) is stopped after this long and retried. */
+  TRANSCRIPT_TIMEOUT_SECONDS: int(10, 6 * 3600).default(900),
+  /** Transcript retries (engine down or timing out): the first waits this long, each next one twice as long. */
+  TRANSCRIPT_RETRY_SECONDS: z.coerce.number({ message: 'expected a number of seconds' }).min(0.01, 'expected at least 0.01').max(3600).default(10),
+  /** The ffmpeg binary (a name on PATH or a path). */
+  FFMPEG_BIN: z.string().min(1).default('ffmpeg'),
+  /** pocketsphinx: binary and acoustic/language model folder (Debian: pocketsphinx, pocketsphinx-en-us). */
+  POCKETSPHINX_BIN: z.string().min(1).default('pocketsphinx_continuous'),
+  POCKETSPHINX_MODEL_DIR: z.string().min(1).default('/usr/share/pocketsphinx/model/en-us'),
+  /** openai: any OpenAI-compatible server's base URL (…/v1), its key, model and per-request timeout. */
+  TRANSCRIPT_API_URL: url(['http:', 'https:'], 'an http(s) URL such as https://api.openai.com/v1').default('https://api.openai.com/v1'),
+  TRANSCRIPT_API_KEY: z.string().min(1).optional(),
+  TRANSCRIPT_API_MODEL: z.string().min(1).max(200).default('whisper-1'),
+  TRANSCRIPT_API_TIMEOUT_SECONDS: int(1, 3600).default(120),
+  /** whisper-cpp: the whisper.cpp command-line binary and its ggml model file. */
+  WHISPER_CPP_BIN: z.string().min(1).default('whisper-cli'),
+  WHISPER_CPP_MODEL: z.string().min(1).optional(),
+  /**
+   * Keys that encrypt sensitive columns (AES-256-GCM): base64 or hex of 32 bytes, comma separated; the first
+   * encrypts, all decrypt (rotation: put the new key first). Required in production.
+   */
+  ENCRYPTION_KEY: z
+    .string()
+    .transform((v, ctx) => {
+      const keys = v.split(',').map((s) => s.trim()).filter(Boolean).map((k) => (/^[0-9a-fA-F]{64}$/.test(k) ? Buffer.from(k, 'hex') : Buffer.from(k, 'base64')));
+      if (keys.length === 0 || keys.some((k) => k.length !== 32)) {
+        ctx.addIssue({ code: 'custom', message: 'expected keys of 32 bytes in base64 or hex, comma separated (openssl rand -base64 32)' });
+        return z.NEVER;
+      }
+      return keys;
+    })
+    .optional(),
   /** Key that signs invoice payloads (HMAC-SHA256); unset → derived from BOT_TOKEN. */
   INVOICE_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
   /** Below this balance the user is told, once per crossing (0: never). */
@@ -168,10 +206,16 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const raw = env[key];
     // Secrets are never echoed; URLs lose any user:password part.
     const shown =
-      raw === undefined ? '' : /TOKEN|SECRET|PASSWORD/.test(key) ? ' (value hidden)' : ` (got "${raw.replace(/\/\/[^/@]*@/, '//***@')}")`;
+      raw === undefined ? '' : /TOKEN|SECRET|PASSWORD|KEY/.test(key) ? ' (value hidden)' : ` (got "${raw.replace(/\/\/[^/@]*@/, '//***@')}")`;
     throw new ConfigError(`Invalid configuration: ${key}: ${issue.message}${shown}`);
   }
   const config = result.data;
+  if (config.NODE_ENV === 'production' && !config.ENCRYPTION_KEY) {
+    throw new ConfigError('Invalid configuration: ENCRYPTION_KEY is required in production (openssl rand -base64 32)');
+  }
+  if (config.TRANSCRIPT_ENGINE === 'whisper-cpp' && !config.WHISPER_CPP_MODEL) {
+    throw new ConfigError('Invalid configuration: TRANSCRIPT_ENGINE=whisper-cpp needs WHISPER_CPP_MODEL (the ggml model file)');
+  }
   if (config.BOT_MODE === 'webhook' && (!config.WEBHOOK_URL || !config.WEBHOOK_SECRET)) {
     throw new ConfigError('Invalid configuration: BOT_MODE=webhook needs WEBHOOK_URL and WEBHOOK_SECRET');
   }

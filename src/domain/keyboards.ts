@@ -20,6 +20,8 @@ export const CALLBACK = {
   avatarStyle: (messageId: number, style: AvatarStyle) => `avatar:style:${messageId}:${style}`,
   avatarCurrent: (avatarId: number) => `avatar:current:${avatarId}`,
   avatarDelete: (avatarId: number) => `avatar:delete:${avatarId}`,
+  transcriptShow: (id: number) => `transcript:show:${id}`,
+  transcriptDelete: (id: number) => `transcript:delete:${id}`,
 } as const;
 
 /** One "Top up" button (under a refusal for too few coins, under a low-balance notice). */

@@ -187,6 +187,58 @@ export const catalogue = {
     payload: z.object({ actor: actorSchema, updateId: updateIdSchema, avatarId: z.number().int().positive() }),
   }),
   /**
+   * A voice, audio, video note or audio file arrived: check its declared length, hold the price per started minute,
+   * download, ffmpeg → 16 kHz mono WAV, transcribe, store (encrypted), capture, send the text. An input that cannot
+   * be transcribed is refused with its reason (no charge, no retry); an engine down or timing out is retried with
+   * the queue's backoff (TRANSCRIPT_RETRY_SECONDS, doubling).
+   */
+  'transcript.create': defineJob({
+    queue: 'transcripts',
+    description: 'transcribe a voice, audio, video note or audio file: hold per minute, ffmpeg, engine, store encrypted, capture, send',
+    options: { attempts: 4, backoff: { type: 'custom' } },
+    payload: z.object({
+      actor: actorSchema,
+      updateId: updateIdSchema,
+      /** The source's message: with the chat, the request's domain id (its hold, its stored transcript). */
+      messageId: z.number().int().positive(),
+      kind: z.enum(['voice', 'audio', 'video_note', 'document']),
+      fileId: z.string().min(1).max(256),
+      fileUniqueId: z.string().min(1).max(128),
+      fileSize: z.number().int().nonnegative().optional(),
+      /** Seconds, as Telegram declares them (a document declares none). */
+      duration: z.number().int().nonnegative().optional(),
+      mimeType: z.string().max(256).optional(),
+    }),
+  }),
+  /** `/transcripts`: the latest transcripts (length, engine, date) with buttons to show one again or delete it. */
+  'transcripts.list': defineJob({
+    queue: 'transcripts',
+    description: "/transcripts: the user's latest transcripts with buttons to show again or delete",
+    payload: z.object({ actor: actorSchema, updateId: updateIdSchema }),
+  }),
+  /** A button under `/transcripts`: the transcript's text again (free). */
+  'transcript.show': defineJob({
+    queue: 'transcripts',
+    description: 'send one of the user\'s transcripts again',
+    payload: z.object({ actor: actorSchema, updateId: updateIdSchema, transcriptId: z.number().int().positive() }),
+  }),
+  /** A button under `/transcripts`: the transcript is deleted. */
+  'transcript.delete': defineJob({
+    queue: 'transcripts',
+    description: 'delete one of the user\'s transcripts',
+    payload: z.object({ actor: actorSchema, updateId: updateIdSchema, transcriptId: z.number().int().positive() }),
+  }),
+  /**
+   * Re-seal every transcript under an older key with the current ENCRYPTION_KEY (after a rotation). Queued by each
+   * transcripts worker at start-up, once per current key; an operator may add it in Bull Board at any time.
+   */
+  'transcripts.reencrypt': defineJob({
+    queue: 'transcripts',
+    description: 'after a key rotation: re-encrypt transcripts sealed with an older key under the current ENCRYPTION_KEY',
+    options: { attempts: 3 },
+    payload: z.object({ batch: z.number().int().min(1).max(10_000).default(500) }),
+  }),
+  /**
    * Replace the text (and buttons) of a message sent earlier: found by the job id of the `message.send` that sent it
    * (through its receipt), or by its message id (a button pressed under it).
    */
@@ -248,6 +300,11 @@ export const catalogue = {
         document: z.object({ avatarId: z.number().int().positive() }).optional(),
         /** Stored avatars as one media group of thumbnails (Telegram: 2–10 items), each with its caption. */
         album: z.array(z.object({ avatarId: z.number().int().positive(), caption: z.string().max(1_024).optional() })).min(2).max(10).optional(),
+        /**
+         * A stored transcript, read and decrypted when it is sent (its text never rides in a job): as messages, split
+         * at 4096 characters, or as a .txt file past TRANSCRIPT_DOCUMENT_CHARS. `text` or `template` is its header.
+         */
+        transcript: z.object({ transcriptId: z.number().int().positive() }).optional(),
         parseMode: z.enum(['HTML', 'MarkdownV2']).optional(),
         /** Set when the message is part of a broadcast: its outcome is counted into the broadcast's report. */
         broadcastId: z.string().max(100).optional(),
@@ -258,13 +315,13 @@ export const catalogue = {
       .refine(
         (p) => {
           const bodies = [p.text, p.template, p.invoice].filter((v) => v !== undefined).length;
-          const media = [p.photo, p.document, p.album].filter((v) => v !== undefined).length;
+          const media = [p.photo, p.document, p.album, p.transcript].filter((v) => v !== undefined).length;
           if (media > 1) return false;
           // Telegram takes no caption text and no buttons for an album as a whole.
           if (p.album) return bodies === 0 && !p.replyMarkup;
           return media === 1 ? bodies <= 1 && !p.invoice : bodies === 1;
         },
-        'exactly one of text, template or invoice; a photo or document takes an optional text or template as its caption; an album takes neither, nor buttons',
+        'exactly one of text, template or invoice; a photo, document or transcript takes an optional text or template as its caption or header; an album takes neither, nor buttons',
       ),
   }),
 } as const;

@@ -8,6 +8,7 @@ import type { ReceiptsRepository } from '../repositories/receipts.repository';
 import type { LedgerRepository } from '../repositories/ledger.repository';
 import type { HoldsRepository } from '../repositories/holds.repository';
 import type { AvatarsRepository } from '../repositories/avatars.repository';
+import type { TranscriptsRepository } from '../repositories/transcripts.repository';
 import type { PaymentsRepository } from '../repositories/payments.repository';
 import type { SharedMetrics } from '../observability/shared-metrics';
 import type { AdminAlerts } from '../observability/admin-alerts';
@@ -40,6 +41,8 @@ export interface WorkerDeps {
   /** Coins set aside for paid work (see src/domain/billing/paid-work.ts). */
   holds: HoldsRepository;
   avatars: AvatarsRepository;
+  /** Transcripts, their text sealed with ENCRYPTION_KEY. */
+  transcripts: TranscriptsRepository;
   payments: PaymentsRepository;
 }
 
@@ -52,6 +55,8 @@ export interface JobContext {
   userCreated?: boolean;
   /** The worker's lock token for this job (needed to delay it, e.g. to wait for a chat's turn). */
   token?: string;
+  /** Aborted when the worker gives up on in-flight jobs at shutdown: long work stops and the job is handed back. */
+  signal?: AbortSignal;
 }
 
 export type Handler<N extends JobName> = (payload: Payload<N>, ctx: JobContext) => Promise<unknown>;
@@ -64,6 +69,13 @@ export interface QueueWorkerDefinition<Q extends QueueName = QueueName> {
   concurrency(config: Config): number;
   /** A rate for the whole queue, shared by every replica (BullMQ's limiter lives in Redis). */
   limiter?(config: Config): RateLimiterOptions;
+  /** The retry delay (ms) before attempt `attemptsMade + 1` of jobs whose options say `backoff: { type: 'custom' }`. */
+  backoff?(config: Config, attemptsMade: number): number;
+  /**
+   * Runs once before this process starts the queue's worker (only where the queue runs): check the tools it needs
+   * and throw a message that says what is missing, tidy what a killed process left, queue maintenance jobs.
+   */
+  start?(deps: WorkerDeps): Promise<void>;
   handlers(deps: WorkerDeps): Partial<Record<JobName, Handler<never>>> & HandlerMap<Q>;
 }
 
@@ -71,6 +83,8 @@ export function defineWorker<Q extends QueueName>(def: {
   queue: Q;
   concurrency(config: Config): number;
   limiter?(config: Config): RateLimiterOptions;
+  backoff?(config: Config, attemptsMade: number): number;
+  start?(deps: WorkerDeps): Promise<void>;
   handlers(deps: WorkerDeps): HandlerMap<Q>;
 }): QueueWorkerDefinition<Q> {
   return def as QueueWorkerDefinition<Q>;

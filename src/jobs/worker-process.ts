@@ -14,6 +14,8 @@ import { HoldsRepository } from '../repositories/holds.repository';
 import { PaymentsRepository } from '../repositories/payments.repository';
 import { AvatarsRepository } from '../repositories/avatars.repository';
 import { UsersRepository } from '../repositories/users.repository';
+import { TranscriptsRepository } from '../repositories/transcripts.repository';
+import { Keyring } from '../lib/crypto';
 import { createEnqueue } from './enqueue';
 import type { QueueWorkerDefinition, WorkerDeps } from './handler.types';
 import { QueueRegistry } from './queues';
@@ -52,6 +54,7 @@ export async function startWorkerProcess(
     holds: new HoldsRepository(knex, ledger),
     payments: new PaymentsRepository(knex, ledger),
     avatars: new AvatarsRepository(knex),
+    transcripts: new TranscriptsRepository(knex, Keyring.fromConfig(config)),
     telegram: new TelegramClient(config.BOT_TOKEN, config.TELEGRAM_API_ROOT, metrics),
     enqueue,
     queues,
@@ -72,6 +75,7 @@ export async function startWorkerProcess(
       // Every billing replica upserts the same scheduler (idempotent): one sweep a minute, whoever runs it.
       await queues.get('billing').upsertJobScheduler('billing.sweep', { every: 60_000 }, { name: 'billing.sweep', data: {}, opts: { attempts: 3 } });
     }
+    for (const def of defs.filter((d) => config.WORKER_QUEUES.includes(d.queue))) await def.start?.(deps);
     running = startWorkers(defs, config.WORKER_QUEUES, deps, workerConnection, config.QUEUE_PREFIX);
   } catch (err) {
     await closeConnections();

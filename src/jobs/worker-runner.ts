@@ -46,12 +46,13 @@ function traceOf(job: Job): TraceContext {
 
 /** The processor every queue runs: re-validate, register the actor, run the handler, sort its errors. */
 export function createProcessor(table: Map<JobName, Handler<never>>, deps: WorkerDeps): Processor {
-  return async (job, token) => {
+  return async (job, token, signal) => {
       // The traced child logger is built only when something logs: most jobs never do.
       let log: Logger | undefined;
       const ctx: JobContext = {
         job,
         token,
+        signal,
         get log() {
           return (log ??= traced(deps.log, traceOf(job)));
         },
@@ -118,6 +119,8 @@ export function startWorkers(
       lockDuration: deps.config.JOB_LOCK_MS,
       stalledInterval: deps.config.JOB_LOCK_MS,
       maxStalledCount: 2,
+      // `backoff: { type: '<queue>' }` in a job's options: the queue's own retry delays, which may come from config.
+      settings: def.backoff ? { backoffStrategy: (attemptsMade: number) => def.backoff!(deps.config, attemptsMade) } : undefined,
     });
     worker.on('failed', (job, err) => {
       if (!job) return;

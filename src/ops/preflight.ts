@@ -2,6 +2,7 @@ import net from 'node:net';
 import type { Config } from '../config';
 import { createKnex, ensureDatabase, migrateLatest } from '../db/knex';
 import { closeRedis, connectRedis, createRedis } from '../lib/redis';
+import { checkTranscriptTools, EngineSetupError } from '../adapters/speech';
 
 /** The commands that start each service on a Debian machine; shown when it cannot be reached. */
 export const START_HINTS = {
@@ -67,5 +68,19 @@ export async function preparePostgres(config: Config): Promise<{ created: boolea
     return { created, applied: await migrateLatest(knex) };
   } finally {
     await knex.destroy();
+  }
+}
+
+/**
+ * ffmpeg and the transcript engine (TRANSCRIPT_ENGINE), when this machine's worker runs the transcripts queue: what
+ * is missing and the command that installs it. The worker checks again when it starts.
+ */
+export async function checkTranscripts(config: Config): Promise<void> {
+  if (!config.WORKER_QUEUES.includes('transcripts')) return;
+  try {
+    await checkTranscriptTools(config);
+  } catch (err) {
+    if (!(err instanceof EngineSetupError)) throw err;
+    throw new PreflightError(`Transcripts cannot run: ${err.message}\n  (To start without transcripts: WORKER_QUEUES=all,-transcripts)`);
   }
 }

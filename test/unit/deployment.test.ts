@@ -14,13 +14,13 @@ describe('deployment files', () => {
     read('Procfile').trim().split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]),
   );
 
-  it('the Procfile runs bot, worker, avatars, web and a release migration from the compiled code', () => {
-    expect(Object.keys(procfile).sort()).to.deep.equal(['avatars', 'bot', 'release', 'web', 'worker']);
+  it('the Procfile runs bot, worker, avatars, transcripts, web and a release migration from the compiled code', () => {
+    expect(Object.keys(procfile).sort()).to.deep.equal(['avatars', 'bot', 'release', 'transcripts', 'web', 'worker']);
     expect(procfile.release).to.include('migrate');
   });
 
   it('compose has every process with the Procfile command, plus redis and postgres with healthchecks', () => {
-    for (const name of ['bot', 'worker', 'avatars', 'web', 'release']) {
+    for (const name of ['bot', 'worker', 'avatars', 'transcripts', 'web', 'release']) {
       expect((compose.services[name]!.command as string[]).join(' '), name).to.equal(procfile[name]);
     }
     expect(compose.services.redis!.healthcheck).to.be.an('object');
@@ -29,11 +29,12 @@ describe('deployment files', () => {
     expect(compose.services.worker!.depends_on).to.have.property('release');
   });
 
-  it('the worker and avatars processes run every queue between them, image work only in its own process', () => {
+  it('the worker, avatars and transcripts processes run every queue once between them, image and speech work apart', () => {
     const queuesOf = (command: string) => parseConfig({ WORKER_QUEUES: /--queues=(\S+)/.exec(command)![1] }).WORKER_QUEUES;
     expect(queuesOf(procfile.avatars!)).to.deep.equal(['avatars']);
-    expect(queuesOf(procfile.worker!)).to.not.include('avatars');
-    expect([...queuesOf(procfile.worker!), ...queuesOf(procfile.avatars!)].sort()).to.deep.equal([...QUEUE_NAMES].sort());
+    expect(queuesOf(procfile.transcripts!)).to.deep.equal(['transcripts']);
+    const all = [procfile.worker!, procfile.avatars!, procfile.transcripts!].flatMap(queuesOf);
+    expect(all.sort()).to.deep.equal([...QUEUE_NAMES].sort());
   });
 
   it('compose runs Prometheus and Grafana with the config/ files provisioned', () => {

@@ -7,6 +7,7 @@ import { fallbackFeature } from './fallback.feature';
 import { feedbackFeature } from './feedback.feature';
 import { helpFeature } from './help.feature';
 import { startFeature } from './start.feature';
+import { transcriptFeature } from './transcript.feature';
 
-/** Features in the order they get a chance at an update; the fallback comes last. */
-export const features: Middleware<BotContext>[] = [startFeature, helpFeature, billingFeature, adminFeature, feedbackFeature, avatarFeature, fallbackFeature];
+/** Features in the order they get a chance at an update (audio files before avatars); the fallback comes last. */
+export const features: Middleware<BotContext>[] = [startFeature, helpFeature, billingFeature, adminFeature, feedbackFeature, transcriptFeature, avatarFeature, fallbackFeature];

@@ -20,7 +20,7 @@ export function notificationKey(botId: string, job: Pick<Job, 'id' | 'timestamp'
 
 /** Notifications queue: the only code that sends user-visible messages. */
 export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notifications'> {
-  const { telegram, users, receipts, alerts, enqueue, config, pacer, queues, broadcasts, avatars } = deps;
+  const { telegram, users, receipts, alerts, enqueue, config, pacer, queues, broadcasts, avatars, transcripts } = deps;
   // The bot's numeric id: the part of the token before the colon (read when a job runs, not when the table is built).
   const botId = () => (config.BOT_TOKEN ?? '0:').split(':')[0]!;
   // A broadcast message's final outcome goes into its broadcast's tally; the last one triggers the report.
@@ -73,10 +73,20 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       await done();
       return { edited: messageId !== undefined };
     },
-    'message.send': async ({ chatId, lang, text, template, invoice, photo, document, album, parseMode, replyMarkup, seq, broadcastId }, { job, log, token }) => {
-      const body = text ?? (template ? translate(lang, template.key, template.params) : '');
-      const media = await loadAvatarMedia(avatars, { photo, document, album });
-      // An invoice or avatar media (with its caption) is one message; a text is split at Telegram's 4096 characters.
+    'message.send': async ({ chatId, lang, text, template, invoice, photo, document, album, transcript, parseMode, replyMarkup, seq, broadcastId }, { job, log, token }) => {
+      let body = text ?? (template ? translate(lang, template.key, template.params) : '');
+      let media = await loadAvatarMedia(avatars, { photo, document, album });
+      if (transcript) {
+        // Decrypted here, at the last moment: the text is never in a job's payload, and a deleted one is not sent.
+        const stored = await transcripts.read(transcript.transcriptId);
+        if (!stored) return (await moveLine(chatId, seq), { delivered: false, reason: 'transcript_deleted' });
+        if (stored.text.length > config.TRANSCRIPT_DOCUMENT_CHARS) {
+          media = { kind: 'document', file: { bytes: Buffer.from(stored.text, 'utf8'), filename: `transcript-${stored.id}.txt` } };
+        } else {
+          body = body ? `${body}\n\n${stored.text}` : stored.text;
+        }
+      }
+      // An invoice or media (with its caption) is one message; a text is split at Telegram's 4096 characters.
       const parts = invoice || media !== undefined ? [body] : splitText(body);
       // The avatar was deleted before its turn came: nothing to send.
       if (media === null) return (await moveLine(chatId, seq), { delivered: false, reason: 'avatar_deleted' });

@@ -1,0 +1,209 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DelayedError } from 'bullmq';
+import { AudioRefusedError, toWav, type AudioRefusal } from '../../adapters/audio';
+import type { SpeechEngine } from '../../adapters/speech';
+import { FileTooLargeError, TelegramBadRequestError, TelegramRateLimitError } from '../../adapters/telegram.client';
+import { isLastTry } from '../../jobs/failures';
+import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
+import { runPaid, WorkRefusedError } from '../billing/paid-work';
+import { translate } from '../i18n/messages';
+import { CALLBACK, type InlineKeyboard } from '../keyboards';
+import { Progress } from '../notifications/progress';
+import { reply } from '../reply';
+import { declaredAudioRefusal, formatDuration, MAX_AUDIO_BYTES, paidMinutes } from './intake';
+
+/** How many transcripts `/transcripts` lists. */
+export const TRANSCRIPTS_LISTED = 10;
+/** Scratch folders of transcript jobs: `<tmp>/switchyard-transcript-XXXXXX`, removed after each try. */
+export const WORK_DIR_PREFIX = 'switchyard-transcript-';
+/** Decoders disagree by a fraction of a second on a recording's length: this much past the paid minutes is kept. */
+const SLACK_SECONDS = 2;
+/** A chat action shows for about 5 s: repeated while the engine works. */
+const ACTION_EVERY_MS = 4_500;
+
+type Told = { key: AudioRefusal | 'transcript.failed'; params?: Record<string, string> };
+
+/**
+ * Transcripts queue. A voice, audio, video note or audio file becomes text, paid per started minute under a hold:
+ * what Telegram declared is checked first (length, size), the price is held before the download, the engine's text
+ * is stored encrypted, then the price is captured and the text sent (`message.send` reads it from the database).
+ * A recording that cannot be transcribed gets its reason and the coins back; the engine down or slow is retried.
+ */
+export function transcriptHandlers(deps: WorkerDeps, engine: SpeechEngine): HandlerMap<'transcripts'> {
+  const { config, telegram, transcripts, holds, enqueue } = deps;
+  const refusalBody = (reason: AudioRefusal): Told => ({ key: reason, params: { max: formatDuration(config.TRANSCRIPT_MAX_SECONDS) } });
+
+  /** Downloads the file into `dir` and converts it to WAV, keeping at most `limitSeconds`. */
+  const prepare = async (fileId: string, dir: string, limitSeconds: number, signal: AbortSignal) => {
+    let bytes: Buffer;
+    try {
+      bytes = await telegram.download(fileId, MAX_AUDIO_BYTES);
+    } catch (err) {
+      // Ours (counted while downloading) or Telegram's (getFile refuses files over 20 MB).
+      if (err instanceof FileTooLargeError || (err instanceof TelegramBadRequestError && /file is too big/i.test(err.message))) {
+        throw new AudioRefusedError('transcript.too_large');
+      }
+      throw err;
+    }
+    const input = path.join(dir, 'input');
+    await writeFile(input, bytes);
+    const wavPath = path.join(dir, 'audio.wav');
+    const seconds = await toWav(config.FFMPEG_BIN, { path: input, head: bytes.subarray(0, 64) }, wavPath, limitSeconds, signal);
+    return { wavPath, seconds };
+  };
+
+  return {
+    'transcript.create': async ({ actor, updateId, messageId, fileId, fileUniqueId, fileSize, duration }, ctx) => {
+      const user = ctx.user!;
+      const maxSeconds = config.TRANSCRIPT_MAX_SECONDS;
+      const declared = declaredAudioRefusal({ fileSize, duration }, maxSeconds);
+      if (declared) {
+        await reply(enqueue, ctx, actor, updateId, refusalBody(declared));
+        return { refused: declared };
+      }
+      const key = `transcript:${actor.chatId}:${messageId}`;
+      const progress = new Progress(deps, actor.chatId, user.language, ctx.job.id!);
+      let started = false;
+      const tell = (body: Told) => (started ? progress.update(body.key, body.params) : reply(enqueue, ctx, actor, updateId, body));
+      // This try's bound (TRANSCRIPT_TIMEOUT_SECONDS) and the worker's shutdown both stop ffmpeg and the engine.
+      const bound = AbortSignal.any([AbortSignal.timeout(config.TRANSCRIPT_TIMEOUT_SECONDS * 1000), ...(ctx.signal ? [ctx.signal] : [])]);
+      const dir = await mkdtemp(path.join(tmpdir(), WORK_DIR_PREFIX));
+      let typing: NodeJS.Timeout | undefined;
+      try {
+        let audio: { wavPath: string; seconds: number } | undefined;
+        let seconds = duration;
+        if (seconds === undefined) {
+          // A file declares no length: it is downloaded and decoded (free) to learn it, then the price is held.
+          try {
+            audio = await prepare(fileId, dir, maxSeconds + 1, bound);
+          } catch (err) {
+            if (!(err instanceof AudioRefusedError)) throw err;
+            await tell(refusalBody(err.reason));
+            return { refused: err.reason };
+          }
+          if (audio.seconds > maxSeconds) {
+            await tell(refusalBody('transcript.too_long'));
+            return { refused: 'transcript.too_long' };
+          }
+          seconds = audio.seconds;
+        }
+        const minutes = paidMinutes(seconds);
+        const amount = minutes * config.PRICE_TRANSCRIPT_PER_MINUTE;
+        const shown = formatDuration(seconds);
+        const outcome = await runPaid(
+          deps, ctx, actor, updateId,
+          { service: 'transcript', key, amount },
+          async (resumed) => {
+            // A re-run (a retry, a worker that died, perhaps after the capture) finds what an earlier run stored.
+            const made = resumed ? await transcripts.findByRequest(key) : undefined;
+            if (made) return made.id;
+            await progress.start('transcript.working', { duration: shown });
+            started = true;
+            await progress.action('typing');
+            typing = setInterval(() => void progress.action('typing'), ACTION_EVERY_MS);
+            try {
+              // What is transcribed is what was paid for: a file longer than it declared is cut there.
+              audio ??= await prepare(fileId, dir, minutes * 60 + SLACK_SECONDS, bound);
+              const result = await engine.transcribe({ wavPath: audio.wavPath, seconds: audio.seconds, language: user.language, signal: bound, workDir: dir });
+              if (!result.text.trim()) throw new WorkRefusedError('transcript.no_speech');
+              return await transcripts.save({
+                userId: user.id, requestKey: key, sourceUniqueId: fileUniqueId, durationSeconds: audio.seconds,
+                engine: engine.name, language: result.language, cost: amount, text: result.text.trim(),
+              });
+            } catch (err) {
+              if (err instanceof AudioRefusedError) throw new WorkRefusedError(err.reason);
+              throw err;
+            } finally {
+              clearInterval(typing);
+            }
+          },
+          async (transcriptId) => {
+            await enqueue(
+              'message.send',
+              { chatId: actor.chatId, updateId, lang: user.language, transcript: { transcriptId }, template: { key: 'transcript.header', params: { duration: shown } } },
+              { jobId: `reply-${updateId ?? ctx.job.id}` },
+            );
+            if (started) await progress.update('transcript.working.done', { duration: shown, price: String(amount) });
+          },
+        );
+        if (outcome.status === 'refused') {
+          // The "transcribing…" message becomes the reason: one message per refused request.
+          await tell(refusalBody(outcome.reason as AudioRefusal));
+          return { refused: outcome.reason };
+        }
+        if (outcome.status === 'done') return { transcriptId: outcome.result, seconds, charged: amount };
+        return outcome;
+      } catch (err) {
+        // The last try of a fault: the user hears it did not work — unless the price was captured already (the fault
+        // came while queuing the delivery: retrying the failed job in Bull Board delivers without charging again).
+        const waits = err instanceof TelegramRateLimitError || err instanceof DelayedError;
+        if (!waits && isLastTry(err, ctx.job)) {
+          const status = await holds.status(key).catch(() => undefined);
+          if (status !== 'captured') await tell({ key: 'transcript.failed' }).catch(() => undefined);
+          else ctx.log.error('transcript paid for but not delivered; retry the job to deliver it', { hold: key });
+        }
+        throw err;
+      } finally {
+        clearInterval(typing);
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+
+    'transcripts.list': async ({ actor, updateId }, ctx) => {
+      const user = ctx.user!;
+      const lang = user.language;
+      const list = await transcripts.list(user.id, TRANSCRIPTS_LISTED);
+      if (list.length === 0) {
+        await reply(enqueue, ctx, actor, updateId, { key: 'transcripts.none' });
+        return { transcripts: 0 };
+      }
+      const numbered = list.map((t, i) => ({ ...t, n: String(i + 1) }));
+      const lines = numbered
+        .map((t) => `${t.n}. ${formatDuration(t.durationSeconds)} · ${t.createdAt.toISOString().slice(0, 16).replace('T', ' ')} · ${t.language ?? '?'} · ${t.engine}`)
+        .join('\n');
+      const keyboard: InlineKeyboard = {
+        inline_keyboard: numbered.map((t) => [
+          { text: translate(lang, 'button.transcript.show', { n: t.n }), callback_data: CALLBACK.transcriptShow(t.id) },
+          { text: translate(lang, 'button.transcript.delete', { n: t.n }), callback_data: CALLBACK.transcriptDelete(t.id) },
+        ]),
+      };
+      await reply(enqueue, ctx, actor, updateId, { key: 'transcripts.list', params: { lines }, replyMarkup: keyboard });
+      return { transcripts: list.length };
+    },
+
+    'transcript.show': async ({ actor, updateId, transcriptId }, ctx) => {
+      const user = ctx.user!;
+      const found = await transcripts.get(user.id, transcriptId);
+      if (!found) {
+        await reply(enqueue, ctx, actor, updateId, { key: 'transcripts.gone' });
+        return { shown: false };
+      }
+      await enqueue(
+        'message.send',
+        { chatId: actor.chatId, updateId, lang: user.language, transcript: { transcriptId }, template: { key: 'transcript.header', params: { duration: formatDuration(found.durationSeconds) } } },
+        { jobId: `reply-${updateId ?? ctx.job.id}` },
+      );
+      return { shown: true };
+    },
+
+    'transcript.delete': async ({ actor, updateId, transcriptId }, ctx) => {
+      const ok = await transcripts.delete(ctx.user!.id, transcriptId);
+      await reply(enqueue, ctx, actor, updateId, { key: ok ? 'transcripts.deleted' : 'transcripts.gone' });
+      return { deleted: ok };
+    },
+
+    'transcripts.reencrypt': async ({ batch }, ctx) => {
+      let reencrypted = 0;
+      for (let n = await transcripts.reencryptBatch(batch); n > 0; n = await transcripts.reencryptBatch(batch)) {
+        reencrypted += n;
+        await ctx.job.updateProgress({ reencrypted });
+      }
+      // Rows another replica holds are skipped: whatever is left is counted, and a later run takes it.
+      const left = await transcripts.countStale();
+      ctx.log.info('transcripts re-encrypted', { reencrypted, left });
+      return { reencrypted, left };
+    },
+  };
+}

@@ -1,0 +1,207 @@
+import { execFileSync } from 'node:child_process';
+import { expect } from 'chai';
+import { keyIdOf, Keyring } from '../../src/lib/crypto';
+import { startWorkerProcess } from '../../src/jobs/worker-process';
+import { TranscriptsRepository } from '../../src/repositories/transcripts.repository';
+import { testConfig } from '../support/env';
+import { workerDefinitions } from '../../workers';
+import { buttons, lastMessageId, nextMessage } from '../support/chat';
+import { corruptOgg, GO_FORWARD_TEXT, goForwardOgg, pdf, silenceOgg, silentVideoMp4 } from '../support/audio';
+import { Stack } from '../support/stack';
+import { waitFor } from '../support/wait';
+
+const BONUS = 100;
+const PER_MINUTE = 10;
+const MAX_SECONDS = 30;
+const KEY_1 = Buffer.alloc(32, 1);
+const KEY_2 = Buffer.alloc(32, 2);
+
+/**
+ * Transcripts through the whole platform with the offline engine: a user sends a voice message in the sandbox; the
+ * transcripts worker holds the price, downloads, converts with ffmpeg, runs pocketsphinx, stores the text encrypted,
+ * captures, and the notifications worker sends it back.
+ */
+describe('transcripts: voice to text with pocketsphinx, encrypted storage, bad input', function () {
+  this.timeout(60_000);
+  let stack: Stack;
+  before(async () => {
+    stack = await Stack.start({
+      env: {
+        WELCOME_BONUS: String(BONUS), PRICE_TRANSCRIPT_PER_MINUTE: String(PER_MINUTE), TRANSCRIPT_MAX_SECONDS: String(MAX_SECONDS),
+        RATE_LIMIT_BURST: '1000', CHAT_BURST: '30', CONCURRENCY_TRANSCRIPTS: '2', ENCRYPTION_KEY: KEY_1.toString('base64'),
+      },
+      limits: { enabled: false },
+    });
+  });
+  after(() => stack?.stop());
+
+  const client = () => stack.client;
+  const rowsOf = (telegramId: number) =>
+    stack.knex('transcripts as t').join('users as u', 'u.id', 't.user_id').where('u.telegram_id', telegramId).orderBy('t.id').select('t.*');
+  const holdsOf = (telegramId: number) => stack.knex('holds as h').join('users as u', 'u.id', 'h.user_id').where('u.telegram_id', telegramId).orderBy('h.id').pluck('h.status');
+  const jobsOf = async (telegramId: number) =>
+    (await stack.workers!.deps.queues.get('transcripts').getJobs(['completed', 'failed', 'active', 'waiting', 'delayed']))
+      .filter((j) => j.name === 'transcript.create' && j.data.actor.telegramId === telegramId);
+
+  it('"go forward ten meters" as an OGG/Opus voice message comes back as that text, for one minute\'s price', async () => {
+    const user = await stack.registered();
+    const after = await lastMessageId(client(), user.id);
+    await client().sendVoice(user.id, goForwardOgg(), { duration: 3 });
+
+    const text = await nextMessage(client(), user.id, after, (m) => m.text?.startsWith('📝') === true, 20_000);
+    expect(text.text).to.equal(`📝 Transcript (0:03):\n\n${GO_FORWARD_TEXT}`);
+    expect(await stack.balanceOf(user.id)).to.equal(BONUS - PER_MINUTE);
+    expect(await holdsOf(user.id)).to.deep.equal(['captured']);
+    // Progress: "transcribing…" edited to what was charged, and the client showed "typing…".
+    await waitFor(async () => (await client().messages(user.id)).some((m) => m.text === `✅ Transcribed 0:03: ${PER_MINUTE} coins were charged.`), 'progress done');
+    expect((await client().chatActions(user.id)).map((a) => a.action)).to.include('typing');
+
+    // Stored encrypted, the metadata in clear.
+    const [row] = await rowsOf(user.id);
+    expect(row).to.include({ engine: 'pocketsphinx', language: 'en', cost: PER_MINUTE, chars: GO_FORWARD_TEXT.length, key_id: keyIdOf(KEY_1) });
+    expect(row.duration_seconds).to.be.closeTo(2.79, 0.05);
+    expect(Buffer.from(row.text_sealed).includes(Buffer.from('forward'))).to.equal(false);
+    const [job] = await jobsOf(user.id);
+    expect(job!.returnvalue).to.deep.include({ charged: PER_MINUTE });
+    // The text never rode in a job: the reply names the transcript by id.
+    const replies = await stack.workers!.deps.queues.get('notifications').getJobs(['completed']);
+    expect(replies.every((j) => !JSON.stringify(j.data).includes('forward'))).to.equal(true);
+  });
+
+  it('a database dump of the transcripts table holds no transcript text', async () => {
+    const user = await stack.registered();
+    const after = await lastMessageId(client(), user.id);
+    await client().sendVoice(user.id, goForwardOgg(), { duration: 3 });
+    await nextMessage(client(), user.id, after, (m) => m.text?.startsWith('📝') === true, 20_000);
+    const dump = execFileSync('pg_dump', ['--data-only', '--table=transcripts', stack.config.DATABASE_URL], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    // The rows are in the dump (their clear metadata and key ids), their words are not.
+    expect(dump).to.include('COPY public.transcripts');
+    expect(dump).to.include(keyIdOf(KEY_1));
+    for (const word of ['forward', 'meters', GO_FORWARD_TEXT]) expect(dump, word).to.not.include(word);
+  });
+
+  it('an audio file sent as a document is decoded to learn its length, then transcribed and charged', async () => {
+    const user = await stack.registered('ru');
+    const after = await lastMessageId(client(), user.id);
+    await client().sendDocument(user.id, goForwardOgg(), { file_name: 'memo.ogg', mime_type: 'audio/ogg' });
+    const text = await nextMessage(client(), user.id, after, (m) => m.text?.startsWith('📝') === true, 20_000);
+    expect(text.text).to.equal(`📝 Расшифровка (0:03):\n\n${GO_FORWARD_TEXT}`);
+    expect(await stack.balanceOf(user.id)).to.equal(BONUS - PER_MINUTE);
+  });
+
+  it('every bad input gets its reason, in the user\'s language, no charge and no retry', async () => {
+    const cases: Array<{ name: string; lang?: string; send: (id: number) => Promise<unknown>; reply: string; downloaded: boolean }> = [
+      { name: 'a PDF sent as audio', send: (id) => client().sendAudio(id, pdf(), { duration: 5, file_name: 'song.mp3' }), downloaded: true,
+        reply: 'This is not audio I can read. Please send a voice message or an audio file (OGG, MP3, M4A, WAV, FLAC). You were not charged.' },
+      { name: 'a zero-length voice', send: (id) => client().sendVoice(id, Buffer.alloc(0), { duration: 0 }), downloaded: false,
+        reply: 'This recording is empty. You were not charged.' },
+      { name: 'a corrupt OGG', send: (id) => client().sendVoice(id, corruptOgg(), { duration: 3 }), downloaded: true,
+        reply: 'This audio file is damaged or incomplete, so I cannot read it. Please send it again. You were not charged.' },
+      { name: 'over the duration limit (declared)', send: (id) => client().sendVoice(id, goForwardOgg(), { duration: MAX_SECONDS + 1 }), downloaded: false,
+        reply: 'This recording is too long: the limit is 0:30. You were not charged.' },
+      { name: 'over the duration limit (a file, decoded)', send: (id) => client().sendDocument(id, silenceOgg(MAX_SECONDS + 5), { file_name: 'long.ogg', mime_type: 'audio/ogg' }), downloaded: true,
+        reply: 'This recording is too long: the limit is 0:30. You were not charged.' },
+      { name: 'over 20 MB', send: (id) => client().sendVoice(id, goForwardOgg(), { duration: 3, declared_size: 21 * 1024 * 1024 }), downloaded: false,
+        reply: 'This file is too large: I can download files up to 20 MB. You were not charged.' },
+      { name: 'a video note without sound', send: (id) => client().sendVideoNote(id, silentVideoMp4(), { duration: 1 }), downloaded: true,
+        reply: 'This is not audio I can read. Please send a voice message or an audio file (OGG, MP3, M4A, WAV, FLAC). You were not charged.' },
+      { name: 'silence', send: (id) => client().sendVoice(id, silenceOgg(4), { duration: 4 }), downloaded: true,
+        reply: 'I heard no speech in this recording. You were not charged.' },
+      { name: 'a corrupt OGG, in Russian', lang: 'ru', send: (id) => client().sendVoice(id, corruptOgg(), { duration: 3 }), downloaded: true,
+        reply: 'Аудиофайл повреждён или обрезан, прочитать его не получается. Пришлите его ещё раз. Монеты не списаны.' },
+    ];
+    const users = await Promise.all(cases.map((c) => stack.registered(c.lang)));
+    const afters = await Promise.all(users.map((u) => lastMessageId(client(), u.id)));
+    const downloadsBefore = (await client().stats()).fileDownloads;
+    // All at once, one chat each: each answer reaches its own user.
+    await Promise.all(cases.map((c, i) => c.send(users[i]!.id)));
+    await Promise.all(cases.map(async (c, i) => {
+      const user = users[i]!;
+      // The reason is the reply, or the "transcribing…" message edited into it.
+      await waitFor(async () => (await client().messages(user.id)).some((m) => m.message_id > afters[i]! && m.text === c.reply), `${c.name}: reply`, 20_000);
+      const jobs = await jobsOf(user.id);
+      await waitFor(async () => (await jobs[0]!.getState()) === 'completed', `${c.name}: job completed`, 10_000);
+      const job = (await jobsOf(user.id))[0]!;
+      // One try, completed (a refusal is an answer, not a failure).
+      expect([job.attemptsMade, job.failedReason ?? null], `${c.name}: no retry`).to.deep.equal([1, null]);
+      expect(await stack.balanceOf(user.id), `${c.name}: balance`).to.equal(BONUS);
+      expect(await rowsOf(user.id), `${c.name}: nothing stored`).to.deep.equal([]);
+      expect((await holdsOf(user.id)).every((s) => s === 'released'), `${c.name}: holds released`).to.equal(true);
+      expect((await client().messages(user.id)).some((m) => m.text?.startsWith('📝') || m.document), `${c.name}: no transcript`).to.equal(false);
+    }));
+    // The declared refusals were answered without downloading anything.
+    const downloaded = cases.filter((c) => c.downloaded).length;
+    expect((await client().stats()).fileDownloads - downloadsBefore).to.equal(downloaded);
+  });
+
+  it('/transcripts lists them; its buttons show one again (free) or delete it, for their owner only', async () => {
+    const user = await stack.registered();
+    let after = await lastMessageId(client(), user.id);
+    await client().sendVoice(user.id, goForwardOgg(), { duration: 3 });
+    await nextMessage(client(), user.id, after, (m) => m.text?.startsWith('📝') === true, 20_000);
+    const balance = await stack.balanceOf(user.id);
+
+    after = await lastMessageId(client(), user.id);
+    await client().sendText(user.id, '/transcripts');
+    const list = await nextMessage(client(), user.id, after, (m) => m.text?.startsWith('Your latest transcripts') === true);
+    expect(list.text).to.match(/^Your latest transcripts:\n1\. 0:03 · \d{4}-\d\d-\d\d \d\d:\d\d · en · pocketsphinx$/);
+    const [row] = await rowsOf(user.id);
+    expect(buttons(list)).to.deep.equal([`transcript:show:${row.id}`, `transcript:delete:${row.id}`]);
+
+    after = await lastMessageId(client(), user.id);
+    await client().pressButton(user.id, list.message_id, `transcript:show:${row.id}`);
+    const again = await nextMessage(client(), user.id, after, (m) => m.text?.startsWith('📝') === true);
+    expect(again.text).to.equal(`📝 Transcript (0:03):\n\n${GO_FORWARD_TEXT}`);
+    expect(await stack.balanceOf(user.id)).to.equal(balance);
+
+    // Someone else's id (button data is theirs to forge) is not theirs to see or delete.
+    const other = await stack.registered();
+    for (const name of ['transcript.show', 'transcript.delete'] as const) {
+      const otherAfter = await lastMessageId(client(), other.id);
+      await stack.workers!.deps.enqueue(name, { actor: { telegramId: other.id, chatId: other.id }, transcriptId: Number(row.id) });
+      const answer = await nextMessage(client(), other.id, otherAfter, (m) => !!m.text);
+      expect(answer.text).to.equal('That transcript no longer exists.');
+    }
+    expect(await rowsOf(user.id)).to.have.length(1);
+
+    after = await lastMessageId(client(), user.id);
+    await client().pressButton(user.id, list.message_id, `transcript:delete:${row.id}`);
+    expect((await nextMessage(client(), user.id, after, (m) => !!m.text)).text).to.equal('Transcript deleted.');
+    expect(await rowsOf(user.id)).to.deep.equal([]);
+    after = await lastMessageId(client(), user.id);
+    await client().pressButton(user.id, list.message_id, `transcript:show:${row.id}`);
+    expect((await nextMessage(client(), user.id, after, (m) => !!m.text)).text).to.equal('That transcript no longer exists.');
+  });
+
+  it('a key rotation: the worker re-encrypts old values under the new key at start-up; the text stays the same', async () => {
+    const user = await stack.registered();
+    const after = await lastMessageId(client(), user.id);
+    await client().sendVoice(user.id, goForwardOgg(), { duration: 3 });
+    await nextMessage(client(), user.id, after, (m) => m.text?.startsWith('📝') === true, 20_000);
+    expect((await rowsOf(user.id))[0].key_id).to.equal(keyIdOf(KEY_1));
+
+    // The operator puts a new key first and restarts the workers.
+    await stack.workers!.close();
+    const rotated = testConfig({
+      QUEUE_PREFIX: stack.config.QUEUE_PREFIX, BOT_TOKEN: stack.config.BOT_TOKEN!, TELEGRAM_API_ROOT: stack.config.TELEGRAM_API_ROOT,
+      CHAT_BURST: '30', ENCRYPTION_KEY: `${KEY_2.toString('hex')},${KEY_1.toString('base64')}`,
+    });
+    stack.workers = await startWorkerProcess(rotated, workerDefinitions, stack.log);
+    const queue = stack.workers.deps.queues.get('transcripts');
+    let result: { reencrypted: number; left: number } | undefined;
+    await waitFor(async () => !!(result = (await queue.getJob(`reencrypt-${keyIdOf(KEY_2)}`))?.returnvalue), 're-encryption job done', 15_000);
+    expect(result!.reencrypted).to.be.at.least(1);
+    expect(result!.left).to.equal(0);
+    const rows = await stack.knex('transcripts').select('id', 'key_id');
+    expect(rows.every((r) => r.key_id === keyIdOf(KEY_2))).to.equal(true);
+    // Readable with the new key alone: the old one can now be dropped from ENCRYPTION_KEY.
+    const [row] = await rowsOf(user.id);
+    expect((await new TranscriptsRepository(stack.knex, new Keyring([KEY_2])).read(Number(row.id)))!.text).to.equal(GO_FORWARD_TEXT);
+    // And the user still gets it.
+    const before = await lastMessageId(client(), user.id);
+    await client().sendText(user.id, '/transcripts');
+    const list = await nextMessage(client(), user.id, before, (m) => m.text?.startsWith('Your latest') === true);
+    await client().pressButton(user.id, list.message_id, `transcript:show:${row.id}`);
+    expect((await nextMessage(client(), user.id, list.message_id, (m) => m.text?.startsWith('📝') === true)).text).to.include(GO_FORWARD_TEXT);
+  });
+});

@@ -32,15 +32,36 @@ export interface ChatSequencer {
 }
 
 /**
- * `message.send` and `message.edit` get their chat's next sequence number; if BullMQ answers with an existing job of the same id (a
- * retried producer), that number will never be sent, so the chat is told to skip it.
+ * The sequence number stored with a notifications job, read back from Redis: BullMQ answers an add whose job id
+ * exists with a Job built from the data it was GIVEN, not the data it kept, so a duplicate only shows here.
+ * `undefined`: the job is gone (done and removed) or has no number.
  */
-async function sequenced(name: JobName, data: unknown, sequencer: ChatSequencer | undefined, add: (data: unknown) => Promise<Job>): Promise<Job> {
+async function storedSeq(queues: QueueRegistry, jobId: string): Promise<number | undefined> {
+  const job = await queues.get('notifications').getJob(jobId);
+  return (job?.data as { seq?: number } | undefined)?.seq;
+}
+
+/**
+ * `message.send` and `message.edit` get their chat's next sequence number. With a job id of its own the message may
+ * exist already (a retried producer: the same reply, the same "working…" message): then the number just taken will
+ * never be sent, and the chat is told to skip it — otherwise the chat's line would wait CHAT_STALL_MS for it.
+ */
+async function sequenced(
+  name: JobName,
+  data: unknown,
+  sequencer: ChatSequencer | undefined,
+  queues: QueueRegistry,
+  jobId: string | undefined,
+  add: (data: unknown) => Promise<Job>,
+): Promise<Job> {
   if ((name !== 'message.send' && name !== 'message.edit') || !sequencer) return add(data);
   const payload = data as { chatId: number; seq?: number };
   const seq = payload.seq ?? (await sequencer.sequence(payload.chatId));
   const job = await add({ ...payload, seq });
-  if ((job.data as { seq?: number }).seq !== seq) await sequencer.skip(payload.chatId, seq);
+  if (jobId !== undefined) {
+    const kept = await storedSeq(queues, job.id!);
+    if (kept !== undefined && kept !== seq) await sequencer.skip(payload.chatId, seq);
+  }
   return job;
 }
 
@@ -61,7 +82,8 @@ export function createEnqueue(queues: QueueRegistry, sequencer?: ChatSequencer):
   return async (name, payload, options) => {
     const def = catalogue[name];
     const data = parsePayload(name, payload);
-    return sequenced(name, data, sequencer, (d) => queues.get(def.queue).add(name, d, withSafeJobId(def.options, options)));
+    const opts = withSafeJobId(def.options, options);
+    return sequenced(name, data, sequencer, queues, opts.jobId, (d) => queues.get(def.queue).add(name, d, opts));
   };
 }
 
@@ -81,6 +103,7 @@ export function createBatchedEnqueue(queues: QueueRegistry, sequencer?: ChatSequ
       batchers.set(def.queue, batcher);
     }
     const b = batcher;
-    return sequenced(name, data, sequencer, (d) => b.call({ name, data: d, opts: withSafeJobId(def.options, options) }));
+    const opts = withSafeJobId(def.options, options);
+    return sequenced(name, data, sequencer, queues, opts.jobId, (d) => b.call({ name, data: d, opts }));
   };
 }

@@ -31,6 +31,27 @@ describe('Telegram-grade delivery', function () {
     });
   });
 
+  describe('a message queued twice under its job id (a retried producer)', () => {
+    let stack: Stack;
+    before(async () => {
+      // A chat waiting for a number that never comes would move on only after this long: far past the test.
+      stack = await Stack.start({ bot: false, env: { CHAT_STALL_MS: '600000', CHAT_BURST: '10' } });
+    });
+    after(() => stack?.stop());
+
+    it('is sent once, and the chat does not wait for the number the duplicate took', async () => {
+      const user = await stack.client.createUser();
+      const enqueue = stack.workers!.deps.enqueue;
+      await enqueue('message.send', { chatId: user.id, text: 'first' }, { jobId: 'reply-dup-1' });
+      await enqueue('message.send', { chatId: user.id, text: 'first, again' }, { jobId: 'reply-dup-1' });
+      await enqueue('message.edit', { chatId: user.id, messageJobId: 'reply-dup-1', text: 'first, edited' }, { jobId: 'edit-dup-1' });
+      await enqueue('message.edit', { chatId: user.id, messageJobId: 'reply-dup-1', text: 'first, edited again' }, { jobId: 'edit-dup-1' });
+      await enqueue('message.send', { chatId: user.id, text: 'second' });
+      const got = await stack.client.waitForMessages(user.id, 2, 10_000);
+      expect(got.map((m) => m.text)).to.deep.equal(['first, edited', 'second']);
+    });
+  });
+
   describe('when Telegram answers 429 for one chat', () => {
     let stack: Stack;
     before(async () => {

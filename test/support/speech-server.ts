@@ -5,6 +5,8 @@ import multer from 'multer';
 
 /** One request as the server saw it: headers, form fields and the uploaded file. */
 export interface SpeechRequest {
+  /** When it arrived (ms since the epoch): retries are spaced by the backoff. */
+  at: number;
   path: string;
   authorization?: string;
   fields: Record<string, string>;
@@ -37,6 +39,7 @@ export class SpeechServer {
       const files = (req.files as Express.Multer.File[] | undefined) ?? [];
       const f = files[0];
       self!.requests.push({
+        at: Date.now(),
         path: req.path,
         authorization: req.headers.authorization,
         fields: { ...(req.body as Record<string, string>) },

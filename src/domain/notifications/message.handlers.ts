@@ -4,7 +4,7 @@ import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
 import { isLastTry } from '../../jobs/failures';
 import { loadAvatarMedia, sendAvatarMedia } from '../avatars/avatar-media';
 import { translate } from '../i18n/messages';
-import { splitText } from './split-text';
+import { splitText, TELEGRAM_TEXT_LIMIT } from './split-text';
 import type { BroadcastOutcome } from './broadcast';
 import { broadcastHandlers, sendBroadcastReport } from './broadcast.handlers';
 
@@ -74,7 +74,8 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       return { edited: messageId !== undefined };
     },
     'message.send': async ({ chatId, lang, text, template, invoice, photo, document, album, transcript, parseMode, replyMarkup, seq, broadcastId }, { job, log, token }) => {
-      let body = text ?? (template ? translate(lang, template.key, template.params) : '');
+      const body = text ?? (template ? translate(lang, template.key, template.params) : '');
+      let transcriptParts: string[] | undefined;
       let media = await loadAvatarMedia(avatars, { photo, document, album });
       if (transcript) {
         // Decrypted here, at the last moment: the text is never in a job's payload, and a deleted one is not sent.
@@ -83,11 +84,14 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
         if (stored.text.length > config.TRANSCRIPT_DOCUMENT_CHARS) {
           media = { kind: 'document', file: { bytes: Buffer.from(stored.text, 'utf8'), filename: `transcript-${stored.id}.txt` } };
         } else {
-          body = body ? `${body}\n\n${stored.text}` : stored.text;
+          // The header stays with the first part, above the text.
+          const head = body ? `${body}\n\n` : '';
+          transcriptParts = splitText(stored.text, TELEGRAM_TEXT_LIMIT - head.length);
+          transcriptParts[0] = head + transcriptParts[0];
         }
       }
       // An invoice or media (with its caption) is one message; a text is split at Telegram's 4096 characters.
-      const parts = invoice || media !== undefined ? [body] : splitText(body);
+      const parts = transcriptParts ?? (invoice || media !== undefined ? [body] : splitText(body));
       // The avatar was deleted before its turn came: nothing to send.
       if (media === null) return (await moveLine(chatId, seq), { delivered: false, reason: 'avatar_deleted' });
       // Parts an earlier run of this job already delivered (before a 429, a crash, a stall) are not sent again.

@@ -4,8 +4,8 @@ import { expect } from 'chai';
 import { freePort } from '../support/own-redis';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const run = (script: string, env: Record<string, string>) =>
-  spawnSync(process.execPath, [path.join(ROOT, 'dist', script)], {
+const run = (script: string, env: Record<string, string>, args: string[] = []) =>
+  spawnSync(process.execPath, [path.join(ROOT, 'dist', script), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, ...env },
     encoding: 'utf8',
@@ -30,8 +30,26 @@ describe('start-up checks', () => {
     expect(r.stderr).to.include('pg_ctlcluster');
   });
 
+  it('npm start names a missing ffmpeg or speech engine and the command that installs it', () => {
+    const noFfmpeg = run('src/ops/start.main.js', { FFMPEG_BIN: '/nonexistent/ffmpeg' });
+    expect(noFfmpeg.status).to.equal(1);
+    expect(noFfmpeg.stderr).to.include('Transcripts cannot run: ffmpeg is missing (FFMPEG_BIN=/nonexistent/ffmpeg)');
+    expect(noFfmpeg.stderr).to.include('apt-get update && apt-get install -y ffmpeg');
+    expect(noFfmpeg.stderr).to.include('WORKER_QUEUES=all,-transcripts');
+    const noEngine = run('src/ops/start.main.js', { POCKETSPHINX_BIN: 'pocketsphinx_nowhere' });
+    expect(noEngine.status).to.equal(1);
+    expect(noEngine.stderr).to.include('pocketsphinx is missing (POCKETSPHINX_BIN=pocketsphinx_nowhere)');
+    expect(noEngine.stderr).to.include('apt-get update && apt-get install -y pocketsphinx pocketsphinx-en-us');
+  });
+
+  it('a transcripts worker without its engine does not start, and says why', () => {
+    const r = run('workers/main.js', { BOT_TOKEN: '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ', QUEUE_PREFIX: 'sytest-startcheck', POCKETSPHINX_MODEL_DIR: '/nonexistent/model', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/switchyard_test' }, ['--queues=transcripts']);
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.include('Start-up failed: the pocketsphinx English model is missing (POCKETSPHINX_MODEL_DIR=/nonexistent/model');
+  });
+
   it('the web process refuses to start in production without Bull Board credentials', () => {
-    const r = run('src/web/main.js', { NODE_ENV: 'production', WEB_PORT: '0' });
+    const r = run('src/web/main.js', { NODE_ENV: 'production', WEB_PORT: '0', ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64') });
     expect(r.status).to.equal(1);
     expect(r.stderr.trim()).to.equal(
       'Start-up failed: BOARD_USER and BOARD_PASSWORD are required in production: Bull Board can retry, promote and delete jobs',

@@ -13,6 +13,13 @@ describe('config', () => {
     expect(c.WORKER_QUEUES).to.deep.equal(['billing', 'transcripts', 'avatars', 'notifications', 'backups']);
   });
 
+  it('ENCRYPTION_KEY takes keys in base64 or hex, the first one first', () => {
+    const a = Buffer.alloc(32, 7);
+    const b = Buffer.alloc(32, 9);
+    expect(parseConfig({ ENCRYPTION_KEY: `${a.toString('base64')}, ${b.toString('hex')}` }).ENCRYPTION_KEY).to.deep.equal([a, b]);
+    expect(parseConfig({}).ENCRYPTION_KEY).to.equal(undefined);
+  });
+
   it('parses lists: WORKER_QUEUES and ADMIN_IDS', () => {
     const c = parseConfig({ WORKER_QUEUES: 'billing, notifications', ADMIN_IDS: '1,22, 333' });
     expect(c.WORKER_QUEUES).to.deep.equal(['billing', 'notifications']);
@@ -28,6 +35,11 @@ describe('config', () => {
     ['WORKER_QUEUES', { WORKER_QUEUES: 'billing,images' }, /WORKER_QUEUES: .*unknown: images/],
     ['BOT_MODE', { BOT_MODE: 'push' }, /BOT_MODE: expected polling or webhook/],
     ['ADMIN_IDS', { ADMIN_IDS: '12,abc' }, /ADMIN_IDS: expected Telegram user ids/],
+    ['TRANSCRIPT_ENGINE', { TRANSCRIPT_ENGINE: 'vosk' }, /TRANSCRIPT_ENGINE: expected pocketsphinx, openai or whisper-cpp/],
+    // A key of the wrong length is refused, and not echoed.
+    ['ENCRYPTION_KEY', { ENCRYPTION_KEY: 'c2hvcnQ=' }, /^Invalid configuration: ENCRYPTION_KEY: expected keys of 32 bytes in base64 or hex, comma separated \(openssl rand -base64 32\) \(value hidden\)$/],
+    ['ENCRYPTION_KEY in production', { NODE_ENV: 'production' }, /^Invalid configuration: ENCRYPTION_KEY is required in production/],
+    ['WHISPER_CPP_MODEL', { TRANSCRIPT_ENGINE: 'whisper-cpp' }, /TRANSCRIPT_ENGINE=whisper-cpp needs WHISPER_CPP_MODEL/],
   ];
   for (const [name, env, message] of bad) {
     it(`names ${name} and the expected form when it is wrong`, () => {

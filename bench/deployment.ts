@@ -60,6 +60,8 @@ export async function startDeployment(
   const env = {
     PATH: process.env.PATH,
     NODE_ENV: 'production',
+    // Production requires a key for the encrypted columns; a fixed one is fine for throw-away bench data.
+    ENCRYPTION_KEY: Buffer.alloc(32, 0x5b).toString('base64'),
     BOT_TOKEN: token,
     TELEGRAM_API_ROOT: sandbox.apiRoot,
     REDIS_URL: BENCH_REDIS_URL,

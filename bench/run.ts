@@ -6,6 +6,7 @@ import { benchLatency } from './latency.bench';
 import { benchCharges, benchPrecheckout } from './billing.bench';
 import { fmt } from './support';
 import { benchWorker } from './worker.bench';
+import { benchTranscripts } from './transcripts.bench';
 
 /** `npm run bench`: every benchmark, printed as the Markdown rows docs/BENCHMARKS.md keeps. */
 async function main(): Promise<void> {
@@ -49,6 +50,12 @@ async function main(): Promise<void> {
     const m = await benchAvatarMemory();
     console.log(
       `| avatars worker peak RSS, four 20 MP JPEGs (${fmt(m.sourceMb, 1)} MB each) at once, CONCURRENCY_AVATARS=4 | ${fmt(m.peakMb)} MB (idle ${fmt(m.idleMb)} MB) | — | — | < 400 MB |`,
+    );
+  }
+  if (!only || only === 'transcripts') {
+    const t = await benchTranscripts();
+    console.log(
+      `| transcript real-time factor, pocketsphinx through the whole platform (voice → bot → transcripts worker → reply) vs the engine alone on the same ${fmt(t.audioSeconds, 1)} s recording, ${t.runs} alternating runs each${t.sameText ? ', same text' : ', TEXT DIFFERS'} | RTF ${fmt(t.workerRtf, 3)} median · ${fmt(t.bestWorkerRtf, 3)} best | RTF ${fmt(t.engineRtf, 3)} median · ${fmt(t.bestEngineRtf, 3)} best | overhead ${fmt(t.overhead * 100, 1)} % median · ${fmt(t.bestOverhead * 100, 1)} % best (ffmpeg's part: ${fmt(t.convertSeconds, 2)} s) | overhead ≤ 10 %, RTF ≤ 0.5 |`,
     );
   }
   if (!only || only === 'latency') {

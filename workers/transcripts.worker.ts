@@ -27,6 +27,8 @@ export const transcriptsWorker = defineWorker({
       if (modified !== undefined && modified < cutoff) await rm(dir, { recursive: true, force: true });
     }
     // After a key rotation: re-seal what older keys sealed, once per current key (the job id dedupes replicas).
+    const unreadable = await transcripts.unreadableByKey();
+    if (Object.keys(unreadable).length) log.warn('transcripts sealed with keys not in ENCRYPTION_KEY: add those keys back to read them', { unreadable });
     const stale = await transcripts.countStale();
     if (stale > 0) {
       const keyId = transcripts.currentKeyId;
@@ -34,5 +36,5 @@ export const transcriptsWorker = defineWorker({
       log.info('transcripts sealed with an older key: re-encryption queued', { stale, key_id: keyId });
     }
   },
-  handlers: (deps) => transcriptHandlers(deps, createSpeechEngine(deps.config)),
+  handlers: (deps) => transcriptHandlers(deps, () => createSpeechEngine(deps.config)),
 });

@@ -48,6 +48,16 @@ export class Keyring {
     return new Keyring(config.ENCRYPTION_KEY ?? [DEVELOPMENT_KEY]);
   }
 
+  /** Ids of the keys that open but no longer seal: values under them are re-encrypted after a rotation. */
+  get olderIds(): string[] {
+    return [...this.keys.keys()].filter((id) => id !== this.currentId);
+  }
+
+  /** Ids of every key given. */
+  get knownIds(): string[] {
+    return [...this.keys.keys()];
+  }
+
   seal(plaintext: string, aad: string): Sealed {
     const nonce = randomBytes(NONCE);
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentId)!, nonce);

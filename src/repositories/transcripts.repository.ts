@@ -100,21 +100,38 @@ export class TranscriptsRepository {
     return (await this.knex('transcripts').where({ id, user_id: userId }).delete()) > 0;
   }
 
-  /** How many values are sealed under a key other than the current one. */
+  /** How many values are sealed under an older key that ENCRYPTION_KEY still lists: the re-encryption job's work. */
   async countStale(): Promise<number> {
-    const row = await this.knex('transcripts').whereNot({ key_id: this.keyring.currentId }).count<{ count: string }[]>({ count: '*' }).first();
+    const older = this.keyring.olderIds;
+    if (older.length === 0) return 0;
+    const row = await this.knex('transcripts').whereIn('key_id', older).count<{ count: string }[]>({ count: '*' }).first();
     return Number(row?.count ?? 0);
   }
 
   /**
-   * Re-seals up to `batch` values under older keys with the current key, in one transaction; rows another
-   * replica is re-sealing are skipped. Returns how many were re-sealed (0: none left).
+   * Values sealed under keys ENCRYPTION_KEY does not list, by key id: unreadable until that key is added back.
+   * (A key dropped too early, or a database restored next to the wrong keys.)
+   */
+  async unreadableByKey(): Promise<Record<string, number>> {
+    const rows = await this.knex('transcripts')
+      .whereNotIn('key_id', this.keyring.knownIds)
+      .groupBy('key_id')
+      .select('key_id')
+      .count<{ key_id: string; count: string }[]>({ count: '*' });
+    return Object.fromEntries(rows.map((r) => [r.key_id, Number(r.count)]));
+  }
+
+  /**
+   * Re-seals up to `batch` values under older keys (still listed) with the current key, in one transaction; rows
+   * another replica is re-sealing are skipped. Returns how many were re-sealed (0: none left).
    */
   async reencryptBatch(batch: number): Promise<number> {
     return this.knex.transaction(async (trx) => {
+      const older = this.keyring.olderIds;
+      if (older.length === 0) return 0;
       const rows = await trx<Row>('transcripts')
         .select('id', 'request_key', 'key_id', 'text_sealed')
-        .whereNot({ key_id: this.keyring.currentId })
+        .whereIn('key_id', older)
         .orderBy('id')
         .limit(batch)
         .forUpdate()

@@ -31,8 +31,11 @@ type Told = { key: AudioRefusal | 'transcript.failed'; params?: Record<string, s
  * is stored encrypted, then the price is captured and the text sent (`message.send` reads it from the database).
  * A recording that cannot be transcribed gets its reason and the coins back; the engine down or slow is retried.
  */
-export function transcriptHandlers(deps: WorkerDeps, engine: SpeechEngine): HandlerMap<'transcripts'> {
+export function transcriptHandlers(deps: WorkerDeps, createEngine: () => SpeechEngine): HandlerMap<'transcripts'> {
   const { config, telegram, transcripts, holds, enqueue } = deps;
+  // Built on first use: the handler table is built in every worker process, also where this queue does not run.
+  let built: SpeechEngine | undefined;
+  const engineOf = () => (built ??= createEngine());
   const refusalBody = (reason: AudioRefusal): Told => ({ key: reason, params: { max: formatDuration(config.TRANSCRIPT_MAX_SECONDS) } });
 
   /** Downloads the file into `dir` and converts it to WAV, keeping at most `limitSeconds`. */
@@ -106,6 +109,7 @@ export function transcriptHandlers(deps: WorkerDeps, engine: SpeechEngine): Hand
             try {
               // What is transcribed is what was paid for: a file longer than it declared is cut there.
               audio ??= await prepare(fileId, dir, minutes * 60 + SLACK_SECONDS, bound);
+              const engine = engineOf();
               const result = await engine.transcribe({ wavPath: audio.wavPath, seconds: audio.seconds, language: user.language, signal: bound, workDir: dir });
               if (!result.text.trim()) throw new WorkRefusedError('transcript.no_speech');
               return await transcripts.save({
@@ -200,10 +204,13 @@ export function transcriptHandlers(deps: WorkerDeps, engine: SpeechEngine): Hand
         reencrypted += n;
         await ctx.job.updateProgress({ reencrypted });
       }
-      // Rows another replica holds are skipped: whatever is left is counted, and a later run takes it.
+      // Rows another replica holds are skipped: whatever is left is counted, and a later run takes it. Rows under
+      // keys no longer listed cannot be opened: named (by key id) for the operator, not retried.
       const left = await transcripts.countStale();
+      const unreadable = await transcripts.unreadableByKey();
+      if (Object.keys(unreadable).length) ctx.log.warn('transcripts sealed with keys not in ENCRYPTION_KEY: add those keys back to read them', { unreadable });
       ctx.log.info('transcripts re-encrypted', { reencrypted, left });
-      return { reencrypted, left };
+      return { reencrypted, left, unreadable };
     },
   };
 }

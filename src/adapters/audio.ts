@@ -52,17 +52,23 @@ export interface RunResult {
 }
 
 /**
- * Runs a tool and collects its output (the last 64 KB of each stream). `signal` stops it with SIGKILL: the job's
- * time bound, or the worker shutting down. A tool that is not there is a ToolMissingError.
+ * Runs a tool and collects its output: stdout whole (it is the result: an engine's text), or an error past
+ * `maxStdout` bytes; the last 64 KB of stderr (diagnostics). `signal` stops it with SIGKILL: the job's time bound,
+ * or the worker shutting down. A tool that is not there is a ToolMissingError.
  */
-export function runTool(bin: string, args: string[], opts: { signal?: AbortSignal; cwd?: string } = {}): Promise<RunResult> {
+export function runTool(bin: string, args: string[], opts: { signal?: AbortSignal; cwd?: string; maxStdout?: number } = {}): Promise<RunResult> {
+  const maxStdout = opts.maxStdout ?? 16 * 1024 * 1024;
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], signal: opts.signal, killSignal: 'SIGKILL' });
-    const keep = (acc: string, chunk: Buffer) => (acc + chunk.toString()).slice(-65_536);
-    let stdout = '';
+    const out: Buffer[] = [];
+    let outBytes = 0;
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout = keep(stdout, c)));
-    child.stderr.on('data', (c: Buffer) => (stderr = keep(stderr, c)));
+    child.stdout.on('data', (c: Buffer) => {
+      outBytes += c.length;
+      if (outBytes > maxStdout) child.kill('SIGKILL');
+      else out.push(c);
+    });
+    child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-65_536)));
     child.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT' || err.code === 'EACCES') reject(new ToolMissingError(`${bin} is not installed or not executable (${err.code})`));
       else if (err.name === 'AbortError') reject(new ToolTimeoutError(`${bin} was stopped: ${String(opts.signal?.reason?.message ?? opts.signal?.reason ?? 'aborted')}`));
@@ -70,7 +76,8 @@ export function runTool(bin: string, args: string[], opts: { signal?: AbortSigna
     });
     child.once('close', (code) => {
       if (opts.signal?.aborted) reject(new ToolTimeoutError(`${bin} was stopped: ${String(opts.signal.reason?.message ?? opts.signal.reason)}`));
-      else resolve({ code, stdout, stderr });
+      else if (outBytes > maxStdout) reject(new Error(`${bin} printed more than ${maxStdout} bytes`));
+      else resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr });
     });
   });
 }
@@ -94,6 +101,10 @@ export async function toWav(ffmpeg: string, input: { path: string; head: Buffer 
     '-map_metadata', '-1', '-bitexact', '-c:a', 'pcm_s16le', '-f', 'wav', output,
   ], { signal });
   if (r.code !== 0) {
+    // Killed (out of memory…) or short of a resource: ours, not the file's — a transient fault, retried.
+    if (r.code === null || /No space left|Cannot allocate memory|Permission denied|Too many open files/i.test(r.stderr)) {
+      throw new Error(`ffmpeg failed (${r.code === null ? 'killed' : `exit ${r.code}`}): ${r.stderr.slice(-300)}`);
+    }
     if (/does not contain any stream|matches no streams|no audio/i.test(r.stderr)) throw new AudioRefusedError('transcript.not_audio');
     throw new AudioRefusedError('transcript.corrupt');
   }

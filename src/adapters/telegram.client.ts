@@ -113,13 +113,14 @@ export class TelegramClient {
 
   /**
    * Downloads a file the user sent (getFile, then the file URL). Refuses files over `maxBytes` — by Telegram's
-   * size first, then while reading — so a lying size cannot fill the worker's memory.
+   * size first, then while reading — so a lying size cannot fill the worker's memory. It gives up after 60 s, or
+   * when `signal` (a job's time bound) fires.
    */
-  async download(fileId: string, maxBytes: number): Promise<Buffer> {
+  async download(fileId: string, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
     const file = await this.call('getFile', () => this.telegram.getFile(fileId));
     if ((file.file_size ?? 0) > maxBytes) throw new FileTooLargeError(`file is ${file.file_size} bytes, the limit is ${maxBytes}`);
     const url = await this.telegram.getFileLink(file);
-    const res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+    const res = await fetch(url, { signal: signal ? AbortSignal.any([AbortSignal.timeout(60_000), signal]) : AbortSignal.timeout(60_000) });
     if (!res.ok || !res.body) throw new Error(`file download failed: HTTP ${res.status}`);
     const chunks: Buffer[] = [];
     let total = 0;

@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { ChatUnreachableError, TelegramBadRequestError } from '../adapters/telegram.client';
 import { UnknownTemplateError } from '../domain/i18n/messages';
+import { UnreadableValueError } from '../lib/crypto';
 
 /** Errors no retry can fix: the runner fails the job at once (Telegram 400/403, an unknown template, …). */
 export function isPermanent(err: unknown): boolean {
@@ -8,8 +9,17 @@ export function isPermanent(err: unknown): boolean {
     err instanceof UnrecoverableError ||
     err instanceof TelegramBadRequestError ||
     err instanceof UnknownTemplateError ||
+    err instanceof UnreadableValueError ||
     err instanceof ChatUnreachableError
   );
+}
+
+/**
+ * The worker is shutting down and gave up waiting for this job (its abort signal fired): the job is handed back,
+ * not failed — the runner delays it without spending an attempt, so nothing may be settled or told on its behalf.
+ */
+export function isHandedBack(ctx: { signal?: AbortSignal }): boolean {
+  return ctx.signal?.aborted === true;
 }
 
 /** Whether the job ends for good if this run throws `err`: a permanent error, or its last attempt. */

@@ -9,6 +9,9 @@ import { isPermanent } from './failures';
 import type { Handler, JobContext, QueueWorkerDefinition, WorkerDeps } from './handler.types';
 import type { Actor } from './payloads';
 
+/** After in-flight jobs were told to stop at shutdown: how long they get to hand themselves back. */
+const HAND_BACK_MS = 2_000;
+
 export class HandlerRegistryError extends Error {
   override readonly name = 'HandlerRegistryError';
 }
@@ -79,6 +82,12 @@ export function createProcessor(table: Map<JobName, Handler<never>>, deps: Worke
       try {
         return await (handler as Handler<JobName>)(payload as never, ctx);
       } catch (err) {
+        if (signal?.aborted && !(err instanceof DelayedError)) {
+          // Shutdown gave up on this job: hand it back (a short delay, no attempt spent) for another worker. If Redis
+          // is already gone, its lock lapses and stalled-job recovery hands it back instead.
+          await job.moveToDelayed(Date.now() + 1_000, token).catch(() => undefined);
+          throw new DelayedError();
+        }
         if (err instanceof TelegramRateLimitError) {
           // Telegram asked for a pause (a handler other than message.send, which pauses only its chat): this job
           // waits retry_after without spending an attempt.
@@ -166,6 +175,9 @@ export function startWorkers(
             // the unfinished jobs' locks lapse and stalled-job recovery hands them to another worker.
             w.cancelAllJobs('worker shutting down');
             deps.log.warn('in-flight jobs did not finish in time; handing them back', { queue: w.name, ms: timeoutMs });
+            // Handlers that honour the signal hand their job back at once (the processor delays it): give them a
+            // moment to do so while the connections are still open.
+            await Promise.race([graceful, new Promise((r) => setTimeout(r, HAND_BACK_MS).unref())]);
           }
         }),
       );

@@ -6,8 +6,13 @@ export interface Sealed {
   data: Buffer;
 }
 
+/** A stored value that cannot be opened: no retry can fix it (the runner fails such a job at once). */
+export class UnreadableValueError extends Error {
+  override readonly name: string = 'UnreadableValueError';
+}
+
 /** A value sealed with a key this process was not given (ENCRYPTION_KEY lacks it): name the key, never the value. */
-export class UnknownKeyError extends Error {
+export class UnknownKeyError extends UnreadableValueError {
   override readonly name = 'UnknownKeyError';
   constructor(readonly keyId: string) {
     super(`the value is encrypted with key ${keyId}, which is not in ENCRYPTION_KEY (add it back after the new key until the re-encryption job has run)`);
@@ -19,8 +24,9 @@ const TAG = 16;
 
 /**
  * Development and test only, when ENCRYPTION_KEY is unset: a fixed, public key, so `npm start` works on a fresh
- * machine. Production refuses to start without ENCRYPTION_KEY (src/config.ts); rows sealed with this key carry its
- * id and move to a real key with the re-encryption job.
+ * machine. Production refuses to start without ENCRYPTION_KEY (src/config.ts). Rows sealed with this key carry its
+ * id; to keep development data under a real key, list `ENCRYPTION_KEY=<real>,<this key in base64>` once so the
+ * re-encryption job moves them.
  */
 export const DEVELOPMENT_KEY = createHash('sha256').update('switchyard development key (not secret)').digest();
 
@@ -66,13 +72,17 @@ export class Keyring {
     return { keyId: this.currentId, data: Buffer.concat([nonce, cipher.getAuthTag(), body]) };
   }
 
-  /** Throws UnknownKeyError for a key not given, and an authentication error for a tampered or moved value. */
+  /** Throws UnknownKeyError for a key not given, and UnreadableValueError for a tampered or moved value. */
   open(sealed: Sealed, aad: string): string {
     const key = this.keys.get(sealed.keyId);
     if (!key) throw new UnknownKeyError(sealed.keyId);
-    const decipher = createDecipheriv('aes-256-gcm', key, sealed.data.subarray(0, NONCE));
-    decipher.setAAD(Buffer.from(aad));
-    decipher.setAuthTag(sealed.data.subarray(NONCE, NONCE + TAG));
-    return Buffer.concat([decipher.update(sealed.data.subarray(NONCE + TAG)), decipher.final()]).toString('utf8');
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, sealed.data.subarray(0, NONCE));
+      decipher.setAAD(Buffer.from(aad));
+      decipher.setAuthTag(sealed.data.subarray(NONCE, NONCE + TAG));
+      return Buffer.concat([decipher.update(sealed.data.subarray(NONCE + TAG)), decipher.final()]).toString('utf8');
+    } catch {
+      throw new UnreadableValueError(`a value sealed with key ${sealed.keyId} does not authenticate: it was altered, truncated or copied from another row`);
+    }
   }
 }

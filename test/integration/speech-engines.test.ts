@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UnrecoverableError } from 'bullmq';
 import { expect } from 'chai';
-import { toWav } from '../../src/adapters/audio';
+import { runTool, toWav, ToolMissingError, ToolTimeoutError } from '../../src/adapters/audio';
 import { EngineRejectedError, EngineSetupError, EngineUnavailableError } from '../../src/adapters/speech';
 import { OpenAiEngine } from '../../src/adapters/speech/openai';
 import { PocketsphinxEngine } from '../../src/adapters/speech/pocketsphinx';
@@ -120,6 +120,26 @@ describe('speech engines', function () {
       const engine = new PocketsphinxEngine({ bin: 'pocketsphinx_continuous', modelDir: '/usr/share/pocketsphinx/model/en-us' });
       const err = await failure(engine.transcribe({ ...request('en'), signal: AbortSignal.timeout(1) }));
       expect(err.name).to.equal('ToolTimeoutError');
+    });
+  });
+
+  describe('running tools', () => {
+    it('a tool past its bound is killed: the call ends long before the tool would have', async function () {
+      // `sleep 30` left running would hold this test past its 5 s timeout.
+      this.timeout(5_000);
+      const err = await failure(runTool('sleep', ['30'], { signal: AbortSignal.timeout(200) }));
+      expect(err).to.be.instanceOf(ToolTimeoutError);
+    });
+
+    it('a tool that is not installed is named', async () => {
+      const err = await failure(runTool('/nonexistent/ffmpeg', ['-version']));
+      expect(err).to.be.instanceOf(ToolMissingError);
+      expect(err.message).to.equal('/nonexistent/ffmpeg is not installed or not executable (ENOENT)');
+    });
+
+    it("an engine's whole output is kept, however long", async () => {
+      const r = await runTool('sh', ['-c', 'yes "go forward ten meters" | head -c 300000']);
+      expect(r.stdout.length).to.equal(300_000);
     });
   });
 

@@ -1,8 +1,11 @@
+import { Queue } from 'bullmq';
 import { expect } from 'chai';
 import { Telegram } from 'telegraf';
 import { downloadSent, lastMessageId, nextMessage } from '../support/chat';
 import { goForwardOgg } from '../support/audio';
 import { SpeechServer } from '../support/speech-server';
+import { startWorkerProcess } from '../../src/jobs/worker-process';
+import { workerDefinitions } from '../../workers';
 import { Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
 
@@ -19,6 +22,7 @@ describe('transcripts through an OpenAI-compatible server: long texts, retries, 
   let stack: Stack;
   let server: SpeechServer;
   let telegram: Telegram;
+  let queue: Queue;
   before(async () => {
     server = await SpeechServer.start();
     stack = await Stack.start({
@@ -26,12 +30,16 @@ describe('transcripts through an OpenAI-compatible server: long texts, retries, 
         WELCOME_BONUS: String(BONUS), PRICE_TRANSCRIPT_PER_MINUTE: String(PER_MINUTE), RATE_LIMIT_BURST: '1000', CHAT_BURST: '30',
         TRANSCRIPT_ENGINE: 'openai', TRANSCRIPT_API_URL: server.baseUrl, TRANSCRIPT_API_KEY: 'sk-local', TRANSCRIPT_API_MODEL: 'whisper-large-v3',
         TRANSCRIPT_API_TIMEOUT_SECONDS: '1', TRANSCRIPT_RETRY_SECONDS: '0.2', TRANSCRIPT_DOCUMENT_CHARS: String(DOCUMENT_CHARS),
+        // Shorter than the server's timeout: a shutdown gives up on an engine request still waiting.
+        SHUTDOWN_TIMEOUT_MS: '200',
       },
       limits: { enabled: false },
     });
     telegram = new Telegram(stack.config.BOT_TOKEN!, { apiRoot: stack.config.TELEGRAM_API_ROOT });
+    queue = new Queue('transcripts', { connection: stack.redis, prefix: stack.config.QUEUE_PREFIX });
   });
   after(async () => {
+    await queue?.close();
     await stack?.stop();
     await server?.close();
   });
@@ -40,8 +48,9 @@ describe('transcripts through an OpenAI-compatible server: long texts, retries, 
     server.requests.length = 0;
   });
   const client = () => stack.client;
+  // Its own Queue on the test's connection: it outlives the worker processes a test replaces.
   const createJob = async (telegramId: number) =>
-    (await stack.workers!.deps.queues.get('transcripts').getJobs(['completed', 'failed', 'active', 'waiting', 'delayed'])).find(
+    (await queue.getJobs(['completed', 'failed', 'active', 'waiting', 'delayed'])).find(
       (j) => j.name === 'transcript.create' && j.data.actor.telegramId === telegramId,
     )!;
   /** A text of `words` numbered words, so a lost or repeated piece shows. */
@@ -108,7 +117,8 @@ describe('transcripts through an OpenAI-compatible server: long texts, retries, 
       expect(server.requests).to.have.length(4);
       // Spaced by the backoff: 0.2 s, then twice as long each time (BullMQ's jitter-free custom strategy).
       const gaps = server.requests.slice(1).map((r, i) => r.at - server.requests[i]!.at);
-      gaps.forEach((gap, i) => expect(gap, `wait before try ${i + 2}`).to.be.at.least(200 * 2 ** i));
+      // Above the configured wait, and well under BullMQ's default exponential backoff (1 s, 2 s, 4 s).
+      gaps.forEach((gap, i) => expect(gap, `wait before try ${i + 2}`).to.be.within(200 * 2 ** i, 200 * 2 ** i + 800));
       expect(await stack.balanceOf(user.id)).to.equal(BONUS);
       const holds = await stack.knex('holds as h').join('users as u', 'u.id', 'h.user_id').where('u.telegram_id', user.id).pluck('h.status');
       expect(holds).to.deep.equal(['released']);
@@ -128,5 +138,28 @@ describe('transcripts through an OpenAI-compatible server: long texts, retries, 
     await waitFor(async () => (await job.getState()) === 'failed', 'job failed', 5_000);
     expect(server.requests).to.have.length(1);
     expect(await stack.balanceOf(user.id)).to.equal(BONUS);
+  });
+
+  it('a worker shut down mid-transcript hands the job back: no attempt spent, the hold kept, nothing told; another worker finishes it', async () => {
+    server.answers.push('hang', { status: 200, json: { text: 'after the restart' } });
+    const user = await stack.registered();
+    const after = await lastMessageId(client(), user.id);
+    await client().sendVoice(user.id, goForwardOgg(), { duration: 3 });
+    await waitFor(() => server.requests.length === 1, 'engine request', 10_000);
+    await stack.workers!.close();
+
+    const job = await createJob(user.id);
+    expect(await job.getState()).to.equal('delayed');
+    expect(job.attemptsMade).to.equal(0);
+    const holds = () => stack.knex('holds as h').join('users as u', 'u.id', 'h.user_id').where('u.telegram_id', user.id).pluck('h.status');
+    expect(await holds()).to.deep.equal(['held']);
+
+    stack.workers = await startWorkerProcess(stack.config, workerDefinitions, stack.log);
+    const reply = await nextMessage(client(), user.id, after, (m) => m.text?.startsWith('📝') === true, 15_000);
+    expect(reply.text).to.equal('📝 Transcript (0:03):\n\nafter the restart');
+    expect(await holds()).to.deep.equal(['captured']);
+    expect(await stack.balanceOf(user.id)).to.equal(BONUS - PER_MINUTE);
+    const texts = (await client().messages(user.id)).filter((m) => m.message_id > after).map((m) => m.text ?? '');
+    expect(texts.filter((t) => t.startsWith('Something went wrong') || t.startsWith('This request waited too long'))).to.deep.equal([]);
   });
 });

@@ -1,7 +1,7 @@
 import { DelayedError } from 'bullmq';
 import { FileTooLargeError, TelegramBadRequestError, TelegramRateLimitError } from '../../adapters/telegram.client';
 import { ImageRefusedError, renderAvatar, type ImageRefusal } from '../../adapters/image';
-import { isLastTry } from '../../jobs/failures';
+import { isHandedBack, isLastTry } from '../../jobs/failures';
 import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
 import type { Actor, Language } from '../../jobs/payloads';
 import { runPaid, WorkRefusedError } from '../billing/paid-work';
@@ -145,7 +145,7 @@ export function avatarHandlers(deps: WorkerDeps): HandlerMap<'avatars'> {
         // The last try of a fault: the user hears it did not work — unless the price was captured already (the fault
         // came while queuing the delivery): then "not charged" would be false, and retrying the failed job (Bull
         // Board) delivers without charging again.
-        const waits = err instanceof TelegramRateLimitError || err instanceof DelayedError;
+        const waits = err instanceof TelegramRateLimitError || err instanceof DelayedError || isHandedBack(ctx);
         if (!waits && isLastTry(err, ctx.job)) {
           const status = await holds.status(key).catch(() => undefined);
           if (status !== 'captured') await tell({ key: 'avatar.failed' }).catch(() => undefined);

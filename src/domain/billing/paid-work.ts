@@ -1,7 +1,7 @@
 import { DelayedError } from 'bullmq';
 import { TelegramRateLimitError } from '../../adapters/telegram.client';
 import type { JobContext, WorkerDeps } from '../../jobs/handler.types';
-import { isLastTry } from '../../jobs/failures';
+import { isHandedBack, isLastTry } from '../../jobs/failures';
 import type { Actor, Language } from '../../jobs/payloads';
 import { InsufficientFundsError, type PostingResult } from '../../repositories/ledger.repository';
 import { translate } from '../i18n/messages';
@@ -121,7 +121,8 @@ export async function runPaid<T>(
       return { status: 'refused', reason: err.reason };
     }
     // A wait (Telegram's 429, a delay) spends no attempt: the job comes back with its hold.
-    const waits = err instanceof TelegramRateLimitError || err instanceof DelayedError;
+    // Handed back at shutdown: the job runs again elsewhere with this hold.
+    const waits = err instanceof TelegramRateLimitError || err instanceof DelayedError || isHandedBack(ctx);
     if (req.amount > 0 && !waits && isLastTry(err, ctx.job)) {
       if ((await deps.holds.settle(req.key, 'released', String((err as Error)?.message ?? err).slice(0, 200))).settled) count('released');
     }

@@ -79,7 +79,15 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       let media = await loadAvatarMedia(avatars, { photo, document, album });
       if (transcript) {
         // Decrypted here, at the last moment: the text is never in a job's payload, and a deleted one is not sent.
-        const stored = await transcripts.read(transcript.transcriptId);
+        let stored;
+        try {
+          stored = await transcripts.read(transcript.transcriptId);
+        } catch (err) {
+          // Unreadable (a key no longer listed, a damaged value: permanent) or the database away on the last try:
+          // the chat must not wait for this message.
+          if (isLastTry(err, job)) await moveLine(chatId, seq);
+          throw err;
+        }
         if (!stored) return (await moveLine(chatId, seq), { delivered: false, reason: 'transcript_deleted' });
         if (stored.text.length > config.TRANSCRIPT_DOCUMENT_CHARS) {
           media = { kind: 'document', file: { bytes: Buffer.from(stored.text, 'utf8'), filename: `transcript-${stored.id}.txt` } };

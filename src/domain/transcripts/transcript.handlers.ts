@@ -5,11 +5,11 @@ import { DelayedError } from 'bullmq';
 import { AudioRefusedError, toWav, type AudioRefusal } from '../../adapters/audio';
 import type { SpeechEngine } from '../../adapters/speech';
 import { FileTooLargeError, TelegramBadRequestError, TelegramRateLimitError } from '../../adapters/telegram.client';
-import { isLastTry } from '../../jobs/failures';
+import { isHandedBack, isLastTry } from '../../jobs/failures';
 import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
 import { runPaid, WorkRefusedError } from '../billing/paid-work';
 import { translate } from '../i18n/messages';
-import { CALLBACK, type InlineKeyboard } from '../keyboards';
+import { CALLBACK, topupButton, type InlineKeyboard } from '../keyboards';
 import { Progress } from '../notifications/progress';
 import { reply } from '../reply';
 import { declaredAudioRefusal, formatDuration, MAX_AUDIO_BYTES, paidMinutes } from './intake';
@@ -42,7 +42,7 @@ export function transcriptHandlers(deps: WorkerDeps, createEngine: () => SpeechE
   const prepare = async (fileId: string, dir: string, limitSeconds: number, signal: AbortSignal) => {
     let bytes: Buffer;
     try {
-      bytes = await telegram.download(fileId, MAX_AUDIO_BYTES);
+      bytes = await telegram.download(fileId, MAX_AUDIO_BYTES, signal);
     } catch (err) {
       // Ours (counted while downloading) or Telegram's (getFile refuses files over 20 MB).
       if (err instanceof FileTooLargeError || (err instanceof TelegramBadRequestError && /file is too big/i.test(err.message))) {
@@ -76,9 +76,20 @@ export function transcriptHandlers(deps: WorkerDeps, createEngine: () => SpeechE
       let typing: NodeJS.Timeout | undefined;
       try {
         let audio: { wavPath: string; seconds: number } | undefined;
-        let seconds = duration;
+        // A file declares no length, and files and bots' voices often declare 0: the real length is learnt by
+        // downloading and decoding it first (free), then the price is held.
+        let seconds = duration || undefined;
         if (seconds === undefined) {
-          // A file declares no length: it is downloaded and decoded (free) to learn it, then the price is held.
+          // Not for a user who cannot pay even one minute: they get the top-up prompt, and nothing is downloaded.
+          const balance = await deps.ledger.balance(user.id);
+          if (balance < config.PRICE_TRANSCRIPT_PER_MINUTE) {
+            await reply(enqueue, ctx, actor, updateId, {
+              key: 'billing.insufficient',
+              params: { service: translate(user.language, 'service.transcript'), price: String(config.PRICE_TRANSCRIPT_PER_MINUTE), balance: String(balance) },
+              replyMarkup: topupButton(user.language),
+            });
+            return { status: 'insufficient', balance };
+          }
           try {
             audio = await prepare(fileId, dir, maxSeconds + 1, bound);
           } catch (err) {
@@ -142,7 +153,7 @@ export function transcriptHandlers(deps: WorkerDeps, createEngine: () => SpeechE
       } catch (err) {
         // The last try of a fault: the user hears it did not work — unless the price was captured already (the fault
         // came while queuing the delivery: retrying the failed job in Bull Board delivers without charging again).
-        const waits = err instanceof TelegramRateLimitError || err instanceof DelayedError;
+        const waits = err instanceof TelegramRateLimitError || err instanceof DelayedError || isHandedBack(ctx);
         if (!waits && isLastTry(err, ctx.job)) {
           const status = await holds.status(key).catch(() => undefined);
           if (status !== 'captured') await tell({ key: 'transcript.failed' }).catch(() => undefined);

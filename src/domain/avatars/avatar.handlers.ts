@@ -1,10 +1,8 @@
-import { DelayedError } from 'bullmq';
-import { FileTooLargeError, TelegramBadRequestError, TelegramRateLimitError } from '../../adapters/telegram.client';
+import { FileTooLargeError, TelegramBadRequestError } from '../../adapters/telegram.client';
 import { ImageRefusedError, renderAvatar, type ImageRefusal } from '../../adapters/image';
-import { isHandedBack, isLastTry } from '../../jobs/failures';
 import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
 import type { Actor, Language } from '../../jobs/payloads';
-import { runPaid, WorkRefusedError } from '../billing/paid-work';
+import { runPaid, tellIfFinalFailure, WorkRefusedError } from '../billing/paid-work';
 import { translate } from '../i18n/messages';
 import { CALLBACK, type InlineKeyboard } from '../keyboards';
 import { Progress } from '../notifications/progress';
@@ -142,15 +140,7 @@ export function avatarHandlers(deps: WorkerDeps): HandlerMap<'avatars'> {
         if (outcome.status === 'done') return { avatarId: outcome.result };
         return outcome;
       } catch (err) {
-        // The last try of a fault: the user hears it did not work — unless the price was captured already (the fault
-        // came while queuing the delivery): then "not charged" would be false, and retrying the failed job (Bull
-        // Board) delivers without charging again.
-        const waits = err instanceof TelegramRateLimitError || err instanceof DelayedError || isHandedBack(ctx);
-        if (!waits && isLastTry(err, ctx.job)) {
-          const status = await holds.status(key).catch(() => undefined);
-          if (status !== 'captured') await tell({ key: 'avatar.failed' }).catch(() => undefined);
-          else ctx.log.error('avatar paid for but not delivered; retry the job to deliver it', { hold: key });
-        }
+        await tellIfFinalFailure(deps, ctx, err, { service: 'avatar', key }, () => tell({ key: 'avatar.failed' }));
         throw err;
       }
     },

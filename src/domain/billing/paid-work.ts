@@ -139,3 +139,23 @@ export async function runPaid<T>(
   if (captured) await noticeIfCrossed(captured.settled ? { crossed: captured.crossedLow === true, balance: captured.posting!.balance } : undefined);
   return { status: 'done', result };
 }
+
+/**
+ * After a paid job's run threw: on its last try the user hears it did not work ("you were not charged") — unless the
+ * price was captured already (the fault came while queuing the delivery): then that would be false, the log says so,
+ * and retrying the failed job in Bull Board delivers without charging again. Waits (429, a delay) and a hand-back at
+ * shutdown are not the end of the job.
+ */
+export async function tellIfFinalFailure(
+  deps: Pick<WorkerDeps, 'holds'>,
+  ctx: JobContext,
+  err: unknown,
+  req: Pick<PaidRequest, 'service' | 'key'>,
+  tell: () => Promise<unknown>,
+): Promise<void> {
+  const waits = err instanceof TelegramRateLimitError || err instanceof DelayedError || isHandedBack(ctx);
+  if (waits || !isLastTry(err, ctx.job)) return;
+  const status = await deps.holds.status(req.key).catch(() => undefined);
+  if (status !== 'captured') await tell().catch(() => undefined);
+  else ctx.log.error(`${req.service} paid for but not delivered; retry the job to deliver it`, { hold: req.key });
+}

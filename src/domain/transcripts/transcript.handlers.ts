@@ -1,13 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DelayedError } from 'bullmq';
 import { AudioRefusedError, toWav, type AudioRefusal } from '../../adapters/audio';
 import type { SpeechEngine } from '../../adapters/speech';
-import { FileTooLargeError, TelegramBadRequestError, TelegramRateLimitError } from '../../adapters/telegram.client';
-import { isHandedBack, isLastTry } from '../../jobs/failures';
+import { FileTooLargeError, TelegramBadRequestError } from '../../adapters/telegram.client';
 import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
-import { runPaid, WorkRefusedError } from '../billing/paid-work';
+import { runPaid, tellIfFinalFailure, WorkRefusedError } from '../billing/paid-work';
 import { translate } from '../i18n/messages';
 import { CALLBACK, topupButton, type InlineKeyboard } from '../keyboards';
 import { Progress } from '../notifications/progress';
@@ -32,7 +30,7 @@ type Told = { key: AudioRefusal | 'transcript.failed'; params?: Record<string, s
  * A recording that cannot be transcribed gets its reason and the coins back; the engine down or slow is retried.
  */
 export function transcriptHandlers(deps: WorkerDeps, createEngine: () => SpeechEngine): HandlerMap<'transcripts'> {
-  const { config, telegram, transcripts, holds, enqueue } = deps;
+  const { config, telegram, transcripts, enqueue } = deps;
   // Built on first use: the handler table is built in every worker process, also where this queue does not run.
   let built: SpeechEngine | undefined;
   const engineOf = () => (built ??= createEngine());
@@ -151,14 +149,7 @@ export function transcriptHandlers(deps: WorkerDeps, createEngine: () => SpeechE
         if (outcome.status === 'done') return { transcriptId: outcome.result, seconds, charged: amount };
         return outcome;
       } catch (err) {
-        // The last try of a fault: the user hears it did not work — unless the price was captured already (the fault
-        // came while queuing the delivery: retrying the failed job in Bull Board delivers without charging again).
-        const waits = err instanceof TelegramRateLimitError || err instanceof DelayedError || isHandedBack(ctx);
-        if (!waits && isLastTry(err, ctx.job)) {
-          const status = await holds.status(key).catch(() => undefined);
-          if (status !== 'captured') await tell({ key: 'transcript.failed' }).catch(() => undefined);
-          else ctx.log.error('transcript paid for but not delivered; retry the job to deliver it', { hold: key });
-        }
+        await tellIfFinalFailure(deps, ctx, err, { service: 'transcript', key }, () => tell({ key: 'transcript.failed' }));
         throw err;
       } finally {
         clearInterval(typing);

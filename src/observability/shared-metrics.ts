@@ -16,9 +16,19 @@ export const COUNTERS = {
   switchyard_ingress_updates_total: { help: 'Updates through the ingress by outcome (enqueued, duplicate, rate_limited, ignored, failed)', labels: ['outcome'] },
   switchyard_billing_holds_total: { help: 'Holds for paid work by service and outcome (held, captured, released, insufficient, swept)', labels: ['service', 'outcome'] },
   switchyard_payments_total: { help: 'Stars payments by outcome (checkout_ok, checkout_refused, credited, duplicate, refunded)', labels: ['outcome'] },
+  switchyard_transcripts_total: {
+    help: 'Transcript requests by engine and outcome (done, failed, or the refusal: not_audio, empty, corrupt, too_long, too_large, no_speech)',
+    labels: ['engine', 'outcome'],
+  },
 } as const;
+
+/** Recording lengths (seconds): a short voice message to an hour. */
+export const AUDIO_BUCKETS = [1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
 export const HISTOGRAMS = {
   switchyard_job_duration_seconds: { help: 'Job run time by queue and job name', labels: ['queue', 'name'], buckets: DURATION_BUCKETS },
+  /** With the next one: real-time factor = rate(engine _sum) ÷ rate(audio _sum). */
+  switchyard_transcript_audio_seconds: { help: 'Length of the recordings transcribed, by engine', labels: ['engine'], buckets: AUDIO_BUCKETS },
+  switchyard_transcript_engine_seconds: { help: 'Time the speech engine took per transcript, by engine', labels: ['engine'], buckets: DURATION_BUCKETS },
 } as const;
 
 export type CounterName = keyof typeof COUNTERS;

@@ -7,6 +7,7 @@ import { testConfig } from '../support/env';
 import { workerDefinitions } from '../../workers';
 import { buttons, lastMessageId, nextMessage } from '../support/chat';
 import { corruptOgg, GO_FORWARD_TEXT, goForwardOgg, pdf, silenceOgg, silentVideoMp4 } from '../support/audio';
+import { createMetricsRegistry } from '../../src/observability/metrics.registry';
 import { Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
 
@@ -66,6 +67,13 @@ describe('transcripts: voice to text with pocketsphinx, encrypted storage, bad i
     // The text never rode in a job: the reply names the transcript by id.
     const replies = await stack.workers!.deps.queues.get('notifications').getJobs(['completed']);
     expect(replies.every((j) => !JSON.stringify(j.data).includes('forward'))).to.equal(true);
+    // The operator's view: /metrics counts it and has the engine's time against the audio's length.
+    await stack.workers!.deps.metrics.flush();
+    const metrics = await createMetricsRegistry(stack.redis, stack.config.QUEUE_PREFIX, stack.workers!.deps.queues, stack.knex).metrics();
+    expect(metrics).to.include('switchyard_transcripts_total{engine="pocketsphinx",outcome="done"} 1');
+    expect(metrics).to.include('switchyard_transcript_audio_seconds_bucket{engine="pocketsphinx",le="1"} 0');
+    expect(metrics).to.include('switchyard_transcript_audio_seconds_bucket{engine="pocketsphinx",le="5"} 1');
+    expect(metrics).to.match(/switchyard_transcript_engine_seconds_count\{engine="pocketsphinx"\} 1/);
   });
 
   it('a database dump of the transcripts table holds no transcript text', async () => {

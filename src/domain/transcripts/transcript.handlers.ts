@@ -1,10 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DelayedError } from 'bullmq';
 import { AudioRefusedError, toWav, type AudioRefusal } from '../../adapters/audio';
 import type { SpeechEngine } from '../../adapters/speech';
 import { FileTooLargeError, TelegramBadRequestError } from '../../adapters/telegram.client';
-import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
+import type { Handler, HandlerMap, WorkerDeps } from '../../jobs/handler.types';
+import { isHandedBack, isLastTry } from '../../jobs/failures';
 import { runPaid, tellIfFinalFailure, WorkRefusedError } from '../billing/paid-work';
 import { translate } from '../i18n/messages';
 import { CALLBACK, topupButton, type InlineKeyboard } from '../keyboards';
@@ -55,105 +57,123 @@ export function transcriptHandlers(deps: WorkerDeps, createEngine: () => SpeechE
     return { wavPath, seconds };
   };
 
-  return {
-    'transcript.create': async ({ actor, updateId, messageId, fileId, fileUniqueId, fileSize, duration }, ctx) => {
-      const user = ctx.user!;
-      const maxSeconds = config.TRANSCRIPT_MAX_SECONDS;
-      const declared = declaredAudioRefusal({ fileSize, duration }, maxSeconds);
-      if (declared) {
-        await reply(enqueue, ctx, actor, updateId, refusalBody(declared));
-        return { refused: declared };
+  const createTranscript: Handler<'transcript.create'> = async ({ actor, updateId, messageId, fileId, fileUniqueId, fileSize, duration }, ctx) => {
+    const user = ctx.user!;
+    const maxSeconds = config.TRANSCRIPT_MAX_SECONDS;
+    const declared = declaredAudioRefusal({ fileSize, duration }, maxSeconds);
+    if (declared) {
+      await reply(enqueue, ctx, actor, updateId, refusalBody(declared));
+      return { refused: declared };
+    }
+    const key = `transcript:${actor.chatId}:${messageId}`;
+    const progress = new Progress(deps, actor.chatId, user.language, ctx.job.id!);
+    let started = false;
+    const tell = (body: Told) => (started ? progress.update(body.key, body.params) : reply(enqueue, ctx, actor, updateId, body));
+    // This try's bound (TRANSCRIPT_TIMEOUT_SECONDS) and the worker's shutdown both stop ffmpeg and the engine.
+    const bound = AbortSignal.any([AbortSignal.timeout(config.TRANSCRIPT_TIMEOUT_SECONDS * 1000), ...(ctx.signal ? [ctx.signal] : [])]);
+    const dir = await mkdtemp(path.join(tmpdir(), WORK_DIR_PREFIX));
+    let typing: NodeJS.Timeout | undefined;
+    try {
+      let audio: { wavPath: string; seconds: number } | undefined;
+      // A file declares no length, and files and bots' voices often declare 0: the real length is learnt by
+      // downloading and decoding it first (free), then the price is held.
+      let seconds = duration || undefined;
+      if (seconds === undefined) {
+        // Not for a user who cannot pay even one minute: they get the top-up prompt, and nothing is downloaded.
+        const balance = await deps.ledger.balance(user.id);
+        if (balance < config.PRICE_TRANSCRIPT_PER_MINUTE) {
+          await reply(enqueue, ctx, actor, updateId, {
+            key: 'billing.insufficient',
+            params: { service: translate(user.language, 'service.transcript'), price: String(config.PRICE_TRANSCRIPT_PER_MINUTE), balance: String(balance) },
+            replyMarkup: topupButton(user.language),
+          });
+          return { status: 'insufficient', balance };
+        }
+        try {
+          audio = await prepare(fileId, dir, maxSeconds + 1, bound);
+        } catch (err) {
+          if (!(err instanceof AudioRefusedError)) throw err;
+          await tell(refusalBody(err.reason));
+          return { refused: err.reason };
+        }
+        if (audio.seconds > maxSeconds) {
+          await tell(refusalBody('transcript.too_long'));
+          return { refused: 'transcript.too_long' };
+        }
+        seconds = audio.seconds;
       }
-      const key = `transcript:${actor.chatId}:${messageId}`;
-      const progress = new Progress(deps, actor.chatId, user.language, ctx.job.id!);
-      let started = false;
-      const tell = (body: Told) => (started ? progress.update(body.key, body.params) : reply(enqueue, ctx, actor, updateId, body));
-      // This try's bound (TRANSCRIPT_TIMEOUT_SECONDS) and the worker's shutdown both stop ffmpeg and the engine.
-      const bound = AbortSignal.any([AbortSignal.timeout(config.TRANSCRIPT_TIMEOUT_SECONDS * 1000), ...(ctx.signal ? [ctx.signal] : [])]);
-      const dir = await mkdtemp(path.join(tmpdir(), WORK_DIR_PREFIX));
-      let typing: NodeJS.Timeout | undefined;
-      try {
-        let audio: { wavPath: string; seconds: number } | undefined;
-        // A file declares no length, and files and bots' voices often declare 0: the real length is learnt by
-        // downloading and decoding it first (free), then the price is held.
-        let seconds = duration || undefined;
-        if (seconds === undefined) {
-          // Not for a user who cannot pay even one minute: they get the top-up prompt, and nothing is downloaded.
-          const balance = await deps.ledger.balance(user.id);
-          if (balance < config.PRICE_TRANSCRIPT_PER_MINUTE) {
-            await reply(enqueue, ctx, actor, updateId, {
-              key: 'billing.insufficient',
-              params: { service: translate(user.language, 'service.transcript'), price: String(config.PRICE_TRANSCRIPT_PER_MINUTE), balance: String(balance) },
-              replyMarkup: topupButton(user.language),
-            });
-            return { status: 'insufficient', balance };
-          }
+      const minutes = paidMinutes(seconds);
+      const amount = minutes * config.PRICE_TRANSCRIPT_PER_MINUTE;
+      const shown = formatDuration(seconds);
+      const outcome = await runPaid(
+        deps, ctx, actor, updateId,
+        { service: 'transcript', key, amount },
+        async (resumed) => {
+          // A re-run (a retry, a worker that died, perhaps after the capture) finds what an earlier run stored.
+          const made = resumed ? await transcripts.findByRequest(key) : undefined;
+          if (made) return made.id;
+          await progress.start('transcript.working', { duration: shown });
+          started = true;
+          await progress.action('typing');
+          typing = setInterval(() => void progress.action('typing'), ACTION_EVERY_MS);
           try {
-            audio = await prepare(fileId, dir, maxSeconds + 1, bound);
+            // What is transcribed is what was paid for: a file longer than it declared is cut there.
+            audio ??= await prepare(fileId, dir, minutes * 60 + SLACK_SECONDS, bound);
+            const engine = engineOf();
+            const began = process.hrtime.bigint();
+            const result = await engine.transcribe({ wavPath: audio.wavPath, seconds: audio.seconds, language: user.language, signal: bound, workDir: dir });
+            deps.metrics.observe('switchyard_transcript_engine_seconds', { engine: engine.name }, Number(process.hrtime.bigint() - began) / 1e9);
+            deps.metrics.observe('switchyard_transcript_audio_seconds', { engine: engine.name }, audio.seconds);
+            if (!result.text.trim()) throw new WorkRefusedError('transcript.no_speech');
+            return await transcripts.save({
+              userId: user.id, requestKey: key, sourceUniqueId: fileUniqueId, durationSeconds: audio.seconds,
+              engine: engine.name, language: result.language, cost: amount, text: result.text.trim(),
+            });
           } catch (err) {
-            if (!(err instanceof AudioRefusedError)) throw err;
-            await tell(refusalBody(err.reason));
-            return { refused: err.reason };
+            if (err instanceof AudioRefusedError) throw new WorkRefusedError(err.reason);
+            throw err;
+          } finally {
+            clearInterval(typing);
           }
-          if (audio.seconds > maxSeconds) {
-            await tell(refusalBody('transcript.too_long'));
-            return { refused: 'transcript.too_long' };
-          }
-          seconds = audio.seconds;
-        }
-        const minutes = paidMinutes(seconds);
-        const amount = minutes * config.PRICE_TRANSCRIPT_PER_MINUTE;
-        const shown = formatDuration(seconds);
-        const outcome = await runPaid(
-          deps, ctx, actor, updateId,
-          { service: 'transcript', key, amount },
-          async (resumed) => {
-            // A re-run (a retry, a worker that died, perhaps after the capture) finds what an earlier run stored.
-            const made = resumed ? await transcripts.findByRequest(key) : undefined;
-            if (made) return made.id;
-            await progress.start('transcript.working', { duration: shown });
-            started = true;
-            await progress.action('typing');
-            typing = setInterval(() => void progress.action('typing'), ACTION_EVERY_MS);
-            try {
-              // What is transcribed is what was paid for: a file longer than it declared is cut there.
-              audio ??= await prepare(fileId, dir, minutes * 60 + SLACK_SECONDS, bound);
-              const engine = engineOf();
-              const result = await engine.transcribe({ wavPath: audio.wavPath, seconds: audio.seconds, language: user.language, signal: bound, workDir: dir });
-              if (!result.text.trim()) throw new WorkRefusedError('transcript.no_speech');
-              return await transcripts.save({
-                userId: user.id, requestKey: key, sourceUniqueId: fileUniqueId, durationSeconds: audio.seconds,
-                engine: engine.name, language: result.language, cost: amount, text: result.text.trim(),
-              });
-            } catch (err) {
-              if (err instanceof AudioRefusedError) throw new WorkRefusedError(err.reason);
-              throw err;
-            } finally {
-              clearInterval(typing);
-            }
-          },
-          async (transcriptId) => {
-            await enqueue(
-              'message.send',
-              { chatId: actor.chatId, updateId, lang: user.language, transcript: { transcriptId }, template: { key: 'transcript.header', params: { duration: shown } } },
-              { jobId: `reply-${updateId ?? ctx.job.id}` },
-            );
-            if (started) await progress.update('transcript.working.done', { duration: shown, price: String(amount) });
-          },
-        );
-        if (outcome.status === 'refused') {
-          // The "transcribing…" message becomes the reason: one message per refused request.
-          await tell(refusalBody(outcome.reason as AudioRefusal));
-          return { refused: outcome.reason };
-        }
-        if (outcome.status === 'done') return { transcriptId: outcome.result, seconds, charged: amount };
-        return outcome;
+        },
+        async (transcriptId) => {
+          await enqueue(
+            'message.send',
+            { chatId: actor.chatId, updateId, lang: user.language, transcript: { transcriptId }, template: { key: 'transcript.header', params: { duration: shown } } },
+            { jobId: `reply-${updateId ?? ctx.job.id}` },
+          );
+          if (started) await progress.update('transcript.working.done', { duration: shown, price: String(amount) });
+        },
+      );
+      if (outcome.status === 'refused') {
+        // The "transcribing…" message becomes the reason: one message per refused request.
+        await tell(refusalBody(outcome.reason as AudioRefusal));
+        return { refused: outcome.reason };
+      }
+      if (outcome.status === 'done') return { transcriptId: outcome.result, seconds, charged: amount };
+      return outcome;
+    } catch (err) {
+      await tellIfFinalFailure(deps, ctx, err, { service: 'transcript', key }, () => tell({ key: 'transcript.failed' }));
+      throw err;
+    } finally {
+      clearInterval(typing);
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+
+  return {
+    'transcript.create': async (payload, ctx) => {
+      // Outcomes by engine for the dashboard: done, a refusal's reason, or failed for good.
+      const engine = config.TRANSCRIPT_ENGINE;
+      const count = (outcome: string) => deps.metrics.inc('switchyard_transcripts_total', { engine, outcome });
+      try {
+        const result = (await createTranscript(payload, ctx)) as { refused?: string; transcriptId?: number };
+        if (result.refused) count(result.refused.replace('transcript.', ''));
+        else if (result.transcriptId !== undefined) count('done');
+        return result;
       } catch (err) {
-        await tellIfFinalFailure(deps, ctx, err, { service: 'transcript', key }, () => tell({ key: 'transcript.failed' }));
+        if (!isHandedBack(ctx) && !(err instanceof DelayedError) && isLastTry(err, ctx.job)) count('failed');
         throw err;
-      } finally {
-        clearInterval(typing);
-        await rm(dir, { recursive: true, force: true });
       }
     },
 

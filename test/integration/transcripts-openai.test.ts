@@ -105,6 +105,20 @@ describe('transcripts through an OpenAI-compatible server: long texts, retries, 
     expect((await client().messages(user.id)).filter((m) => m.text?.startsWith('🎙'))).to.have.length(0);
   });
 
+  it('an audio file from a user with exactly one minute of coins: the retry after a failure is not refused, the hold pays', async () => {
+    server.answers.push({ status: 503, body: 'busy' }, { status: 200, json: { text: 'paid by the hold' } });
+    const user = await stack.registered();
+    const userId = Number((await stack.user(user.id)).id);
+    await stack.workers!.deps.ledger.post({ userId, kind: 'grant', amount: -(BONUS - PER_MINUTE), idempotencyKey: `test:exact:${user.id}` });
+    const after = await lastMessageId(client(), user.id);
+    await client().sendDocument(user.id, goForwardOgg(), { file_name: 'memo.ogg', mime_type: 'audio/ogg' });
+    const reply = await nextMessage(client(), user.id, after, (m) => m.text?.startsWith('📝') === true, 15_000);
+    expect(reply.text).to.equal('📝 Transcript (0:03):\n\npaid by the hold');
+    expect(server.requests).to.have.length(2);
+    expect(await stack.balanceOf(user.id)).to.equal(0);
+    expect((await client().messages(user.id)).some((m) => m.text?.startsWith('Not enough coins'))).to.equal(false);
+  });
+
   it('down for good: after its tries the user is told, in their language, that nothing was charged', async () => {
     server.fallback = { status: 502, body: 'bad gateway' };
     try {

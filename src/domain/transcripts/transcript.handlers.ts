@@ -32,7 +32,7 @@ type Told = { key: AudioRefusal | 'transcript.failed'; params?: Record<string, s
  * A recording that cannot be transcribed gets its reason and the coins back; the engine down or slow is retried.
  */
 export function transcriptHandlers(deps: WorkerDeps, createEngine: () => SpeechEngine): HandlerMap<'transcripts'> {
-  const { config, telegram, transcripts, enqueue } = deps;
+  const { config, telegram, transcripts, holds, enqueue } = deps;
   // Built on first use: the handler table is built in every worker process, also where this queue does not run.
   let built: SpeechEngine | undefined;
   const engineOf = () => (built ??= createEngine());
@@ -78,9 +78,13 @@ export function transcriptHandlers(deps: WorkerDeps, createEngine: () => SpeechE
       // A file declares no length, and files and bots' voices often declare 0: the real length is learnt by
       // downloading and decoding it first (free), then the price is held.
       let seconds = duration || undefined;
+      // A retry of such a request that stored its transcript already (then failed, or died) needs no download.
+      const [made, held] = seconds === undefined ? await Promise.all([transcripts.findByRequest(key), holds.find(key)]) : [];
+      if (made) seconds = made.durationSeconds;
       if (seconds === undefined) {
-        // Not for a user who cannot pay even one minute: they get the top-up prompt, and nothing is downloaded.
-        const balance = await deps.ledger.balance(user.id);
+        // Not for a user who cannot pay even one minute: they get the top-up prompt, and nothing is downloaded. (A
+        // retry whose coins are held already is not asked again: the hold took them.)
+        const balance = held ? Infinity : await deps.ledger.balance(user.id);
         if (balance < config.PRICE_TRANSCRIPT_PER_MINUTE) {
           await reply(enqueue, ctx, actor, updateId, {
             key: 'billing.insufficient',

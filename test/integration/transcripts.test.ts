@@ -1,4 +1,8 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { WORK_DIR_PREFIX } from '../../src/domain/transcripts/transcript.handlers';
 import { expect } from 'chai';
 import { keyIdOf, Keyring } from '../../src/lib/crypto';
 import { startWorkerProcess } from '../../src/jobs/worker-process';
@@ -222,20 +226,28 @@ describe('transcripts: voice to text with pocketsphinx, encrypted storage, bad i
     expect((await nextMessage(client(), user.id, after, (m) => !!m.text)).text).to.equal('That transcript no longer exists.');
   });
 
-  it('a key rotation: the worker re-encrypts old values under the new key at start-up; the text stays the same', async () => {
+  it('a key rotation: the worker re-encrypts old values under the new key at start-up; the text stays the same; orphaned scratch folders go', async () => {
     const user = await stack.registered();
     const after = await lastMessageId(client(), user.id);
     await client().sendVoice(user.id, goForwardOgg(), { duration: 3 });
     await nextMessage(client(), user.id, after, (m) => m.text?.startsWith('📝') === true, 20_000);
     expect((await rowsOf(user.id))[0].key_id).to.equal(keyIdOf(KEY_1));
 
-    // The operator puts a new key first and restarts the workers.
+    // The operator puts a new key first and restarts the workers. (A worker killed mid-job left a scratch folder
+    // behind long ago; one of a try still running elsewhere is recent.)
     await stack.workers!.close();
+    const orphan = mkdtempSync(path.join(tmpdir(), WORK_DIR_PREFIX));
+    const old = new Date(Date.now() - 2 * stack.config.TRANSCRIPT_TIMEOUT_SECONDS * 1000 - 60_000);
+    utimesSync(orphan, old, old);
+    const running = mkdtempSync(path.join(tmpdir(), WORK_DIR_PREFIX));
     const rotated = testConfig({
       QUEUE_PREFIX: stack.config.QUEUE_PREFIX, BOT_TOKEN: stack.config.BOT_TOKEN!, TELEGRAM_API_ROOT: stack.config.TELEGRAM_API_ROOT,
       CHAT_BURST: '30', ENCRYPTION_KEY: `${KEY_2.toString('hex')},${KEY_1.toString('base64')}`,
     });
     stack.workers = await startWorkerProcess(rotated, workerDefinitions, stack.log);
+    expect(existsSync(orphan), 'an orphaned scratch folder is removed at start-up').to.equal(false);
+    expect(existsSync(running), 'a recent one is left to its try').to.equal(true);
+    rmSync(running, { recursive: true });
     const queue = stack.workers.deps.queues.get('transcripts');
     let result: { reencrypted: number; left: number } | undefined;
     await waitFor(async () => !!(result = (await queue.getJob(`reencrypt-${keyIdOf(KEY_2)}`))?.returnvalue), 're-encryption job done', 15_000);

@@ -7,7 +7,8 @@ import { workerDefinitions } from './index';
 
 /**
  * A worker process: runs the queues named in WORKER_QUEUES (default: all), or in its `--queues=` argument, which
- * takes precedence — the Procfile's `avatars` process is `--queues=avatars`, its `worker` process `--queues=all,-avatars`.
+ * takes precedence — the Procfile's `avatars` and `transcripts` processes run one queue each, its `worker` process
+ * `--queues=all,-avatars,-transcripts`.
  */
 async function main(): Promise<void> {
   const arg = process.argv.slice(2).find((a) => a.startsWith('--queues='));

@@ -44,28 +44,16 @@ export class EngineRejectedError extends UnrecoverableError {
   override readonly name = 'EngineRejectedError';
 }
 
+const can = (file: string, mode: number): Promise<boolean> => access(file, mode).then(() => true, () => false);
+
 /** Where `bin` runs from: itself if it is a path, else the first match on PATH. */
 export async function findExecutable(bin: string): Promise<string | undefined> {
   const candidates = bin.includes('/') ? [bin] : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, bin));
-  for (const c of candidates) {
-    try {
-      await access(c, constants.X_OK);
-      return c;
-    } catch {
-      // not here
-    }
-  }
+  for (const c of candidates) if (await can(c, constants.X_OK)) return c;
   return undefined;
 }
 
-export async function readable(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.R_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const readable = (file: string): Promise<boolean> => can(file, constants.R_OK);
 
 /** ffmpeg converts every input; checked at start-up like the engine. */
 export async function checkFfmpeg(bin: string): Promise<void> {

@@ -17,7 +17,7 @@ export const COUNTERS = {
   switchyard_billing_holds_total: { help: 'Holds for paid work by service and outcome (held, captured, released, insufficient, swept)', labels: ['service', 'outcome'] },
   switchyard_payments_total: { help: 'Stars payments by outcome (checkout_ok, checkout_refused, credited, duplicate, refunded)', labels: ['outcome'] },
   switchyard_transcripts_total: {
-    help: 'Transcript requests by engine and outcome (done, failed, or the refusal: not_audio, empty, corrupt, too_long, too_large, no_speech)',
+    help: 'Transcript requests by engine and outcome (done, from_storage, failed, or the refusal: not_audio, empty, corrupt, too_long, too_large, no_speech)',
     labels: ['engine', 'outcome'],
   },
 } as const;

@@ -84,6 +84,12 @@ export class TranscriptsRepository {
     return { ...toMeta(row), text: this.keyring.open({ keyId: row.key_id, data: row.text_sealed }, aad(row.request_key)) };
   }
 
+  /** The user's latest transcript of the same recording (Telegram's file_unique_id) by the same engine, if any. */
+  async findBySource(userId: number, sourceUniqueId: string, engine: string): Promise<TranscriptMeta | undefined> {
+    const row = await this.knex<Row>('transcripts').where('user_id', userId).andWhere('source_unique_id', sourceUniqueId).andWhere('engine', engine).orderBy('id', 'desc').first();
+    return row ? toMeta(row) : undefined;
+  }
+
   /** One of the user's transcripts (metadata only), if it exists and is theirs. */
   async get(userId: number, id: number): Promise<TranscriptMeta | undefined> {
     const row = await this.knex<Row>('transcripts').where('id', id).andWhere('user_id', userId).first();

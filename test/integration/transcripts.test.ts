@@ -80,6 +80,22 @@ describe('transcripts: voice to text with pocketsphinx, encrypted storage, bad i
     expect(metrics).to.match(/switchyard_transcript_engine_seconds_count\{engine="pocketsphinx"\} 1/);
   });
 
+  it('the same recording sent again is answered from storage, free: nothing held, downloaded or run', async () => {
+    const user = await stack.registered();
+    let after = await lastMessageId(client(), user.id);
+    await client().sendVoice(user.id, goForwardOgg(), { duration: 3 });
+    await nextMessage(client(), user.id, after, (m) => m.text?.startsWith('📝') === true, 20_000);
+    const downloads = (await client().stats()).fileDownloads;
+    after = await lastMessageId(client(), user.id);
+    await client().sendVoice(user.id, goForwardOgg(), { duration: 3 });
+    const again = await nextMessage(client(), user.id, after, (m) => m.text?.startsWith('📝') === true, 20_000);
+    expect(again.text).to.equal(`📝 Transcript (0:03) — you sent this recording before, so it is free:\n\n${GO_FORWARD_TEXT}`);
+    expect(await stack.balanceOf(user.id)).to.equal(BONUS - PER_MINUTE);
+    expect(await holdsOf(user.id)).to.deep.equal(['captured']);
+    expect((await client().stats()).fileDownloads).to.equal(downloads);
+    expect(await rowsOf(user.id)).to.have.length(1);
+  });
+
   it('a database dump of the transcripts table holds no transcript text', async () => {
     const user = await stack.registered();
     const after = await lastMessageId(client(), user.id);

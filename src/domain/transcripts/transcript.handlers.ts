@@ -66,6 +66,17 @@ export function transcriptHandlers(deps: WorkerDeps, createEngine: () => SpeechE
       return { refused: declared };
     }
     const key = `transcript:${actor.chatId}:${messageId}`;
+    // The same recording (forwarded again, sent twice) transcribed before by this engine: sent again from storage,
+    // free — nothing held, downloaded or run. (Not for a retry of a request that holds: it goes on below.)
+    const [before, holding] = await Promise.all([transcripts.findBySource(user.id, fileUniqueId, config.TRANSCRIPT_ENGINE), holds.find(key)]);
+    if (before && !holding) {
+      await enqueue(
+        'message.send',
+        { chatId: actor.chatId, updateId, lang: user.language, transcript: { transcriptId: before.id }, template: { key: 'transcript.header.again', params: { duration: formatDuration(before.durationSeconds) } } },
+        { jobId: `reply-${updateId ?? ctx.job.id}` },
+      );
+      return { transcriptId: before.id, fromStorage: true };
+    }
     const progress = new Progress(deps, actor.chatId, user.language, ctx.job.id!);
     let started = false;
     const tell = (body: Told) => (started ? progress.update(body.key, body.params) : reply(enqueue, ctx, actor, updateId, body));
@@ -171,9 +182,9 @@ export function transcriptHandlers(deps: WorkerDeps, createEngine: () => SpeechE
       const engine = config.TRANSCRIPT_ENGINE;
       const count = (outcome: string) => deps.metrics.inc('switchyard_transcripts_total', { engine, outcome });
       try {
-        const result = (await createTranscript(payload, ctx)) as { refused?: string; transcriptId?: number };
+        const result = (await createTranscript(payload, ctx)) as { refused?: string; transcriptId?: number; fromStorage?: boolean };
         if (result.refused) count(result.refused.replace('transcript.', ''));
-        else if (result.transcriptId !== undefined) count('done');
+        else if (result.transcriptId !== undefined) count(result.fromStorage ? 'from_storage' : 'done');
         return result;
       } catch (err) {
         if (!isHandedBack(ctx) && !(err instanceof DelayedError) && isLastTry(err, ctx.job)) count('failed');

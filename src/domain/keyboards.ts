@@ -28,3 +28,13 @@ export const CALLBACK = {
 export function topupButton(lang: Language): InlineKeyboard {
   return { inline_keyboard: [[{ text: translate(lang, 'button.topup'), callback_data: CALLBACK.topup }]] };
 }
+
+/**
+ * Two buttons per listed item (`/avatars`, `/transcripts`): item n's row is each action's label (a translation key
+ * taking `{n}`) with that action's callback data for the item's id.
+ */
+export function numberedActions(lang: Language, ids: number[], actions: Array<[labelKey: string, callback: (id: number) => string]>): InlineKeyboard {
+  return {
+    inline_keyboard: ids.map((id, i) => actions.map(([label, callback]) => ({ text: translate(lang, label, { n: String(i + 1) }), callback_data: callback(id) }))),
+  };
+}

@@ -4,7 +4,7 @@ import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.type
 import type { Actor, Language } from '../../jobs/payloads';
 import { runPaid, tellIfFinalFailure, WorkRefusedError } from '../billing/paid-work';
 import { translate } from '../i18n/messages';
-import { CALLBACK, type InlineKeyboard } from '../keyboards';
+import { CALLBACK, numberedActions, type InlineKeyboard } from '../keyboards';
 import { Progress } from '../notifications/progress';
 import { reply } from '../reply';
 import { declaredRefusal, MAX_DOWNLOAD_BYTES } from './intake';
@@ -164,12 +164,7 @@ export function avatarHandlers(deps: WorkerDeps): HandlerMap<'avatars'> {
       const lines = numbered
         .map((s) => `${s.n}. ${translate(lang, `style.${s.style}`)}, ${s.createdAt.toISOString().slice(0, 10)}${s.current ? ' ★' : ''}`)
         .join('\n');
-      const keyboard: InlineKeyboard = {
-        inline_keyboard: numbered.map((s) => [
-          { text: translate(lang, 'button.avatar.current', { n: s.n }), callback_data: CALLBACK.avatarCurrent(s.id) },
-          { text: translate(lang, 'button.avatar.delete', { n: s.n }), callback_data: CALLBACK.avatarDelete(s.id) },
-        ]),
-      };
+      const keyboard = numberedActions(lang, sets.map((s) => s.id), [['button.avatar.current', CALLBACK.avatarCurrent], ['button.avatar.delete', CALLBACK.avatarDelete]]);
       await reply(enqueue, ctx, actor, updateId, { key: 'avatars.list', params: { lines }, replyMarkup: keyboard });
       return { avatars: sets.length };
     },

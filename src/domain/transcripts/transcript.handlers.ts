@@ -5,11 +5,12 @@ import { DelayedError } from 'bullmq';
 import { AudioRefusedError, toWav, type AudioRefusal } from '../../adapters/audio';
 import type { SpeechEngine } from '../../adapters/speech';
 import { FileTooLargeError, TelegramBadRequestError } from '../../adapters/telegram.client';
-import type { Handler, HandlerMap, WorkerDeps } from '../../jobs/handler.types';
+import type { Handler, HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
+import type { Actor } from '../../jobs/payloads';
 import { isHandedBack, isLastTry } from '../../jobs/failures';
 import { runPaid, tellIfFinalFailure, WorkRefusedError } from '../billing/paid-work';
 import { translate } from '../i18n/messages';
-import { CALLBACK, topupButton, type InlineKeyboard } from '../keyboards';
+import { CALLBACK, numberedActions, topupButton } from '../keyboards';
 import { Progress } from '../notifications/progress';
 import { reply } from '../reply';
 import { declaredAudioRefusal, formatDuration, MAX_AUDIO_BYTES, paidMinutes } from './intake';
@@ -57,6 +58,14 @@ export function transcriptHandlers(deps: WorkerDeps, createEngine: () => SpeechE
     return { wavPath, seconds };
   };
 
+  /** The reply carrying a stored transcript (read and decrypted when it is sent), under its header. */
+  const sendTranscript = (ctx: JobContext, actor: Actor, updateId: number | undefined, transcriptId: number, header: string, seconds: number) =>
+    enqueue(
+      'message.send',
+      { chatId: actor.chatId, updateId, lang: ctx.user!.language, transcript: { transcriptId }, template: { key: header, params: { duration: formatDuration(seconds) } } },
+      { jobId: `reply-${updateId ?? ctx.job.id}` },
+    );
+
   const createTranscript: Handler<'transcript.create'> = async ({ actor, updateId, messageId, fileId, fileUniqueId, fileSize, duration }, ctx) => {
     const user = ctx.user!;
     const maxSeconds = config.TRANSCRIPT_MAX_SECONDS;
@@ -70,11 +79,7 @@ export function transcriptHandlers(deps: WorkerDeps, createEngine: () => SpeechE
     // free — nothing held, downloaded or run. (Not for a retry of a request that holds: it goes on below.)
     const [before, holding] = await Promise.all([transcripts.findBySource(user.id, fileUniqueId, config.TRANSCRIPT_ENGINE), holds.find(key)]);
     if (before && !holding) {
-      await enqueue(
-        'message.send',
-        { chatId: actor.chatId, updateId, lang: user.language, transcript: { transcriptId: before.id }, template: { key: 'transcript.header.again', params: { duration: formatDuration(before.durationSeconds) } } },
-        { jobId: `reply-${updateId ?? ctx.job.id}` },
-      );
+      await sendTranscript(ctx, actor, updateId, before.id, 'transcript.header.again', before.durationSeconds);
       return { transcriptId: before.id, fromStorage: true };
     }
     const progress = new Progress(deps, actor.chatId, user.language, ctx.job.id!);
@@ -152,11 +157,7 @@ export function transcriptHandlers(deps: WorkerDeps, createEngine: () => SpeechE
           }
         },
         async (transcriptId) => {
-          await enqueue(
-            'message.send',
-            { chatId: actor.chatId, updateId, lang: user.language, transcript: { transcriptId }, template: { key: 'transcript.header', params: { duration: shown } } },
-            { jobId: `reply-${updateId ?? ctx.job.id}` },
-          );
+          await sendTranscript(ctx, actor, updateId, transcriptId, 'transcript.header', seconds!);
           if (started) await progress.update('transcript.working.done', { duration: shown, price: String(amount) });
         },
       );
@@ -200,16 +201,10 @@ export function transcriptHandlers(deps: WorkerDeps, createEngine: () => SpeechE
         await reply(enqueue, ctx, actor, updateId, { key: 'transcripts.none' });
         return { transcripts: 0 };
       }
-      const numbered = list.map((t, i) => ({ ...t, n: String(i + 1) }));
-      const lines = numbered
-        .map((t) => `${t.n}. ${formatDuration(t.durationSeconds)} · ${t.createdAt.toISOString().slice(0, 16).replace('T', ' ')} · ${t.language ?? '?'} · ${t.engine}`)
+      const lines = list
+        .map((t, i) => `${i + 1}. ${formatDuration(t.durationSeconds)} · ${t.createdAt.toISOString().slice(0, 16).replace('T', ' ')} · ${t.language ?? '?'} · ${t.engine}`)
         .join('\n');
-      const keyboard: InlineKeyboard = {
-        inline_keyboard: numbered.map((t) => [
-          { text: translate(lang, 'button.transcript.show', { n: t.n }), callback_data: CALLBACK.transcriptShow(t.id) },
-          { text: translate(lang, 'button.transcript.delete', { n: t.n }), callback_data: CALLBACK.transcriptDelete(t.id) },
-        ]),
-      };
+      const keyboard = numberedActions(lang, list.map((t) => t.id), [['button.transcript.show', CALLBACK.transcriptShow], ['button.transcript.delete', CALLBACK.transcriptDelete]]);
       await reply(enqueue, ctx, actor, updateId, { key: 'transcripts.list', params: { lines }, replyMarkup: keyboard });
       return { transcripts: list.length };
     },
@@ -221,11 +216,7 @@ export function transcriptHandlers(deps: WorkerDeps, createEngine: () => SpeechE
         await reply(enqueue, ctx, actor, updateId, { key: 'transcripts.gone' });
         return { shown: false };
       }
-      await enqueue(
-        'message.send',
-        { chatId: actor.chatId, updateId, lang: user.language, transcript: { transcriptId }, template: { key: 'transcript.header', params: { duration: formatDuration(found.durationSeconds) } } },
-        { jobId: `reply-${updateId ?? ctx.job.id}` },
-      );
+      await sendTranscript(ctx, actor, updateId, transcriptId, 'transcript.header', found.durationSeconds);
       return { shown: true };
     },
 

@@ -7,6 +7,7 @@ import { benchCharges, benchPrecheckout } from './billing.bench';
 import { fmt } from './support';
 import { benchWorker } from './worker.bench';
 import { benchTranscripts } from './transcripts.bench';
+import { benchBackups } from './backups.bench';
 
 /** `npm run bench`: every benchmark, printed as the Markdown rows docs/BENCHMARKS.md keeps. */
 async function main(): Promise<void> {
@@ -56,6 +57,12 @@ async function main(): Promise<void> {
     const t = await benchTranscripts();
     console.log(
       `| transcript real-time factor, pocketsphinx through the whole platform (voice → bot → transcripts worker → reply) vs the engine alone on the same ${fmt(t.audioSeconds, 1)} s recording, ${t.runs} alternating runs each${t.sameText ? ', same text' : ', TEXT DIFFERS'} | RTF ${fmt(t.workerRtf, 3)} median · ${fmt(t.bestWorkerRtf, 3)} best | RTF ${fmt(t.engineRtf, 3)} median · ${fmt(t.bestEngineRtf, 3)} best | overhead ${fmt(t.overhead * 100, 1)} % median · ${fmt(t.bestOverhead * 100, 1)} % best (ffmpeg's part: ${fmt(t.convertSeconds, 2)} s) | overhead ≤ 10 %, RTF ≤ 0.5 |`,
+    );
+  }
+  if (!only || only === 'backups') {
+    const b = await benchBackups();
+    console.log(
+      `| backup + restore drill, ${fmt(b.rows)}-row ledger (${fmt(b.megabytes, 1)} MB dump), through the backups worker process vs raw \`pg_dump -Fc\` + createdb + \`pg_restore --jobs=2\` + dropdb, ${b.runs} alternating runs, medians | ${fmt(b.ours, 2)} s (dump ${fmt(b.oursDump, 2)} s · drill ${fmt(b.oursDrill, 2)} s) | ${fmt(b.raw, 2)} s (dump ${fmt(b.rawDump, 2)} s · restore ${fmt(b.rawRestore, 2)} s) | ${fmt(b.ratio, 2)} | ≤ 1.3 |`,
     );
   }
   if (!only || only === 'latency') {

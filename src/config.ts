@@ -1,3 +1,4 @@
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 
 /** Telegram's production Bot API root; the sandbox or a self-hosted Bot API server replaces it. */
@@ -32,6 +33,24 @@ const csv = <T extends z.ZodType>(item: T) =>
     }
     return out;
   });
+
+/** A five-field cron expression (minute hour day month weekday), or `off`. */
+const CRON_HINT = 'expected a five-field cron expression such as "0 3 * * *" (UTC), or off';
+const cron = z
+  .string()
+  .trim()
+  .regex(/^(off|\S+(\s+\S+){4})$/, CRON_HINT)
+  .refine((v) => {
+    if (v === 'off') return true;
+    try {
+      CronExpressionParser.parse(v, { tz: 'UTC' });
+      return true;
+    } catch {
+      return false;
+    }
+  }, CRON_HINT)
+  // null, not undefined: zod puts the default back in place of an undefined output.
+  .transform((v) => (v === 'off' ? null : v.split(/\s+/).join(' ')));
 
 /**
  * The whole environment of every Switchyard process, parsed once.
@@ -149,6 +168,21 @@ export const configSchema = z.object({
   /** whisper-cpp: the whisper.cpp command-line binary and its ggml model file. */
   WHISPER_CPP_BIN: z.string().min(1).default('whisper-cli'),
   WHISPER_CPP_MODEL: z.string().min(1).optional(),
+  /** Backups (docs/BACKUPS.md): where `pg_dump -Fc` files go; the folder must survive the process (a volume). */
+  BACKUP_DIR: z.string().min(1).default('backups'),
+  /** When `backup.run` runs (cron, UTC; `off`: only on demand) and when the newest backup is drilled again. */
+  BACKUP_CRON: cron.default('0 3 * * *'),
+  BACKUP_VERIFY_CRON: cron.default('0 15 * * *'),
+  /** Retention: the newest verified backup of each of the last N days and of each of the last M ISO weeks. */
+  BACKUP_KEEP_DAILY: int(1, 366).default(7),
+  BACKUP_KEEP_WEEKLY: int(0, 520).default(4),
+  /** A dump or a restore drill is stopped (and the try fails) after this long. */
+  BACKUP_TIMEOUT_SECONDS: int(10, 24 * 3600).default(3600),
+  /** Parallel jobs of pg_restore in drills and restores (`-j`). */
+  BACKUP_RESTORE_JOBS: int(1, 32).default(2),
+  /** The PostgreSQL client tools (Debian: postgresql-client), of the server's major version or newer. */
+  PG_DUMP_BIN: z.string().min(1).default('pg_dump'),
+  PG_RESTORE_BIN: z.string().min(1).default('pg_restore'),
   /**
    * Keys that encrypt sensitive columns (AES-256-GCM): base64 or hex of 32 bytes, comma separated; the first
    * encrypts, all decrypt (rotation: put the new key first). Required in production.

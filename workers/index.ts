@@ -1,8 +1,9 @@
 import type { QueueWorkerDefinition } from '../src/jobs/handler.types';
 import { avatarsWorker } from './avatars.worker';
+import { backupsWorker } from './backups.worker';
 import { billingWorker } from './billing.worker';
 import { notificationsWorker } from './notifications.worker';
 import { transcriptsWorker } from './transcripts.worker';
 
-/** Every queue's worker. A queue with no jobs in the catalogue yet has no worker. */
-export const workerDefinitions: QueueWorkerDefinition[] = [billingWorker, notificationsWorker, avatarsWorker, transcriptsWorker];
+/** Every queue's worker. */
+export const workerDefinitions: QueueWorkerDefinition[] = [billingWorker, notificationsWorker, avatarsWorker, transcriptsWorker, backupsWorker];

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { runTool, ToolMissingError, ToolTimeoutError, type RunResult } from '../lib/run-tool';
 import { stat } from 'node:fs/promises';
 
 /** Why an input cannot become a transcript: each is a translation key told to the user (no charge, no retry). */
@@ -18,16 +18,12 @@ export class AudioRefusedError extends Error {
 }
 
 /** A tool the worker needs is not installed or not runnable: an operator's problem, told at start-up. */
-export class ToolMissingError extends Error {
-  override readonly name = 'ToolMissingError';
-}
 
 /** A child process ran past its time bound (the job's, or the engine's), or the job was stopped. */
-export class ToolTimeoutError extends Error {
-  override readonly name = 'ToolTimeoutError';
-}
 
 /** The containers voice and audio arrive in, by their first bytes; anything else is not audio. */
+export { runTool, ToolMissingError, ToolTimeoutError, type RunResult };
+
 export function sniffAudio(b: Buffer): string | undefined {
   const at = (offset: number, text: string) => b.length >= offset + text.length && b.toString('latin1', offset, offset + text.length) === text;
   if (at(0, 'OggS')) return 'ogg';
@@ -43,43 +39,6 @@ export function sniffAudio(b: Buffer): string | undefined {
   if (at(0, 'FORM') && (at(8, 'AIFF') || at(8, 'AIFC'))) return 'aiff';
   if (at(0, 'caff')) return 'caf';
   return undefined;
-}
-
-export interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs a tool and collects its output: stdout whole (it is the result: an engine's text), or an error past
- * `maxStdout` bytes; the last 64 KB of stderr (diagnostics). `signal` stops it with SIGKILL: the job's time bound,
- * or the worker shutting down. A tool that is not there is a ToolMissingError.
- */
-export function runTool(bin: string, args: string[], opts: { signal?: AbortSignal; cwd?: string; maxStdout?: number } = {}): Promise<RunResult> {
-  const maxStdout = opts.maxStdout ?? 16 * 1024 * 1024;
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], signal: opts.signal, killSignal: 'SIGKILL' });
-    const out: Buffer[] = [];
-    let outBytes = 0;
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      outBytes += c.length;
-      if (outBytes > maxStdout) child.kill('SIGKILL');
-      else out.push(c);
-    });
-    child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-65_536)));
-    child.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT' || err.code === 'EACCES') reject(new ToolMissingError(`${bin} is not installed or not executable (${err.code})`));
-      else if (err.name === 'AbortError') reject(new ToolTimeoutError(`${bin} was stopped: ${String(opts.signal?.reason?.message ?? opts.signal?.reason ?? 'aborted')}`));
-      else reject(err);
-    });
-    child.once('close', (code) => {
-      if (opts.signal?.aborted) reject(new ToolTimeoutError(`${bin} was stopped: ${String(opts.signal.reason?.message ?? opts.signal.reason)}`));
-      else if (outBytes > maxStdout) reject(new Error(`${bin} printed more than ${maxStdout} bytes`));
-      else resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr });
-    });
-  });
 }
 
 /** 16 kHz mono 16-bit PCM: 32,000 bytes a second; a canonical WAV header is 44 bytes. */

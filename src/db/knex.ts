@@ -20,15 +20,35 @@ export function createKnex(databaseUrl: string, pool: { min?: number; max?: numb
   return knex;
 }
 
-/** Creates the database named in the URL when it does not exist yet (needs rights on the `postgres` db). */
-export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
-  const url = new URL(databaseUrl);
-  const name = decodeURIComponent(url.pathname.slice(1));
-  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`database name "${name}" must be letters, digits, _ or -`);
-  url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 5_000 });
+/** The database name of a URL. */
+export const databaseOf = (databaseUrl: string): string => decodeURIComponent(new URL(databaseUrl).pathname.slice(1));
+
+/** The same server, another database. */
+export function withDatabase(databaseUrl: string, name: string): string {
+  const u = new URL(databaseUrl);
+  u.pathname = `/${encodeURIComponent(name)}`;
+  return u.toString();
+}
+
+/** A connection of its own for `fn` (a session lock, a snapshot, CREATE DATABASE), always ended. */
+export async function withClient<T>(databaseUrl: string, fn: (client: pg.Client) => Promise<T>, opts: { statementTimeoutMs?: number } = {}): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000, application_name: 'switchyard', statement_timeout: opts.statementTimeoutMs });
   await client.connect();
   try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** On the server's `postgres` database: CREATE / DROP DATABASE cannot run inside the database they name. */
+export const onServer = <T>(databaseUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> => withClient(withDatabase(databaseUrl, 'postgres'), fn);
+
+/** Creates the database named in the URL when it does not exist yet (needs rights on the `postgres` db). */
+export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
+  const name = databaseOf(databaseUrl);
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`database name "${name}" must be letters, digits, _ or -`);
+  return onServer(databaseUrl, async (client) => {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (found.rowCount) return false;
     try {
@@ -39,9 +59,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<boolean> {
       return false;
     }
     return true;
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /** Brings the schema to the latest migration; safe to run concurrently (knex holds a migration lock). */

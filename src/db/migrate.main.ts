@@ -1,5 +1,5 @@
 import { exitOnStartupError, loadConfig } from '../config';
-import { createKnex, ensureDatabase, migrateLatest } from './knex';
+import { createKnex, databaseOf, ensureDatabase, migrateLatest } from './knex';
 
 /** `npm run migrate` and the Procfile's `release`: create the database if needed, then migrate. */
 async function main(): Promise<void> {
@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   const knex = createKnex(config.DATABASE_URL, { max: 1 });
   try {
     const applied = await migrateLatest(knex);
-    const db = new URL(config.DATABASE_URL).pathname.slice(1);
+    const db = databaseOf(config.DATABASE_URL);
     process.stdout.write(
       `${created ? `created database ${db}; ` : ''}${applied.length ? `applied ${applied.join(', ')}` : 'schema already up to date'}\n`,
     );

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineJob } from './define';
 import { AVATAR_STYLES } from '../domain/avatars/styles';
-import { actorSchema, ADMIN_COMMANDS, inlineKeyboardSchema, languageSchema, REPLY_KEYS, starsInvoiceSchema, templateSchema, updateIdSchema } from './payloads';
+import { actorSchema, ADMIN_COMMANDS, requesterSchema, inlineKeyboardSchema, languageSchema, REPLY_KEYS, starsInvoiceSchema, templateSchema, updateIdSchema } from './payloads';
 
 /**
  * The job catalogue: the single source of truth for job name → queue, payload schema and options.
@@ -114,7 +114,7 @@ export const catalogue = {
   /** An admin command. The worker checks the right (ADMIN_IDS or role admin); refusals are audited. */
   'admin.command': defineJob({
     queue: 'billing',
-    description: 'run /stats, /ban, /unban or /audit for an admin; refuse and audit anyone else',
+    description: 'run /stats, /ban, /unban, /audit, /grant, /refund or /backup for an admin; refuse and audit anyone else',
     payload: z.object({
       actor: actorSchema,
       updateId: updateIdSchema,
@@ -237,6 +237,28 @@ export const catalogue = {
     description: 'after a key rotation: re-encrypt transcripts sealed with an older key under the current ENCRYPTION_KEY',
     options: { attempts: 3 },
     payload: z.object({ batch: z.number().int().min(1).max(10_000).default(500) }),
+  }),
+  /**
+   * Scheduled (BACKUP_CRON), `/backup`, or added in Bull Board: `pg_dump -Fc` into BACKUP_DIR in an exported snapshot,
+   * with every table's rows and checksum taken in the same snapshot; then its restore drill is queued. One at a time
+   * across every replica (a Postgres advisory lock): a run that finds another running is refused.
+   */
+  'backup.run': defineJob({
+    queue: 'backups',
+    description: 'pg_dump -Fc into BACKUP_DIR (exported snapshot, per-table checksums, sha256); then queue its restore drill',
+    options: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 } },
+    payload: z.object({ trigger: z.enum(['schedule', 'admin', 'board']).default('board'), requestedBy: requesterSchema.optional() }),
+  }),
+  /**
+   * The restore drill of one backup (after each run), or of the newest kept one (BACKUP_VERIFY_CRON): sha256, then
+   * pg_restore into a scratch database, every table's rows and checksum compared with the dump's, the scratch database
+   * dropped, the verdict recorded; a passed drill applies retention. Waits while a dump or another drill runs.
+   */
+  'backup.verify': defineJob({
+    queue: 'backups',
+    description: 'restore drill: sha256, pg_restore into a scratch database, compare rows and checksums with the dump time, drop it, record; then retention',
+    options: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 } },
+    payload: z.object({ backupId: z.number().int().positive().optional(), requestedBy: requesterSchema.optional() }),
   }),
   /**
    * Replace the text (and buttons) of a message sent earlier: found by the job id of the `message.send` that sent it

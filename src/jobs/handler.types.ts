@@ -10,6 +10,7 @@ import type { HoldsRepository } from '../repositories/holds.repository';
 import type { AvatarsRepository } from '../repositories/avatars.repository';
 import type { TranscriptsRepository } from '../repositories/transcripts.repository';
 import type { PaymentsRepository } from '../repositories/payments.repository';
+import type { BackupsRepository } from '../repositories/backups.repository';
 import type { SharedMetrics } from '../observability/shared-metrics';
 import type { AdminAlerts } from '../observability/admin-alerts';
 import type { UserModel } from '../repositories/user.model';
@@ -44,6 +45,8 @@ export interface WorkerDeps {
   /** Transcripts, their text sealed with ENCRYPTION_KEY. */
   transcripts: TranscriptsRepository;
   payments: PaymentsRepository;
+  /** Backup records and their drill verdicts. */
+  backups: BackupsRepository;
 }
 
 export interface JobContext {

@@ -17,7 +17,7 @@ export const languageSchema = z.enum(LANGUAGES);
 export type Language = z.infer<typeof languageSchema>;
 
 /** Commands only admins may run (checked in the worker, which can see roles). */
-export const ADMIN_COMMANDS = ['stats', 'ban', 'unban', 'audit', 'grant', 'refund'] as const;
+export const ADMIN_COMMANDS = ['stats', 'ban', 'unban', 'audit', 'grant', 'refund', 'backup'] as const;
 export type AdminCommand = (typeof ADMIN_COMMANDS)[number];
 
 /** Canned replies a user action can ask for; each has a translation in src/domain/i18n. */
@@ -46,3 +46,6 @@ export const starsInvoiceSchema = z.object({
   label: z.string().min(1).max(32),
   stars: z.number().int().positive().max(100_000),
 });
+
+/** Who asked for a job on demand (an admin's /backup) and hears how it went: their chat and language. */
+export const requesterSchema = z.object({ chatId: z.number().int(), lang: languageSchema.default('en') });

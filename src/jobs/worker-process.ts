@@ -15,6 +15,7 @@ import { PaymentsRepository } from '../repositories/payments.repository';
 import { AvatarsRepository } from '../repositories/avatars.repository';
 import { UsersRepository } from '../repositories/users.repository';
 import { TranscriptsRepository } from '../repositories/transcripts.repository';
+import { BackupsRepository } from '../repositories/backups.repository';
 import { Keyring } from '../lib/crypto';
 import { createEnqueue } from './enqueue';
 import type { QueueWorkerDefinition, WorkerDeps } from './handler.types';
@@ -55,6 +56,7 @@ export async function startWorkerProcess(
     payments: new PaymentsRepository(knex, ledger),
     avatars: new AvatarsRepository(knex),
     transcripts: new TranscriptsRepository(knex, Keyring.fromConfig(config)),
+    backups: new BackupsRepository(knex),
     telegram: new TelegramClient(config.BOT_TOKEN, config.TELEGRAM_API_ROOT, metrics),
     enqueue,
     queues,

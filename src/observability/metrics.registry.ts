@@ -113,5 +113,24 @@ export function createMetricsRegistry(redis: Redis, prefix: string, queues: Queu
       this.set({ dependency: 'postgres' }, status.postgres === 'ok' ? 1 : 0);
     },
   });
+  new Gauge({
+    name: 'switchyard_backup_last_success_timestamp_seconds',
+    help: 'When the newest kept backup that passed its restore drill was taken (Unix seconds; 0: none yet)',
+    registers: [registry],
+    async collect() {
+      // Postgres away or not migrated yet: no value this scrape (dependency_up says why).
+      const row = await knex('backups').where({ status: 'done', verdict: 'passed' }).whereNull('pruned_at').max({ at: 'finished_at' }).first().catch(() => undefined);
+      if (row) this.set(row.at ? new Date(row.at as string | Date).getTime() / 1000 : 0);
+    },
+  });
+  new Gauge({
+    name: 'switchyard_backup_newest_drill_failed',
+    help: '1 when the most recently drilled backup failed its restore drill, else 0',
+    registers: [registry],
+    async collect() {
+      const row = await knex('backups').whereNotNull('verified_at').orderBy('verified_at', 'desc').first('verdict').catch(() => null);
+      if (row !== null) this.set(row?.verdict === 'failed' ? 1 : 0);
+    },
+  });
   return registry;
 }

@@ -20,6 +20,10 @@ export const COUNTERS = {
     help: 'Transcript requests by engine and outcome (done, from_storage, failed, or the refusal: not_audio, empty, corrupt, too_long, too_large, no_speech)',
     labels: ['engine', 'outcome'],
   },
+  switchyard_backups_total: {
+    help: 'Backup work by operation and outcome: run (ok, failed, refused while another runs), verify (passed, failed: the restore drill)',
+    labels: ['operation', 'outcome'],
+  },
 } as const;
 
 /** Recording lengths (seconds): a short voice message to an hour. */
@@ -29,6 +33,7 @@ export const HISTOGRAMS = {
   /** With the next one: real-time factor = rate(engine _sum) ÷ rate(audio _sum). */
   switchyard_transcript_audio_seconds: { help: 'Length of the recordings transcribed, by engine', labels: ['engine'], buckets: AUDIO_BUCKETS },
   switchyard_transcript_engine_seconds: { help: 'Time the speech engine took per transcript, by engine', labels: ['engine'], buckets: DURATION_BUCKETS },
+  switchyard_backup_seconds: { help: 'Time a backup took, by operation: run (pg_dump with checksums), verify (the restore drill)', labels: ['operation'], buckets: [1, 5, 10, 30, 60, 300, 900, 1800, 3600, 7200] },
 } as const;
 
 export type CounterName = keyof typeof COUNTERS;

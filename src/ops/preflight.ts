@@ -1,8 +1,10 @@
 import net from 'node:net';
-import type { Config } from '../config';
+import type { Config, QueueName } from '../config';
 import { createKnex, ensureDatabase, migrateLatest } from '../db/knex';
 import { closeRedis, connectRedis, createRedis } from '../lib/redis';
 import { checkTranscriptTools, EngineSetupError } from '../adapters/speech';
+import { BackupSetupError } from '../adapters/postgres-tools';
+import { checkBackupSetup } from '../domain/backups/setup';
 
 /** The commands that start each service on a Debian machine; shown when it cannot be reached. */
 export const START_HINTS = {
@@ -75,12 +77,22 @@ export async function preparePostgres(config: Config): Promise<{ created: boolea
  * ffmpeg and the transcript engine (TRANSCRIPT_ENGINE), when this machine's worker runs the transcripts queue: what
  * is missing and the command that installs it. The worker checks again when it starts.
  */
-export async function checkTranscripts(config: Config): Promise<void> {
-  if (!config.WORKER_QUEUES.includes('transcripts')) return;
+export const checkTranscripts = (config: Config): Promise<void> => checkQueueSetup(config, 'transcripts', () => checkTranscriptTools(config), EngineSetupError);
+
+/**
+ * pg_dump and pg_restore able to read this server, and a writable BACKUP_DIR, when this machine's worker runs the
+ * backups queue (after Postgres is known to answer). The worker checks again when it starts.
+ */
+export const checkBackups = (config: Config): Promise<void> => checkQueueSetup(config, 'backups', () => checkBackupSetup(config), BackupSetupError);
+
+/** A queue's own tools, checked only where it runs; their setup error becomes "<Queue> cannot run: … (how to skip it)". */
+async function checkQueueSetup(config: Config, queue: QueueName, check: () => Promise<unknown>, setupError: new (...args: never[]) => Error): Promise<void> {
+  if (!config.WORKER_QUEUES.includes(queue)) return;
   try {
-    await checkTranscriptTools(config);
+    await check();
   } catch (err) {
-    if (!(err instanceof EngineSetupError)) throw err;
-    throw new PreflightError(`Transcripts cannot run: ${err.message}\n  (To start without transcripts: WORKER_QUEUES=all,-transcripts)`);
+    if (!(err instanceof setupError)) throw err;
+    const name = `${queue[0]!.toUpperCase()}${queue.slice(1)}`;
+    throw new PreflightError(`${name} cannot run: ${err.message}\n  (To start without ${queue}: WORKER_QUEUES=all,-${queue})`);
   }
 }

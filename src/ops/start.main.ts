@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../config';
-import { checkRedis, checkTranscripts, preparePostgres, PreflightError } from './preflight';
+import { databaseOf } from '../db/knex';
+import { checkBackups, checkRedis, checkTranscripts, preparePostgres, PreflightError } from './preflight';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const COLORS = { sandbox: 35, bot: 36, worker: 33, web: 32 } as const;
@@ -23,14 +24,15 @@ function pipe(name: Name, child: ChildProcess): void {
 
 /**
  * `npm start` for local use: checks Redis and Postgres (saying how to start them), creates and migrates the
- * database, checks ffmpeg and the transcript engine, starts the Bot API sandbox when no BOT_TOKEN is set, then runs bot, worker and web together.
+ * database, checks ffmpeg and the transcript engine, pg_dump and pg_restore, starts the Bot API sandbox when no BOT_TOKEN is set, then runs bot, worker and web together.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
   await checkRedis(config);
   await checkTranscripts(config);
   const { created, applied } = await preparePostgres(config);
-  const db = new URL(config.DATABASE_URL).pathname.slice(1);
+  await checkBackups(config);
+  const db = databaseOf(config.DATABASE_URL);
   console.log(`Postgres: ${created ? `created database "${db}", ` : ''}${applied.length ? `applied ${applied.length} migration(s)` : 'schema up to date'}`);
 
   const env: NodeJS.ProcessEnv = { ...process.env };

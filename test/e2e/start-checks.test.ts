@@ -1,7 +1,11 @@
 import { spawnSync } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { freePort } from '../support/own-redis';
+import { TEST_DATABASE_URL } from '../support/env';
+import { serverMajor } from '../../src/adapters/postgres-tools';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const run = (script: string, env: Record<string, string>, args: string[] = []) =>
@@ -46,6 +50,24 @@ describe('start-up checks', () => {
     const r = run('workers/main.js', { BOT_TOKEN: '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ', QUEUE_PREFIX: 'sytest-startcheck', POCKETSPHINX_MODEL_DIR: '/nonexistent/model', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/switchyard_test' }, ['--queues=transcripts']);
     expect(r.status).to.equal(1);
     expect(r.stderr).to.include('Start-up failed: the pocketsphinx English model is missing (POCKETSPHINX_MODEL_DIR=/nonexistent/model');
+  });
+
+  it('npm start names a missing or too old pg_dump, and a backups worker without one does not start', async () => {
+    const missing = run('src/ops/start.main.js', { PG_RESTORE_BIN: '/nonexistent/pg_restore', DATABASE_URL: TEST_DATABASE_URL });
+    expect(missing.status).to.equal(1);
+    expect(missing.stderr).to.include('Backups cannot run: pg_restore is missing (PG_RESTORE_BIN=/nonexistent/pg_restore)');
+    expect(missing.stderr).to.include('apt-get update && apt-get install -y postgresql-client');
+    expect(missing.stderr).to.include('WORKER_QUEUES=all,-backups');
+    // A client older than the server cannot dump it: say which version to install.
+    const dir = await mkdtemp(path.join(tmpdir(), 'old-pg-dump-'));
+    const old = path.join(dir, 'pg_dump');
+    await writeFile(old, '#!/bin/sh\necho "pg_dump (PostgreSQL) 9.6.24"\n');
+    await chmod(old, 0o755);
+    const server = await serverMajor(TEST_DATABASE_URL);
+    const r = run('workers/main.js', { BOT_TOKEN: '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ', QUEUE_PREFIX: 'sytest-startcheck', PG_DUMP_BIN: old, DATABASE_URL: TEST_DATABASE_URL }, ['--queues=backups']);
+    await rm(dir, { recursive: true, force: true });
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.include(`Start-up failed: pg_dump 9 cannot read the PostgreSQL ${server} server (PG_DUMP_BIN=${old}): install the client of version ${server} or newer`);
   });
 
   it('the web process refuses to start in production without Bull Board credentials', () => {

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { parseConfig, type Config } from '../../src/config';
 
 /** The test database (created and migrated once by the root hooks); never the development one. */
@@ -25,6 +27,10 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     POLLING_TIMEOUT_SECONDS: '1',
     POLLING_LEASE_TTL_MS: '3000',
     SHUTDOWN_TIMEOUT_MS: '5000',
+    // Backups run only when a test asks: no schedule, and files in a folder of the tests' own.
+    BACKUP_CRON: 'off',
+    BACKUP_VERIFY_CRON: 'off',
+    BACKUP_DIR: path.join(tmpdir(), 'switchyard-test-backups'),
     ...overrides,
   });
 }

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { createKnex, ensureDatabase, migrateLatest } from '../../src/db/knex';
+import { createKnex, ensureDatabase, migrateLatest, onServer } from '../../src/db/knex';
 import { TEST_DATABASE_URL } from './env';
 
 /** A migrated database of the test's own, for tests that act on "every user" and must not see other tests' rows. */
@@ -15,15 +14,7 @@ export async function scratchDatabase(): Promise<{ url: string; drop(): Promise<
   return {
     url: url.toString(),
     async drop() {
-      const admin = new URL(TEST_DATABASE_URL);
-      admin.pathname = '/postgres';
-      const client = new pg.Client({ connectionString: admin.toString() });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
+      await onServer(TEST_DATABASE_URL, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
     },
   };
 }

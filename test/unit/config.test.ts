@@ -13,6 +13,13 @@ describe('config', () => {
     expect(c.WORKER_QUEUES).to.deep.equal(['billing', 'transcripts', 'avatars', 'notifications', 'backups']);
   });
 
+  it('backups run daily at 03:00 UTC and are drilled again at 15:00 unless told otherwise; off turns a schedule off', () => {
+    expect(parseConfig({})).to.include({ BACKUP_CRON: '0 3 * * *', BACKUP_VERIFY_CRON: '0 15 * * *', BACKUP_KEEP_DAILY: 7, BACKUP_KEEP_WEEKLY: 4 });
+    const c = parseConfig({ BACKUP_CRON: ' 30  2 * * 1-5 ', BACKUP_VERIFY_CRON: 'off' });
+    expect(c.BACKUP_CRON).to.equal('30 2 * * 1-5');
+    expect(c.BACKUP_VERIFY_CRON).to.equal(null);
+  });
+
   it('ENCRYPTION_KEY takes keys in base64 or hex, the first one first', () => {
     const a = Buffer.alloc(32, 7);
     const b = Buffer.alloc(32, 9);
@@ -40,6 +47,9 @@ describe('config', () => {
     ['ENCRYPTION_KEY', { ENCRYPTION_KEY: 'c2hvcnQ=' }, /^Invalid configuration: ENCRYPTION_KEY: expected keys of 32 bytes in base64 or hex, comma separated \(openssl rand -base64 32\) \(value hidden\)$/],
     ['ENCRYPTION_KEY in production', { NODE_ENV: 'production' }, /^Invalid configuration: ENCRYPTION_KEY is required in production/],
     ['WHISPER_CPP_MODEL', { TRANSCRIPT_ENGINE: 'whisper-cpp' }, /TRANSCRIPT_ENGINE=whisper-cpp needs WHISPER_CPP_MODEL/],
+    // Five fields that cron-parser (BullMQ's) cannot read are refused at start, not at 03:00.
+    ['BACKUP_CRON', { BACKUP_CRON: '0 25 * * *' }, /^Invalid configuration: BACKUP_CRON: expected a five-field cron expression such as "0 3 \* \* \*" \(UTC\), or off \(got "0 25 \* \* \*"\)$/],
+    ['BACKUP_VERIFY_CRON', { BACKUP_VERIFY_CRON: 'daily' }, /BACKUP_VERIFY_CRON: expected a five-field cron expression/],
   ];
   for (const [name, env, message] of bad) {
     it(`names ${name} and the expected form when it is wrong`, () => {

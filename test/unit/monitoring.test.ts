@@ -16,8 +16,9 @@ const EXPORTED = [
   'switchyard_queue_jobs',
   'switchyard_queue_oldest_waiting_seconds',
   'switchyard_dependency_up',
-  // Exported by the backups worker (backups issue); the alert and panel are ready for it.
+  // Read from the backups table at scrape time.
   'switchyard_backup_last_success_timestamp_seconds',
+  'switchyard_backup_newest_drill_failed',
 ];
 
 describe('monitoring configuration (config/)', () => {
@@ -32,11 +33,11 @@ describe('monitoring configuration (config/)', () => {
     expect(r.status, r.stdout + r.stderr).to.equal(0);
   });
 
-  it('alerts cover backlog, failure rate, 429 storms, Redis/Postgres down and backup age', () => {
+  it('alerts cover backlog, failure rate, 429 storms, Redis/Postgres down, backup age and failed drills', () => {
     const rules = (parse(readFileSync(path.join(PROM, 'alerts.yml'), 'utf8')) as { groups: { rules: { alert: string }[] }[] }).groups.flatMap((g) => g.rules);
     expect(rules.map((r) => r.alert)).to.include.members([
       'SwitchyardBacklogGrowing', 'SwitchyardJobFailureRate', 'SwitchyardTelegram429Storm',
-      'SwitchyardRedisDown', 'SwitchyardPostgresDown', 'SwitchyardNoRecentBackup',
+      'SwitchyardRedisDown', 'SwitchyardPostgresDown', 'SwitchyardNoRecentBackup', 'SwitchyardBackupDrillFailed',
     ]);
   });
 

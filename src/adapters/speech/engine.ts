@@ -1,6 +1,4 @@
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
-import path from 'node:path';
+import { findExecutable, readable } from '../../lib/run-tool';
 import { UnrecoverableError } from 'bullmq';
 
 export interface TranscribeRequest {
@@ -30,6 +28,8 @@ export interface SpeechEngine {
 }
 
 /** The engine cannot run here (binary or model missing, bad settings): told at start-up, in one message. */
+export { findExecutable, readable };
+
 export class EngineSetupError extends Error {
   override readonly name = 'EngineSetupError';
 }
@@ -44,16 +44,6 @@ export class EngineRejectedError extends UnrecoverableError {
   override readonly name = 'EngineRejectedError';
 }
 
-const can = (file: string, mode: number): Promise<boolean> => access(file, mode).then(() => true, () => false);
-
-/** Where `bin` runs from: itself if it is a path, else the first match on PATH. */
-export async function findExecutable(bin: string): Promise<string | undefined> {
-  const candidates = bin.includes('/') ? [bin] : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, bin));
-  for (const c of candidates) if (await can(c, constants.X_OK)) return c;
-  return undefined;
-}
-
-export const readable = (file: string): Promise<boolean> => can(file, constants.R_OK);
 
 /** ffmpeg converts every input; checked at start-up like the engine. */
 export async function checkFfmpeg(bin: string): Promise<void> {

@@ -3,6 +3,8 @@ import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.type
 import type { AdminCommand } from '../../jobs/payloads';
 import { isAdmin } from './admin-right';
 import { reply } from '../reply';
+import { translate } from '../i18n/messages';
+import { megabytes } from '../backups/backup.handlers';
 import { InsufficientFundsError } from '../../repositories/ledger.repository';
 import { noticeLowBalance } from '../billing/paid-work';
 import { TelegramBadRequestError } from '../../adapters/telegram.client';
@@ -15,11 +17,12 @@ const USAGE: Record<AdminCommand, string> = {
   audit: '/audit [count ≤ 20]',
   grant: '/grant <telegram id> <coins> <reason>',
   refund: '/refund <telegram payment charge id>',
+  backup: '/backup',
 };
 
 /** Admin commands. The right is checked here, where roles are visible: `ADMIN_IDS` or role admin. */
 export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'admin.command'> {
-  const { enqueue, audit, users, queues, config, ledger, payments, telegram, metrics } = deps;
+  const { enqueue, audit, users, queues, config, ledger, payments, telegram, metrics, backups } = deps;
   return {
     'admin.command': async ({ actor, updateId, command, args }, ctx: JobContext) => {
       const who = `user:${actor.telegramId}`;
@@ -40,6 +43,13 @@ export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'ad
       const subject = command === 'refund' ? `payment:${args[0]}` : target ? `user:${target}` : null;
       await audit.record({ actor: who, action: `admin.${command}`, subject, details: { args }, idempotencyKey: `admin:${ctx.job.id}` });
       switch (command) {
+        case 'backup': {
+          // Told when the dump is written and again after its restore drill (docs/BACKUPS.md).
+          const lang = ctx.user?.language ?? 'en';
+          await enqueue('backup.run', { trigger: 'admin', requestedBy: { chatId: actor.chatId, lang } }, { jobId: `backup-admin-${ctx.job.id}` });
+          await answer('admin.backup_queued');
+          return { queued: true };
+        }
         case 'refund': {
           const charge = args[0]!;
           const result = await payments.refund(charge, async (userId) => {
@@ -119,7 +129,15 @@ export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'ad
             failed24h += (await q.getFailed(0, 4_999)).filter((j) => (j.finishedOn ?? 0) >= since).length;
           }
           const total = counts.active + counts.blocked_bot + counts.banned;
+          const lang = ctx.user?.language ?? 'en';
+          const newest = await backups.newestVerified();
+          const backup = newest
+            ? translate(lang, 'admin.stats.backup', {
+                id: String(newest.id), hours: ((Date.now() - newest.finishedAt!.getTime()) / 3_600_000).toFixed(1), size: megabytes(newest.sizeBytes!),
+              })
+            : translate(lang, 'admin.stats.no_backup');
           await answer('admin.stats', {
+            backup,
             users: String(total), active: String(counts.active), blocked: String(counts.blocked_bot), banned: String(counts.banned),
             queues: lines.join('\n'), failed24h: String(failed24h),
           });

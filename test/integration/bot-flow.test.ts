@@ -163,6 +163,33 @@ describe('bot flow through the sandbox', () => {
     expect((await stack.client.waitForMessages(4242, before + 6)).at(-1)!.text).to.equal(`Not done: user ${user.id} has only 125 coins.`);
   });
 
+  it('a second bot on the same database (a new token) whose update ids repeat the first one\'s still grants and audits', async () => {
+    const user = await stack.registered();
+    const before = (await stack.client.messages(4242)).length;
+    const first = await stack.client.sendText(4242, `/grant ${user.id} 25 from the first bot`);
+    expect((await stack.client.waitForMessages(4242, before + 1)).at(-1)!.text).to.equal(`Granted 25 coins to user ${user.id}; their balance is now 125.`);
+    // Telegram numbers updates per bot: the other bot's update carries the same update_id.
+    const other = await Stack.start({ env: { ADMIN_IDS: '4242' } });
+    try {
+      await other.client.createUser({ id: 4242, first_name: 'Admin' });
+      const text = `/grant ${user.id} 25 from the second bot`;
+      await other.client.injectUpdate({
+        update_id: first.update_id,
+        message: {
+          message_id: 1, date: Math.floor(Date.now() / 1000), chat: { id: 4242, type: 'private' }, from: { id: 4242, is_bot: false, first_name: 'Admin' },
+          text, entities: [{ type: 'bot_command', offset: 0, length: '/grant'.length }],
+        },
+      });
+      const [reply] = await other.client.waitForMessages(4242, 1);
+      expect(reply!.text).to.equal(`Granted 25 coins to user ${user.id}; their balance is now 150.`);
+      expect(await stack.balanceOf(user.id)).to.equal(150);
+      const grants = await stack.knex('audit_events').where({ action: 'admin.grant', subject: `user:${user.id}` });
+      expect(grants).to.have.length(2);
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('a user who blocked the bot is marked blocked_bot and the send is not retried', async () => {
     const user = await stack.client.createUser();
     await stack.client.sendText(user.id, '/start');

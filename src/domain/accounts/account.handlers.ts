@@ -1,3 +1,4 @@
+import { jobKey } from '../../jobs/job-key';
 import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
 import { reply } from '../reply';
 import { translate } from '../i18n/messages';
@@ -33,7 +34,7 @@ export function accountHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, '
 
     'account.reply': async ({ actor, updateId, key, params }, ctx) => {
       // The user's action goes into the audit trail (once, whatever the retries), e.g. "command.help".
-      await audit.record({ actor: `user:${actor.telegramId}`, action: `command.${key}`, details: params ?? {}, idempotencyKey: `command:${ctx.job.id}` });
+      await audit.record({ actor: `user:${actor.telegramId}`, action: `command.${key}`, details: params ?? {}, idempotencyKey: `command:${jobKey(config, ctx.job)}` });
       await reply(enqueue, ctx, actor, updateId, { key, params });
       return { key };
     },
@@ -43,7 +44,7 @@ export function accountHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, '
         actor: `user:${actor.telegramId}`,
         action: 'feedback.submitted',
         details: { text },
-        idempotencyKey: `feedback:${ctx.job.id}`,
+        idempotencyKey: `feedback:${jobKey(config, ctx.job)}`,
       });
       await reply(enqueue, ctx, actor, updateId, { key: 'feedback.thanks' });
       await Promise.all(

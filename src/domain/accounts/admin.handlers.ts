@@ -1,4 +1,5 @@
 import { QUEUE_NAMES } from '../../config';
+import { jobKey } from '../../jobs/job-key';
 import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
 import type { AdminCommand } from '../../jobs/payloads';
 import { isAdmin } from './admin-right';
@@ -28,7 +29,7 @@ export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'ad
       const who = `user:${actor.telegramId}`;
       const answer = (key: string, params: Record<string, string> = {}) => reply(enqueue, ctx, actor, updateId, { key, params });
       if (!isAdmin(config, actor, ctx.user)) {
-        await audit.record({ actor: who, action: 'admin.refused', subject: `command:${command}`, details: { args }, idempotencyKey: `admin:${ctx.job.id}` });
+        await audit.record({ actor: who, action: 'admin.refused', subject: `command:${command}`, details: { args }, idempotencyKey: `admin:${jobKey(config, ctx.job)}` });
         await answer('admin.refused');
         return { refused: true };
       }
@@ -41,7 +42,7 @@ export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'ad
         return { usage: true };
       }
       const subject = command === 'refund' ? `payment:${args[0]}` : target ? `user:${target}` : null;
-      await audit.record({ actor: who, action: `admin.${command}`, subject, details: { args }, idempotencyKey: `admin:${ctx.job.id}` });
+      await audit.record({ actor: who, action: `admin.${command}`, subject, details: { args }, idempotencyKey: `admin:${jobKey(config, ctx.job)}` });
       switch (command) {
         case 'backup': {
           // Told when the dump is written and again after its restore drill (docs/BACKUPS.md).
@@ -103,7 +104,7 @@ export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'ad
           let balance: number;
           try {
             const posting = await ledger.post({
-              userId: found.id, kind: 'grant', amount: coins, idempotencyKey: `grant:${ctx.job.id}`, reference: who, details: { reason },
+              userId: found.id, kind: 'grant', amount: coins, idempotencyKey: `grant:${jobKey(config, ctx.job)}`, reference: who, details: { reason },
             });
             balance = posting.balance;
             await noticeLowBalance(deps, { chatId: found.telegram_id, lang: found.language }, posting, `grant:${ctx.job.id}`);

@@ -1,4 +1,5 @@
 import { QUEUE_NAMES, type QueueName } from '../../config';
+import { jobKey } from '../../jobs/job-key';
 import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
 import type { Language } from '../../jobs/payloads';
 import type { LedgerEntry } from '../../repositories/ledger.repository';
@@ -174,7 +175,7 @@ export function billingHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, B
       let user = ctx.user!;
       if (change) {
         user = await users.updateSettings(user.id, change);
-        await audit.record({ actor: `user:${actor.telegramId}`, action: 'settings.changed', details: change, idempotencyKey: `settings:${ctx.job.id}` });
+        await audit.record({ actor: `user:${actor.telegramId}`, action: 'settings.changed', details: change, idempotencyKey: `settings:${jobKey(config, ctx.job)}` });
         // The rest of this job (and every later reply) speaks the new language.
         ctx.user = user;
       }

@@ -1,3 +1,4 @@
+import { jobKey } from '../../jobs/job-key';
 import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
 import { isAdmin } from '../accounts/admin-right';
 import { reply } from '../reply';
@@ -26,12 +27,12 @@ export function broadcastHandlers(deps: WorkerDeps): Pick<HandlerMap<'notificati
       const lang = ctx.user?.language ?? 'en';
       const who = `user:${actor.telegramId}`;
       if (!isAdmin(config, actor, ctx.user)) {
-        await audit.record({ actor: who, action: 'admin.refused', subject: 'command:broadcast', idempotencyKey: `admin:${ctx.job.id}` });
+        await audit.record({ actor: who, action: 'admin.refused', subject: 'command:broadcast', idempotencyKey: `admin:${jobKey(config, ctx.job)}` });
         await reply(enqueue, ctx, actor, updateId, { key: 'admin.refused' });
         return { refused: true };
       }
       const id = String(ctx.job.id);
-      await audit.record({ actor: who, action: 'admin.broadcast', subject: `broadcast:${id}`, details: { length: text.length }, idempotencyKey: `admin:${ctx.job.id}` });
+      await audit.record({ actor: who, action: 'admin.broadcast', subject: `broadcast:${id}`, details: { length: text.length }, idempotencyKey: `admin:${jobKey(config, ctx.job)}` });
       await broadcasts.start(id, actor.chatId, lang);
       let cursor = 0;
       let queued = 0;

@@ -2,27 +2,16 @@ import { DelayedError, type Job } from 'bullmq';
 import { ChatUnreachableError, TelegramBadRequestError, TelegramRateLimitError } from '../../adapters/telegram.client';
 import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
 import { isLastTry } from '../../jobs/failures';
+import { jobKey } from '../../jobs/job-key';
 import { loadAvatarMedia, sendAvatarMedia } from '../avatars/avatar-media';
 import { translate } from '../i18n/messages';
 import { splitText, TELEGRAM_TEXT_LIMIT } from './split-text';
 import type { BroadcastOutcome } from './broadcast';
 import { broadcastHandlers, sendBroadcastReport } from './broadcast.handlers';
 
-/**
- * The receipt key of a notification job, scoped by the bot (update ids are unique per bot only: a second bot, or a
- * new token, on the same database must not find the first one's receipts). Ids derived from domain ids
- * (`reply-<update id>`) are stable across re-adds; BullMQ's own numeric ids restart if Redis is ever emptied, so
- * those are qualified by creation time.
- */
-export function notificationKey(botId: string, job: Pick<Job, 'id' | 'timestamp'>): string {
-  return `${botId}/${/^\d+$/.test(job.id ?? '') ? `${job.id}@${job.timestamp}` : job.id!}`;
-}
-
 /** Notifications queue: the only code that sends user-visible messages. */
 export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notifications'> {
   const { telegram, users, receipts, alerts, enqueue, config, pacer, queues, broadcasts, avatars, transcripts } = deps;
-  // The bot's numeric id: the part of the token before the colon (read when a job runs, not when the table is built).
-  const botId = () => (config.BOT_TOKEN ?? '0:').split(':')[0]!;
   // A broadcast message's final outcome goes into its broadcast's tally; the last one triggers the report.
   const tally = async (broadcastId: string | undefined, chatId: number, outcome: BroadcastOutcome) => {
     if (!broadcastId) return;
@@ -57,7 +46,7 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       const claim = await pacer.claim(chatId, seq ?? 0, job.id!);
       if (!claim.go) await waitInLine(job, token, chatId, seq, claim.waitMs, claim.reason === 'turn');
       const done = () => moveLine(chatId, seq);
-      const messageId = givenId ?? (await receipts.messageId(notificationKey(botId(), { id: messageJobId!, timestamp: 0 })));
+      const messageId = givenId ?? (await receipts.messageId(jobKey(config, { id: messageJobId!, timestamp: 0 })));
       try {
         // The message it edits was never delivered (blocked chat, given up): nothing to edit.
         if (messageId !== undefined) {
@@ -103,7 +92,7 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       // The avatar was deleted before its turn came: nothing to send.
       if (media === null) return (await moveLine(chatId, seq), { delivered: false, reason: 'avatar_deleted' });
       // Parts an earlier run of this job already delivered (before a 429, a crash, a stall) are not sent again.
-      const key = notificationKey(botId(), job);
+      const key = jobKey(config, job);
       // The receipts and the first part's claim are independent: ask Postgres and Redis at once.
       const [sent, firstClaim] = await Promise.all([receipts.sentParts(key), pacer.claim(chatId, seq ?? 0, job.id!)]);
       let claimed: typeof firstClaim | undefined = firstClaim;

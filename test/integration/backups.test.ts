@@ -367,3 +367,55 @@ describe('backups: a dump that fails', function () {
     expect(fresh.delay, 'retried a minute later, not at once').to.equal(60_000);
   });
 });
+
+describe('backups: a drill that loses its lock', function () {
+  this.timeout(60_000);
+  let stack: Stack;
+  let db: Awaited<ReturnType<typeof scratchDatabase>>;
+  let dir: string;
+
+  before(async () => {
+    ({ stack, db, dir } = await ownStack({
+      env: async (d) => {
+        // A pg_restore that waits 1.5 s before it starts: the window in which the test ends the drill's lock session.
+        const bin = path.join(d, 'slow-pg_restore');
+        await writeFile(bin, '#!/bin/sh\n[ "$1" = --version ] && exec pg_restore --version\nsleep 1.5\nexec pg_restore "$@"\n');
+        await chmod(bin, 0o755);
+        return { PG_RESTORE_BIN: bin };
+      },
+    }));
+  });
+  after(() => closeOwn({ stack, db, dir }));
+
+  it('a re-drill whose session ends while another worker prunes its file records no false "failed"; its retry skips', async () => {
+    const queue = stack.workers!.deps.queues.get('backups');
+    const run = await queue.add('backup.run', { trigger: 'board' });
+    await waitFor(async () => (await run.getState()) === 'completed', 'backup written', 30_000);
+    const id = (await queue.getJob(run.id!))!.returnvalue.backupId as number;
+    const row = () => stack.knex('backups').where({ id }).first();
+    await waitFor(async () => (await row())?.verdict === 'passed', 'its first drill passed', 30_000);
+
+    // The scheduled re-drill of the same file.
+    const drill = await queue.add('backup.verify', { backupId: id });
+    await waitFor(async () => (await databases(`${databaseOf(db.url)}_drill_`)).length === 1, 'the re-drill restoring', 30_000);
+    // Its lock session ends (a server restart, a terminated backend); another worker takes the lock, and its retention
+    // removes this (verified, no longer newest) file while pg_restore is about to read it.
+    await onServer(TEST_DATABASE_URL, (c) =>
+      c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'switchyard-backups' AND datname = $1`, [databaseOf(db.url)]),
+    );
+    const file = path.join(dir, 'files', (await row()).file);
+    await rm(file);
+    await rm(`${file}.json`);
+    await stack.knex('backups').where({ id }).update({ pruned_at: new Date() });
+
+    await waitFor(async () => (await drill.getState()) === 'delayed', 'the re-drill waits for its retry', 20_000);
+    const failed = (await queue.getJob(drill.id!))!;
+    expect(failed.failedReason).to.match(new RegExp(`^the drill of backup #${id} lost its lock \\(its Postgres session ended\\); retrying: pg_restore failed`));
+    expect((await row()).verdict, 'no false "failed" on a backup retention removed').to.equal('passed');
+
+    await failed.promote();
+    await waitFor(async () => (await drill.getState()) === 'completed', 'the retried re-drill done', 30_000);
+    expect((await queue.getJob(drill.id!))!.returnvalue).to.deep.equal({ skipped: `backup #${id} has no kept file` });
+    expect((await row()).verdict).to.equal('passed');
+  });
+});

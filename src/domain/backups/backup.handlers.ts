@@ -212,6 +212,9 @@ export function backupHandlers(deps: WorkerDeps): HandlerMap<'backups'> {
           if (isHandedBack(ctx)) throw err;
           const ms = Date.now() - started;
           const reason = (err as Error).message;
+          // Without the lock, another worker may have dropped this drill's database (as an orphan) or pruned its file:
+          // that is no verdict on the backup. Retried (with backoff) instead of a false alarm.
+          if (!(await session.holdsLock())) throw new Error(`the drill of backup #${backup.id} lost its lock (its Postgres session ended); retrying: ${reason}`);
           if (err instanceof DrillFailedError || isLastTry(err, ctx.job)) {
             await backups.setVerdict(backup.id, 'failed', ms, reason);
             metrics.inc('switchyard_backups_total', { operation: 'verify', outcome: 'failed' });
@@ -226,7 +229,10 @@ export function backupHandlers(deps: WorkerDeps): HandlerMap<'backups'> {
         await backups.setVerdict(backup.id, 'passed', ms);
         metrics.inc('switchyard_backups_total', { operation: 'verify', outcome: 'passed' });
         metrics.observe('switchyard_backup_seconds', { operation: 'verify' }, ms / 1000);
-        const pruned = await prune();
+        // Retention only under the lock; without it (the session ended), the next passed drill prunes instead.
+        const locked = await session.holdsLock();
+        if (!locked) ctx.log.warn('backups: retention skipped: the drill lost its lock (its Postgres session ended)', { backup: backup.id });
+        const pruned = locked ? await prune() : [];
         const tables = Object.keys(restored).length;
         const rows = totalRows(restored);
         ctx.log.info('backup passed its restore drill', { backup: backup.id, tables, rows, ms, pruned });

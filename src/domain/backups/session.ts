@@ -48,6 +48,24 @@ export class BackupSession {
     return this.locked;
   }
 
+  /**
+   * True while this session still holds the lock. A session lock ends only with its connection, so false means the
+   * connection ended (a server restart, a terminated backend) and another worker may have taken the lock since.
+   */
+  async holdsLock(): Promise<boolean> {
+    if (!this.locked) return false;
+    try {
+      // pg_advisory_lock(int4, int4) shows as classid = key 1, objid = key 2, objsubid = 2.
+      const { rows } = await this.client.query<{ held: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2 AND pid = pg_backend_pid() AND granted) AS held`,
+        [...LOCK],
+      );
+      return rows[0]!.held;
+    } catch {
+      return false;
+    }
+  }
+
   /** Opens the snapshot the dump and the checksums share; returns its id for `pg_dump --snapshot`. */
   async exportSnapshot(): Promise<{ snapshot: string; serverVersion: string }> {
     await this.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');

@@ -111,7 +111,7 @@ export const catalogue = {
     options: { attempts: 3 },
     payload: z.object({}),
   }),
-  /** An admin command. The worker checks the right (ADMIN_IDS or role admin); refusals are audited. */
+  /** An admin command. The worker checks the right (ADMIN_IDS); refusals are audited. */
   'admin.command': defineJob({
     queue: 'billing',
     description: 'run /stats, /ban, /unban, /audit, /grant, /refund or /backup for an admin; refuse and audit anyone else',

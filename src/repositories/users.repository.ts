@@ -18,7 +18,8 @@ export class UsersRepository {
   /**
    * Registers the actor on first contact, or refreshes username and last-seen. A user who had blocked the bot and
    * writes again is active again; a banned user stays banned. The language follows Telegram's language_code until
-   * the user picks one in /settings. One statement, safe under concurrency.
+   * the user picks one in /settings. The role mirrors ADMIN_IDS (`admin`) at each contact, so an id taken off the
+   * list reads `user` again (the right itself is ADMIN_IDS alone, see isAdmin). One statement, safe under concurrency.
    */
   async ensure(actor: Actor, admin = false): Promise<EnsuredUser> {
     const { rows } = await this.knex.raw<{ rows: (UserModel & { inserted: boolean })[] }>(
@@ -28,7 +29,7 @@ export class UsersRepository {
          username = EXCLUDED.username,
          last_seen_at = now(),
          updated_at = now(),
-         role = CASE WHEN EXCLUDED.role = 'admin' THEN 'admin' ELSE users.role END,
+         role = EXCLUDED.role,
          language = CASE WHEN users.language_chosen OR ?::boolean IS FALSE THEN users.language ELSE EXCLUDED.language END,
          status = CASE WHEN users.status = 'blocked_bot' THEN 'active' ELSE users.status END
        RETURNING *, (xmax = 0) AS inserted`,

@@ -190,6 +190,26 @@ describe('bot flow through the sandbox', () => {
     }
   });
 
+  it('an id taken off ADMIN_IDS loses the admin right at the restart: /grant is refused, and its role reads user again', async () => {
+    const user = await stack.registered();
+    const before = (await stack.client.messages(4242)).length;
+    await stack.client.sendText(4242, '/stats');
+    await stack.client.waitForMessages(4242, before + 1);
+    expect((await stack.user(4242)).role).to.equal('admin');
+    // The deployment restarts with another admin list, on the same database.
+    const other = await Stack.start({ env: { ADMIN_IDS: '4343' } });
+    try {
+      await other.client.createUser({ id: 4242, first_name: 'Admin' });
+      await other.client.sendText(4242, `/grant ${user.id} 25 am I still an admin?`);
+      const [reply] = await other.client.waitForMessages(4242, 1);
+      expect(reply!.text).to.equal('This command is for administrators only.');
+      expect(await stack.balanceOf(user.id)).to.equal(100);
+      expect((await stack.user(4242)).role).to.equal('user');
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('a user who blocked the bot is marked blocked_bot and the send is not retried', async () => {
     const user = await stack.client.createUser();
     await stack.client.sendText(user.id, '/start');

@@ -21,14 +21,14 @@ const USAGE: Record<AdminCommand, string> = {
   backup: '/backup',
 };
 
-/** Admin commands. The right is checked here, where roles are visible: `ADMIN_IDS` or role admin. */
+/** Admin commands. The right is checked here: the ids in `ADMIN_IDS` (see isAdmin). */
 export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'admin.command'> {
   const { enqueue, audit, users, queues, config, ledger, payments, telegram, metrics, backups } = deps;
   return {
     'admin.command': async ({ actor, updateId, command, args }, ctx: JobContext) => {
       const who = `user:${actor.telegramId}`;
       const answer = (key: string, params: Record<string, string> = {}) => reply(enqueue, ctx, actor, updateId, { key, params });
-      if (!isAdmin(config, actor, ctx.user)) {
+      if (!isAdmin(config, actor)) {
         await audit.record({ actor: who, action: 'admin.refused', subject: `command:${command}`, details: { args }, idempotencyKey: `admin:${jobKey(config, ctx.job)}` });
         await answer('admin.refused');
         return { refused: true };

@@ -26,7 +26,7 @@ export function broadcastHandlers(deps: WorkerDeps): Pick<HandlerMap<'notificati
     broadcast: async ({ actor, updateId, text }, ctx: JobContext) => {
       const lang = ctx.user?.language ?? 'en';
       const who = `user:${actor.telegramId}`;
-      if (!isAdmin(config, actor, ctx.user)) {
+      if (!isAdmin(config, actor)) {
         await audit.record({ actor: who, action: 'admin.refused', subject: 'command:broadcast', idempotencyKey: `admin:${jobKey(config, ctx.job)}` });
         await reply(enqueue, ctx, actor, updateId, { key: 'admin.refused' });
         return { refused: true };

@@ -9,14 +9,22 @@ export interface HoldRequest {
   key: string;
   service: string;
   amount: number;
+  /**
+   * What is paid for, when two requests may ask for the same thing at once (a recording's file_unique_id): while one
+   * holds for it, another gets `busy` and waits (one open hold per user, service and source).
+   */
+  source?: string;
   /** The job doing the work: the sweep asks BullMQ whether it is still alive. */
   queue: string;
   jobId: string;
 }
 
 export interface HoldResult {
-  /** The hold's state now: `held` (just made, or made by an earlier run), or already settled by an earlier run. */
-  status: HoldStatus;
+  /**
+   * The hold's state now: `held` (just made, or made by an earlier run), or already settled by an earlier run; `busy`
+   * when another request holds for the same source (nothing was held).
+   */
+  status: HoldStatus | 'busy';
   /** True when this call made the hold (and took the coins). */
   created: boolean;
   posting?: PostingResult;
@@ -53,10 +61,10 @@ export class HoldsRepository {
       {
         gate: {
           sql: `gate AS (
-            INSERT INTO holds (user_id, key, service, amount, queue, job_id) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (key) DO NOTHING RETURNING id
+            INSERT INTO holds (user_id, key, service, amount, queue, job_id, source) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT DO NOTHING RETURNING id
           ),`,
-          bindings: [h.userId, h.key, h.service, h.amount, h.queue, h.jobId],
+          bindings: [h.userId, h.key, h.service, h.amount, h.queue, h.jobId, h.source ?? null],
         },
         entry: {
           sql: `SELECT ?::bigint, 'hold', ?::bigint, ?::text, ?::text, ?::jsonb FROM gate`,
@@ -68,8 +76,9 @@ export class HoldsRepository {
       'id',
     );
     if (!posting.gate) {
+      // Either this request's own hold (an earlier run made it), or another request's open hold for the same source.
       const row = await this.knex('holds').select('status').where({ key: h.key }).first();
-      return { status: row.status as HoldStatus, created: false };
+      return { status: row ? (row.status as HoldStatus) : 'busy', created: false };
     }
     // Remembered on the hold: the user hears of the crossing once the coins are really spent (see paid-work.ts).
     if (posting.lowBalance) await this.knex('holds').where({ key: h.key }).update({ crossed_low: true });
@@ -113,6 +122,12 @@ export class HoldsRepository {
   async crossedLow(key: string): Promise<{ crossed: boolean; balance: number }> {
     const row = await this.knex('holds as h').join('balances as b', 'b.user_id', 'h.user_id').where('h.key', key).first('h.crossed_low', 'b.coins');
     return { crossed: row?.crossed_low === true, balance: Number(row?.coins ?? 0) };
+  }
+
+  /** True while another request (not `key`) holds for the same source: the cheap check before any work. */
+  async busy(userId: number, service: string, source: string, key: string): Promise<boolean> {
+    const row = await this.knex('holds').where({ user_id: userId, service, source, status: 'held' }).whereNot({ key }).first('id');
+    return row !== undefined;
   }
 
   /** A request's hold: its state and the job that made it (a later job with the same key is a repeat request). */

@@ -96,6 +96,23 @@ describe('transcripts: voice to text with pocketsphinx, encrypted storage, bad i
     expect(await rowsOf(user.id)).to.have.length(1);
   });
 
+  it('the same recording sent twice at once is paid for and transcribed once; the second answer is free', async () => {
+    const user = await stack.registered();
+    const after = await lastMessageId(client(), user.id);
+    // Two workers take them at the same time (CONCURRENCY_TRANSCRIPTS=2).
+    await client().sendVoice(user.id, goForwardOgg(), { duration: 3 });
+    await client().sendVoice(user.id, goForwardOgg(), { duration: 3 });
+    const transcriptsSent = async () => (await client().messages(user.id)).filter((m) => m.message_id > after && m.text?.startsWith('📝')).map((m) => m.text);
+    await waitFor(async () => (await transcriptsSent()).length === 2, 'both answered', 30_000);
+    expect(await transcriptsSent()).to.have.members([
+      `📝 Transcript (0:03):\n\n${GO_FORWARD_TEXT}`,
+      `📝 Transcript (0:03) — you sent this recording before, so it is free:\n\n${GO_FORWARD_TEXT}`,
+    ]);
+    expect(await stack.balanceOf(user.id)).to.equal(BONUS - PER_MINUTE);
+    expect(await holdsOf(user.id)).to.deep.equal(['captured']);
+    expect(await rowsOf(user.id)).to.have.length(1);
+  });
+
   it('a database dump of the transcripts table holds no transcript text', async () => {
     const user = await stack.registered();
     const after = await lastMessageId(client(), user.id);

@@ -15,6 +15,20 @@ export interface PaidRequest {
   /** The request's domain id, e.g. `avatar:<chat>:<message>:<style>`: the hold's key, the same for every retry. */
   key: string;
   amount: number;
+  /**
+   * What is paid for, when the same thing may be asked for twice at once (a recording forwarded twice): while another
+   * request holds for it, this one waits (`waitForTwin`) and then finds what the other stored, instead of paying twice.
+   */
+  source?: string;
+}
+
+/** How long a request waits for another one paying for the same source before it looks again. */
+export const TWIN_WAIT_MS = 2_000;
+
+/** Waits for the request paying for the same source: the job comes back in TWIN_WAIT_MS, no attempt spent. */
+export async function waitForTwin(ctx: JobContext): Promise<never> {
+  await ctx.job.moveToDelayed(Date.now() + TWIN_WAIT_MS, ctx.token);
+  throw new DelayedError();
 }
 
 /**
@@ -90,7 +104,7 @@ export async function runPaid<T>(
   if (req.amount > 0) {
     let held;
     try {
-      held = await deps.holds.hold({ userId: user.id, key: req.key, service: req.service, amount: req.amount, queue: ctx.job.queueName, jobId: ctx.job.id! });
+      held = await deps.holds.hold({ userId: user.id, key: req.key, service: req.service, amount: req.amount, source: req.source, queue: ctx.job.queueName, jobId: ctx.job.id! });
     } catch (err) {
       if (!(err instanceof InsufficientFundsError)) throw err;
       await reply(deps.enqueue, ctx, actor, updateId, {
@@ -100,6 +114,10 @@ export async function runPaid<T>(
       });
       count('insufficient');
       return { status: 'insufficient', balance: err.balance };
+    }
+    if (held.status === 'busy') {
+      count('waited');
+      return waitForTwin(ctx);
     }
     if (held.status === 'released') return expired();
     if (held.status === 'captured') {

@@ -8,7 +8,7 @@ import { FileTooLargeError, TelegramBadRequestError } from '../../adapters/teleg
 import type { Handler, HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
 import type { Actor } from '../../jobs/payloads';
 import { isHandedBack, isLastTry } from '../../jobs/failures';
-import { runPaid, tellIfFinalFailure, WorkRefusedError } from '../billing/paid-work';
+import { runPaid, tellIfFinalFailure, waitForTwin, WorkRefusedError } from '../billing/paid-work';
 import { translate } from '../i18n/messages';
 import { CALLBACK, numberedActions, topupButton } from '../keyboards';
 import { Progress } from '../notifications/progress';
@@ -82,6 +82,9 @@ export function transcriptHandlers(deps: WorkerDeps, createEngine: () => SpeechE
       await sendTranscript(ctx, actor, updateId, before.id, 'transcript.header.again', before.durationSeconds);
       return { transcriptId: before.id, fromStorage: true };
     }
+    // The same recording sent twice at once: the first pays and transcribes, this one waits for it (before any
+    // download), then is answered from storage above. The hold's unique source closes the race between the two checks.
+    if (!holding && (await holds.busy(user.id, 'transcript', fileUniqueId, key))) return waitForTwin(ctx);
     const progress = new Progress(deps, actor.chatId, user.language, ctx.job.id!);
     let started = false;
     const tell = (body: Told) => (started ? progress.update(body.key, body.params) : reply(enqueue, ctx, actor, updateId, body));
@@ -127,7 +130,7 @@ export function transcriptHandlers(deps: WorkerDeps, createEngine: () => SpeechE
       const shown = formatDuration(seconds);
       const outcome = await runPaid(
         deps, ctx, actor, updateId,
-        { service: 'transcript', key, amount },
+        { service: 'transcript', key, amount, source: fileUniqueId },
         async (resumed) => {
           // A re-run (a retry, a worker that died, perhaps after the capture) finds what an earlier run stored.
           const made = resumed ? await transcripts.findByRequest(key) : undefined;

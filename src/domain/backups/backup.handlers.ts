@@ -201,10 +201,13 @@ export function backupHandlers(deps: WorkerDeps): HandlerMap<'backups'> {
             if (err instanceof PgToolError && !err.transient) throw new DrillFailedError(err.message);
             throw err;
           } finally {
-            // Dropped before the verdict is told; if this fails, the next drill drops it (dropOrphanDrills).
-            await onServer(config.DATABASE_URL, (c) => c.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`)).catch((err: Error) =>
-              log.error('backups: could not drop a drill database (the next drill drops it)', { database: scratch, error: err.message }),
-            );
+            // Dropped before the verdict is told; if this fails, the next drill drops it (dropOrphanDrills). Only under
+            // the lock: without it, a drill of the same backup on another worker may be using a database of this name.
+            if (await session.holdsLock()) {
+              await onServer(config.DATABASE_URL, (c) => c.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`)).catch((err: Error) =>
+                log.error('backups: could not drop a drill database (the next drill drops it)', { database: scratch, error: err.message }),
+              );
+            }
           }
           const problems = compareManifests(backup.manifest ?? {}, restored);
           if (problems.length) throw new DrillFailedError(`the restored copy differs from the database at dump time: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`);
@@ -213,8 +216,12 @@ export function backupHandlers(deps: WorkerDeps): HandlerMap<'backups'> {
           const ms = Date.now() - started;
           const reason = (err as Error).message;
           // Without the lock, another worker may have dropped this drill's database (as an orphan) or pruned its file:
-          // that is no verdict on the backup. Retried (with backoff) instead of a false alarm.
-          if (!(await session.holdsLock())) throw new Error(`the drill of backup #${backup.id} lost its lock (its Postgres session ended); retrying: ${reason}`);
+          // that is no verdict on the backup. Drilled again once the lock is free, no attempt spent, no false alarm.
+          if (!(await session.holdsLock())) {
+            ctx.log.warn('backups: the drill lost its lock (its Postgres session ended); it runs again, no verdict recorded', { backup: backup.id, error: reason });
+            await ctx.job.moveToDelayed(Date.now() + LOCK_WAIT_MS, ctx.token);
+            throw new DelayedError();
+          }
           if (err instanceof DrillFailedError || isLastTry(err, ctx.job)) {
             await backups.setVerdict(backup.id, 'failed', ms, reason);
             metrics.inc('switchyard_backups_total', { operation: 'verify', outcome: 'failed' });

@@ -66,6 +66,7 @@ describe('transcripts: voice to text with pocketsphinx, encrypted storage, bad i
     expect(row).to.include({ engine: 'pocketsphinx', language: 'en', cost: PER_MINUTE, chars: GO_FORWARD_TEXT.length, key_id: keyIdOf(KEY_1) });
     expect(row.duration_seconds).to.be.closeTo(2.79, 0.05);
     expect(Buffer.from(row.text_sealed).includes(Buffer.from('forward'))).to.equal(false);
+    await waitFor(async () => (await jobsOf(user.id))[0]?.finishedOn != null, 'the job finished');
     const [job] = await jobsOf(user.id);
     expect(job!.returnvalue).to.deep.include({ charged: PER_MINUTE });
     // The text never rode in a job: the reply names the transcript by id.
@@ -111,6 +112,10 @@ describe('transcripts: voice to text with pocketsphinx, encrypted storage, bad i
     expect(await stack.balanceOf(user.id)).to.equal(BONUS - PER_MINUTE);
     expect(await holdsOf(user.id)).to.deep.equal(['captured']);
     expect(await rowsOf(user.id)).to.have.length(1);
+    // The second waited for the first (rather than arriving after it was done): the operator sees it in /metrics.
+    await stack.workers!.deps.metrics.flush();
+    const metrics = await createMetricsRegistry(stack.redis, stack.config.QUEUE_PREFIX, stack.workers!.deps.queues, stack.knex).metrics();
+    expect(Number(/^switchyard_billing_holds_total\{service="transcript",outcome="waited"\} (\d+)$/m.exec(metrics)?.[1] ?? 0)).to.be.at.least(1);
   });
 
   it('a database dump of the transcripts table holds no transcript text', async () => {

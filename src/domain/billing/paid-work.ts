@@ -25,8 +25,12 @@ export interface PaidRequest {
 /** How long a request waits for another one paying for the same source before it looks again. */
 export const TWIN_WAIT_MS = 2_000;
 
-/** Waits for the request paying for the same source: the job comes back in TWIN_WAIT_MS, no attempt spent. */
-export async function waitForTwin(ctx: JobContext): Promise<never> {
+/**
+ * Waits for the request paying for the same source: the job comes back in TWIN_WAIT_MS, no attempt spent. Each wait
+ * counts as `waited` in switchyard_billing_holds_total.
+ */
+export async function waitForTwin(deps: Pick<WorkerDeps, 'metrics'>, ctx: JobContext, service: PaidService): Promise<never> {
+  deps.metrics.inc('switchyard_billing_holds_total', { service, outcome: 'waited' });
   await ctx.job.moveToDelayed(Date.now() + TWIN_WAIT_MS, ctx.token);
   throw new DelayedError();
 }
@@ -115,10 +119,7 @@ export async function runPaid<T>(
       count('insufficient');
       return { status: 'insufficient', balance: err.balance };
     }
-    if (held.status === 'busy') {
-      count('waited');
-      return waitForTwin(ctx);
-    }
+    if (held.status === 'busy') return waitForTwin(deps, ctx, req.service);
     if (held.status === 'released') return expired();
     if (held.status === 'captured') {
       // Paid already: an earlier run captured and then died before its delivery was queued. Deliver, never charge.

@@ -82,9 +82,11 @@ export function transcriptHandlers(deps: WorkerDeps, createEngine: () => SpeechE
       await sendTranscript(ctx, actor, updateId, before.id, 'transcript.header.again', before.durationSeconds);
       return { transcriptId: before.id, fromStorage: true };
     }
-    // The same recording sent twice at once: the first pays and transcribes, this one waits for it (before any
-    // download), then is answered from storage above. The hold's unique source closes the race between the two checks.
-    if (!holding && (await holds.busy(user.id, 'transcript', fileUniqueId, key))) return waitForTwin(ctx);
+    // The same recording sent twice at once: while the first holds its price, this one waits for it, then is answered
+    // from storage above. (A file that declares no length is held only after its download: a twin arriving before
+    // that downloads too, and waits at the hold.) The hold's unique source closes the race between the two checks.
+    const twinPaying = () => holds.busy(user.id, 'transcript', fileUniqueId, key);
+    if (!holding && (await twinPaying())) return waitForTwin(deps, ctx, 'transcript');
     const progress = new Progress(deps, actor.chatId, user.language, ctx.job.id!);
     let started = false;
     const tell = (body: Told) => (started ? progress.update(body.key, body.params) : reply(enqueue, ctx, actor, updateId, body));
@@ -104,6 +106,8 @@ export function transcriptHandlers(deps: WorkerDeps, createEngine: () => SpeechE
         // Not for a user who cannot pay even one minute: they get the top-up prompt, and nothing is downloaded. (A
         // retry whose coins are held already is not asked again: the hold took them.)
         const balance = held ? Infinity : await deps.ledger.balance(user.id);
+        // Too few coins because a twin of this recording just held them: wait for it instead (then free).
+        if (balance < config.PRICE_TRANSCRIPT_PER_MINUTE && (await twinPaying())) return waitForTwin(deps, ctx, 'transcript');
         if (balance < config.PRICE_TRANSCRIPT_PER_MINUTE) {
           await reply(enqueue, ctx, actor, updateId, {
             key: 'billing.insufficient',

@@ -16,7 +16,7 @@ export const LANGUAGES = ['en', 'ru'] as const;
 export const languageSchema = z.enum(LANGUAGES);
 export type Language = z.infer<typeof languageSchema>;
 
-/** Commands only admins may run (checked in the worker, which can see roles). */
+/** Commands only admins (ADMIN_IDS) may run: checked in the worker, which audits refusals. */
 export const ADMIN_COMMANDS = ['stats', 'ban', 'unban', 'audit', 'grant', 'refund', 'backup'] as const;
 export type AdminCommand = (typeof ADMIN_COMMANDS)[number];
 

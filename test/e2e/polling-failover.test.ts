@@ -45,7 +45,8 @@ describe('polling leader hand-over (two bot processes)', function () {
         try {
           const entry = JSON.parse(line) as Record<string, unknown>;
           bot.lines.push(entry);
-          if (String(entry.message).startsWith('polling lease acquired')) bot.acquiredAt = Date.now();
+          // When the bot took the lease by its own clock (the log line's time), not when this busy process read the line.
+          if (String(entry.message).startsWith('polling lease acquired')) bot.acquiredAt = Date.parse(String(entry.timestamp));
         } catch {
           /* not a log line */
         }

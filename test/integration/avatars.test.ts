@@ -34,9 +34,14 @@ describe('avatars: styles, the image pipeline, storage, bad input', function () 
   const balanceOf = (telegramId: number) => stack.balanceOf(telegramId);
   const setsOf = (telegramId: number) => stack.knex('avatar_sets as s').join('users as u', 'u.id', 's.user_id').where('u.telegram_id', telegramId).orderBy('s.id').select('s.*');
   const variantsOf = (setId: number) => stack.knex('avatar_variants').where({ set_id: setId }).orderBy([{ column: 'size', order: 'desc' }, 'format']).select('size', 'format', 'bytes');
-  const createJobsOf = async (telegramId: number) =>
-    (await stack.workers!.deps.queues.get('avatars').getJobs(['completed', 'failed', 'active', 'waiting', 'delayed']))
-      .filter((j) => j.name === 'avatar.create' && j.data.actor.telegramId === telegramId);
+  /** A user's avatar.create jobs, once every one of them has finished (the user may hear back before the job ends). */
+  const createJobsOf = async (telegramId: number) => {
+    const mine = async () =>
+      (await stack.workers!.deps.queues.get('avatars').getJobs(['completed', 'failed', 'active', 'waiting', 'delayed']))
+        .filter((j) => j.name === 'avatar.create' && j.data.actor.telegramId === telegramId);
+    await waitFor(async () => (await mine()).every((j) => j.finishedOn != null), 'avatar jobs finished');
+    return mine();
+  };
   const document = (userId: number, bytes: Buffer, file_name: string, mime_type: string) => () =>
     client().sendDocument(userId, bytes, { file_name, mime_type });
   /** The photo and the file of a made avatar, once both are there. */
@@ -156,7 +161,7 @@ describe('avatars: styles, the image pipeline, storage, bad input', function () 
 
     // Another photo, sent twice; both made at the same time (downloads held back so both are in flight).
     const twin = await plainJpeg(640, 480, '#55aa22');
-    await client().setFileDelay(800);
+    await client().setFileDelay(3000);
     try {
       after = await lastMessageId(client(), user.id);
       await chooseStyle(client(), user.id, () => client().sendPhoto(user.id, twin, { width: 640, height: 480 }), 'gray');

@@ -226,8 +226,10 @@ describe('billing: Stars top-up, refunds, paid work, cabinet', function () {
     const hold = await stack.knex('holds').join('users', 'users.id', 'holds.user_id').where('users.telegram_id', user.id).first('holds.*');
     expect(hold.status).to.equal('released');
     expect(await balanceOf(user.id)).to.equal(30);
-    const jobs = await stack.workers!.deps.queues.get('avatars').getJobs(['completed', 'failed']);
-    const mine = jobs.filter((j) => j.name === 'avatar.create' && j.data.actor.telegramId === user.id);
+    const finished = async () =>
+      (await stack.workers!.deps.queues.get('avatars').getJobs(['completed', 'failed'])).filter((j) => j.name === 'avatar.create' && j.data.actor.telegramId === user.id);
+    await waitFor(async () => (await finished()).length > 0, 'the job finished');
+    const mine = await finished();
     expect(mine.map((j) => [j.attemptsMade, j.failedReason ?? null])).to.deep.equal([[1, null]]);
   });
 

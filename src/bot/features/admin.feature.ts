@@ -3,8 +3,8 @@ import { ADMIN_COMMANDS } from '../../jobs/payloads';
 import type { BotContext } from '../context';
 
 /**
- * /stats, /ban <id>, /unban <id>, /audit [n]. The bot cannot see roles (no Postgres here), so every such command
- * becomes an `admin.command` job; the worker decides whether the sender may run it and audits refusals.
+ * /stats, /ban <id>, /unban <id>, /audit [n], … Every such command becomes an `admin.command` job; the worker decides
+ * whether the sender may run it (ADMIN_IDS) and audits refusals, in Postgres, which the bot does not use.
  */
 export const adminFeature = new Composer<BotContext>();
 

@@ -9,5 +9,9 @@ import { notificationHandlers } from '../src/domain/notifications/message.handle
 export const notificationsWorker = defineWorker({
   queue: 'notifications',
   concurrency: (config) => config.CONCURRENCY_NOTIFICATIONS,
+  async start(deps) {
+    // Every replica upserts the same scheduler (idempotent): one prune a day, whoever takes it.
+    await deps.queues.get('notifications').upsertJobScheduler('receipts.prune', { pattern: '30 4 * * *', tz: 'UTC' }, { name: 'receipts.prune', data: {} });
+  },
   handlers: (deps) => notificationHandlers(deps),
 });

@@ -296,6 +296,16 @@ export const catalogue = {
       firstSeenAt: z.string().max(40),
     }),
   }),
+  /**
+   * Scheduled daily (04:30 UTC) by every notifications worker: deletes send receipts older than RECEIPTS_KEEP_DAYS,
+   * in batches, so the table stays the size of the last month's messages.
+   */
+  'receipts.prune': defineJob({
+    queue: 'notifications',
+    description: 'scheduled daily: delete send receipts older than RECEIPTS_KEEP_DAYS',
+    options: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 } },
+    payload: z.object({}),
+  }),
   /** Admin `/broadcast <text>`: one message to every active user, fanned out in pages, reported back at the end. */
   broadcast: defineJob({
     queue: 'notifications',

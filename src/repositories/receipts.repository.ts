@@ -15,6 +15,22 @@ export class ReceiptsRepository {
     return row?.telegram_message_id;
   }
 
+  /**
+   * Deletes receipts sent before `before`, `batch` rows per statement (short locks, short WAL bursts) until none is
+   * left. Returns how many went.
+   */
+  async prune(before: Date, batch = 10_000): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const { rowCount } = await this.knex.raw(
+        'DELETE FROM message_receipts WHERE ctid IN (SELECT ctid FROM message_receipts WHERE sent_at < ? LIMIT ?)',
+        [before, batch],
+      );
+      deleted += rowCount ?? 0;
+      if ((rowCount ?? 0) < batch) return deleted;
+    }
+  }
+
   async record(notificationKey: string, part: number, chatId: number, telegramMessageId: number): Promise<void> {
     await this.knex('message_receipts')
       .insert({ notification_key: notificationKey, part, chat_id: chatId, telegram_message_id: telegramMessageId })

@@ -84,7 +84,7 @@ describe('job catalogue and worker runner', () => {
     });
 
     it('refuses to start when a job has two handlers', () => {
-      const twice = defineWorker({ queue: 'notifications', concurrency: () => 1, handlers: () => ({ 'message.send': async () => 1, 'admin.alert': async () => 1, broadcast: async () => 1, 'message.edit': async () => 1 }) });
+      const twice = defineWorker({ queue: 'notifications', concurrency: () => 1, handlers: () => ({ 'message.send': async () => 1, 'admin.alert': async () => 1, broadcast: async () => 1, 'message.edit': async () => 1, 'receipts.prune': async () => 1 }) });
       expect(() => buildHandlerTable([...workerDefinitions, twice as QueueWorkerDefinition], deps)).to.throw(
         HandlerRegistryError,
         /two handlers for "message\.send"/,

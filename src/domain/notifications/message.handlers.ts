@@ -142,5 +142,12 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       await tally(broadcastId, chatId, 'sent');
       return { delivered: true, parts: parts.length, alreadySent: sent.size };
     },
+
+    'receipts.prune': async (_payload, ctx) => {
+      const before = new Date(Date.now() - config.RECEIPTS_KEEP_DAYS * 86_400_000);
+      const deleted = await receipts.prune(before);
+      ctx.log.info('send receipts pruned', { deleted, before: before.toISOString() });
+      return { deleted, before: before.toISOString() };
+    },
   };
 }

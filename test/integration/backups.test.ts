@@ -21,13 +21,16 @@ const ADMIN = 4242;
 
 const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
 
-/** A pg_dump that waits 1.5 s before it starts: long enough for writes to land mid-dump and for two runs to overlap. */
-async function slowPgDump(dir: string): Promise<string> {
-  const bin = path.join(dir, 'slow-pg_dump');
-  await writeFile(bin, '#!/bin/sh\nsleep 1.5\nexec pg_dump "$@"\n');
+/** An executable stand-in for a pg tool, in `dir`: it answers --version as the real tool does, then runs `body`. */
+async function standIn(dir: string, tool: 'pg_dump' | 'pg_restore', name: string, body: string): Promise<string> {
+  const bin = path.join(dir, name);
+  await writeFile(bin, `#!/bin/sh\n[ "$1" = --version ] && exec ${tool} --version\n${body}\n`);
   await chmod(bin, 0o755);
   return bin;
 }
+
+/** A pg_dump that waits 1.5 s before it starts: long enough for writes to land mid-dump and for two runs to overlap. */
+const slowPgDump = (dir: string) => standIn(dir, 'pg_dump', 'slow-pg_dump', 'sleep 1.5\nexec pg_dump "$@"');
 
 /** A database of the test's own: users, a ledger, and a table with json and point columns (no binary hash). */
 async function seed(url: string): Promise<void> {
@@ -69,6 +72,16 @@ async function closeOwn(own: Partial<Own>): Promise<void> {
     await own.db.drop();
   }
   if (own.dir) await rm(own.dir, { recursive: true, force: true });
+}
+
+/** A block with a stack of its own: registers the hooks; tests read it through the getter. */
+function ownStackFor(opts: Parameters<typeof ownStack>[0]): () => Own {
+  let own: Own | undefined;
+  before(async () => {
+    own = await ownStack(opts);
+  });
+  after(() => closeOwn(own ?? {}));
+  return () => own!;
 }
 
 describe('backups: pg_dump, restore drills, retention and restore (real Postgres)', function () {
@@ -281,16 +294,10 @@ describe('backups: pg_dump, restore drills, retention and restore (real Postgres
 
 describe('backups: retention', function () {
   this.timeout(120_000);
-  let stack: Stack;
-  let db: Awaited<ReturnType<typeof scratchDatabase>>;
-  let dir: string;
-
-  before(async () => {
-    ({ stack, db, dir } = await ownStack({ env: async () => ({ BACKUP_KEEP_DAILY: '2', BACKUP_KEEP_WEEKLY: '0' }) }));
-  });
-  after(() => closeOwn({ stack, db, dir }));
+  const own = ownStackFor({ env: async () => ({ BACKUP_KEEP_DAILY: '2', BACKUP_KEEP_WEEKLY: '0' }) });
 
   it('a passed drill prunes old verified files only: never a failed or undrilled one, never the newest good one', async () => {
+    const { stack, dir } = own();
     const day = 86_400_000;
     const now = Date.now();
     // Yesterday noon (UTC): two backups on that day, the later one kept as that day's newest.
@@ -336,24 +343,15 @@ describe('backups: retention', function () {
 
 describe('backups: a dump that fails', function () {
   this.timeout(60_000);
-  let stack: Stack;
-  let db: Awaited<ReturnType<typeof scratchDatabase>>;
-  let dir: string;
-
-  before(async () => {
-    ({ stack, db, dir } = await ownStack({
-      env: async (d) => {
-        // Writes 200 KB of a dump, then loses its connection, as pg_dump does when the server goes away mid-dump.
-        const bin = path.join(d, 'failing-pg_dump');
-        await writeFile(bin, '#!/bin/sh\n[ "$1" = --version ] && exec pg_dump --version\nhead -c 200000 /dev/zero\necho "pg_dump: error: connection to server was lost" >&2\nexit 1\n');
-        await chmod(bin, 0o755);
-        return { PG_DUMP_BIN: bin };
-      },
-    }));
+  const own = ownStackFor({
+    // Writes 200 KB of a dump, then loses its connection, as pg_dump does when the server goes away mid-dump.
+    env: async (d) => ({
+      PG_DUMP_BIN: await standIn(d, 'pg_dump', 'failing-pg_dump', 'head -c 200000 /dev/zero\necho "pg_dump: error: connection to server was lost" >&2\nexit 1'),
+    }),
   });
-  after(() => closeOwn({ stack, db, dir }));
 
   it('leaves no partial file, records the failure and retries a minute later', async () => {
+    const { stack, dir } = own();
     const queue = stack.workers!.deps.queues.get('backups');
     // As the catalogue queues it (enqueue applies its options): 3 attempts, exponential backoff from 60 s.
     const job = await stack.workers!.deps.enqueue('backup.run', { trigger: 'board' });
@@ -371,25 +369,16 @@ describe('backups: a dump that fails', function () {
 
 describe('backups: a drill that loses its lock', function () {
   this.timeout(60_000);
-  let stack: Stack;
-  let db: Awaited<ReturnType<typeof scratchDatabase>>;
-  let dir: string;
-
-  before(async () => {
-    ({ stack, db, dir } = await ownStack({
-      env: async (d) => {
-        // While <dir>/hold exists, pg_restore waits for <dir>/go: the test acts between the scratch database's creation
-        // and the restore, however slow the machine.
-        const bin = path.join(d, 'gated-pg_restore');
-        await writeFile(bin, `#!/bin/sh\n[ "$1" = --version ] && exec pg_restore --version\nif [ -f ${d}/hold ]; then while [ ! -f ${d}/go ]; do sleep 0.05; done; fi\nexec pg_restore "$@"\n`);
-        await chmod(bin, 0o755);
-        return { PG_RESTORE_BIN: bin };
-      },
-    }));
+  const own = ownStackFor({
+    // While <dir>/hold exists, pg_restore waits for <dir>/go: the test acts between the scratch database's creation
+    // and the restore, however slow the machine.
+    env: async (d) => ({
+      PG_RESTORE_BIN: await standIn(d, 'pg_restore', 'gated-pg_restore', `if [ -f ${d}/hold ]; then while [ ! -f ${d}/go ]; do sleep 0.05; done; fi\nexec pg_restore "$@"`),
+    }),
   });
-  after(() => closeOwn({ stack, db, dir }));
 
   it('a re-drill whose session ends while another worker prunes its file records no false "failed", then runs again and skips it', async () => {
+    const { stack, db, dir } = own();
     const queue = stack.workers!.deps.queues.get('backups');
     const run = await queue.add('backup.run', { trigger: 'board' });
     await waitFor(async () => (await run.getState()) === 'completed', 'backup written', 30_000);

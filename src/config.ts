@@ -105,8 +105,8 @@ export const configSchema = z.object({
   CONCURRENCY_BACKUPS: int(1, 1).default(1),
   /** Messages per second the notifications workers send in total (Telegram allows about 30 per bot). */
   TELEGRAM_GLOBAL_RATE: int(1, 10_000).default(30),
-  /** Send receipts older than this are deleted daily (`receipts.prune`): they guard against re-sends, which come within days. */
-  RECEIPTS_KEEP_DAYS: int(1, 3650).default(30),
+  /** Send receipts older than this are deleted daily (`receipts.prune`): they guard against re-sends, which come within days. 0: kept for ever. */
+  RECEIPTS_KEEP_DAYS: int(0, 3650).default(30),
   /** Per private chat: sustained messages per second and burst (Telegram: about 1/s). */
   CHAT_RATE_PER_SECOND: z.coerce.number({ message: 'expected a number of messages per second' }).positive('expected a positive number').max(100).default(1),
   CHAT_BURST: int(1, 100).default(3),

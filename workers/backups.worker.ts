@@ -1,6 +1,7 @@
 import { defineWorker } from '../src/jobs/handler.types';
 import { backupHandlers } from '../src/domain/backups/backup.handlers';
 import { checkBackupSetup } from '../src/domain/backups/setup';
+import { schedule } from '../src/jobs/schedule';
 
 /**
  * backups: pg_dump and its restore drills, one at a time across every replica (a Postgres advisory lock). Its own
@@ -14,11 +15,8 @@ export const backupsWorker = defineWorker({
     // Refuse to start without pg_dump/pg_restore able to read this server, or without a writable BACKUP_DIR.
     const setup = await checkBackupSetup(config);
     // Every replica upserts the same schedulers (idempotent): one run and one drill per tick, whoever takes them.
-    const queue = queues.get('backups');
-    for (const [id, pattern, data] of [['backup.run', config.BACKUP_CRON, { trigger: 'schedule' }], ['backup.verify', config.BACKUP_VERIFY_CRON, {}]] as const) {
-      if (pattern) await queue.upsertJobScheduler(id, { pattern, tz: 'UTC' }, { name: id, data });
-      else await queue.removeJobScheduler(id);
-    }
+    await schedule(queues, 'backup.run', config.BACKUP_CRON ? { pattern: config.BACKUP_CRON, tz: 'UTC' } : null, { trigger: 'schedule' });
+    await schedule(queues, 'backup.verify', config.BACKUP_VERIFY_CRON ? { pattern: config.BACKUP_VERIFY_CRON, tz: 'UTC' } : null, {});
     log.info('backups ready', { ...setup, schedule: config.BACKUP_CRON ?? 'off', drill_schedule: config.BACKUP_VERIFY_CRON ?? 'off' });
   },
   handlers: (deps) => backupHandlers(deps),

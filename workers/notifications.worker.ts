@@ -1,5 +1,6 @@
 import { defineWorker } from '../src/jobs/handler.types';
 import { notificationHandlers } from '../src/domain/notifications/message.handlers';
+import { schedule } from '../src/jobs/schedule';
 
 /**
  * notifications: every outbound message. Network-bound, so a high concurrency. Telegram's limits (global, per chat,
@@ -10,8 +11,8 @@ export const notificationsWorker = defineWorker({
   queue: 'notifications',
   concurrency: (config) => config.CONCURRENCY_NOTIFICATIONS,
   async start(deps) {
-    // Every replica upserts the same scheduler (idempotent): one prune a day, whoever takes it.
-    await deps.queues.get('notifications').upsertJobScheduler('receipts.prune', { pattern: '30 4 * * *', tz: 'UTC' }, { name: 'receipts.prune', data: {} });
+    // One prune a day (RECEIPTS_KEEP_DAYS=0 keeps receipts for ever: no schedule).
+    await schedule(deps.queues, 'receipts.prune', deps.config.RECEIPTS_KEEP_DAYS > 0 ? { pattern: '30 4 * * *', tz: 'UTC' } : null, {});
   },
   handlers: (deps) => notificationHandlers(deps),
 });

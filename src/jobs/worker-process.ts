@@ -18,6 +18,7 @@ import { TranscriptsRepository } from '../repositories/transcripts.repository';
 import { BackupsRepository } from '../repositories/backups.repository';
 import { Keyring } from '../lib/crypto';
 import { createEnqueue } from './enqueue';
+import { schedule } from './schedule';
 import type { QueueWorkerDefinition, WorkerDeps } from './handler.types';
 import { QueueRegistry } from './queues';
 import { startWorkers, type RunningWorkers } from './worker-runner';
@@ -75,7 +76,7 @@ export async function startWorkerProcess(
   try {
     if (config.WORKER_QUEUES.includes('billing')) {
       // Every billing replica upserts the same scheduler (idempotent): one sweep a minute, whoever runs it.
-      await queues.get('billing').upsertJobScheduler('billing.sweep', { every: 60_000 }, { name: 'billing.sweep', data: {}, opts: { attempts: 3 } });
+      await schedule(queues, 'billing.sweep', { every: 60_000 }, {});
     }
     for (const def of defs.filter((d) => config.WORKER_QUEUES.includes(d.queue))) await def.start?.(deps);
     running = startWorkers(defs, config.WORKER_QUEUES, deps, workerConnection, config.QUEUE_PREFIX);

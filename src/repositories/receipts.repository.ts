@@ -16,14 +16,14 @@ export class ReceiptsRepository {
   }
 
   /**
-   * Deletes receipts sent before `before`, `batch` rows per statement (short locks, short WAL bursts) until none is
-   * left. Returns how many went.
+   * Deletes receipts sent before `before`, oldest first through the `sent_at` index, `batch` rows per statement
+   * (short locks, short WAL bursts) until none is left. Returns how many went.
    */
   async prune(before: Date, batch = 10_000): Promise<number> {
     let deleted = 0;
     for (;;) {
       const { rowCount } = await this.knex.raw(
-        'DELETE FROM message_receipts WHERE ctid IN (SELECT ctid FROM message_receipts WHERE sent_at < ? LIMIT ?)',
+        'DELETE FROM message_receipts WHERE ctid IN (SELECT ctid FROM message_receipts WHERE sent_at < ? ORDER BY sent_at LIMIT ?)',
         [before, batch],
       );
       deleted += rowCount ?? 0;

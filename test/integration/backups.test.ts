@@ -408,6 +408,8 @@ describe('backups: a drill that loses its lock', function () {
     const done = (await queue.getJob(drill.id!))!;
     expect(done.returnvalue).to.deep.equal({ skipped: `backup #${id} has no kept file` });
     expect(done.attemptsMade, 'no attempt spent on the lost lock').to.equal(1);
+    expect(done.data.lockLosses).to.equal(1);
     expect((await row()).verdict).to.equal('passed');
+    expect(await databases(`${databaseOf(db.url)}_drill_`), 'the scratch database the first run left is dropped').to.deep.equal([]);
   });
 });

@@ -29,6 +29,8 @@ describe('send receipts retention (receipts.prune)', () => {
     expect((await queue.getJob(job.id!))!.returnvalue.deleted).to.be.at.least(2);
     const scheduler = (await queue.getJobSchedulers()).find((s) => s.key === 'receipts.prune');
     expect(scheduler, 'upserted by the notifications worker at start').to.include({ pattern: '30 4 * * *', tz: 'UTC' });
+    // Scheduled runs retry as the catalogue says (3 tries, a minute apart), not with the queue's defaults.
+    expect(scheduler!.template?.opts).to.deep.include({ attempts: 3, backoff: { type: 'exponential', delay: 60_000 } });
   });
 
   it('deletes in batches until none is left', async () => {

@@ -19,6 +19,8 @@ export class DrillFailedError extends UnrecoverableError {
 
 /** How long a drill waits before trying again when a dump or another drill holds the lock. */
 const LOCK_WAIT_MS = 5_000;
+/** A drill that lost its lock runs again this many times without spending an attempt. */
+const LOCK_LOSSES = 3;
 
 /** BACKUP_DIR as an absolute path (a relative one is read from the process's working directory). */
 export const backupDir = (config: Config): string => path.resolve(config.BACKUP_DIR);
@@ -175,13 +177,14 @@ export function backupHandlers(deps: WorkerDeps): HandlerMap<'backups'> {
           await ctx.job.moveToDelayed(Date.now() + LOCK_WAIT_MS, ctx.token);
           throw new DelayedError();
         }
+        // Under the lock, every scratch database is an orphan (an interrupted drill, or one that lost its lock).
+        const orphans = await dropOrphanDrills(config.DATABASE_URL);
+        if (orphans.length) ctx.log.warn('backups: dropped scratch databases an interrupted drill left', { databases: orphans });
         const backup = backupId ? await backups.get(backupId) : await backups.newestKept();
         if (!backup || backup.status !== 'done' || backup.prunedAt) {
           ctx.log.info('backup drill skipped: no kept backup to drill', { backup: backupId });
           return { skipped: backupId ? `backup #${backupId} has no kept file` : 'no backup yet' };
         }
-        const orphans = await dropOrphanDrills(config.DATABASE_URL);
-        if (orphans.length) ctx.log.warn('backups: dropped scratch databases an interrupted drill left', { databases: orphans });
         const started = Date.now();
         const full = path.join(dir(), backup.file!);
         const signal = bound(ctx);
@@ -216,11 +219,18 @@ export function backupHandlers(deps: WorkerDeps): HandlerMap<'backups'> {
           const ms = Date.now() - started;
           const reason = (err as Error).message;
           // Without the lock, another worker may have dropped this drill's database (as an orphan) or pruned its file:
-          // that is no verdict on the backup. Drilled again once the lock is free, no attempt spent, no false alarm.
+          // that is no verdict on the backup. Drilled again once the lock is free, no attempt spent, no false alarm —
+          // up to LOCK_LOSSES times; a session that is cut every time (an idle timeout on the way) then spends
+          // attempts and, on the last, alerts the admins, still without a verdict.
           if (!(await session.holdsLock())) {
-            ctx.log.warn('backups: the drill lost its lock (its Postgres session ended); it runs again, no verdict recorded', { backup: backup.id, error: reason });
-            await ctx.job.moveToDelayed(Date.now() + LOCK_WAIT_MS, ctx.token);
-            throw new DelayedError();
+            const losses = Number((ctx.job.data as { lockLosses?: number }).lockLosses ?? 0) + 1;
+            ctx.log.warn('backups: the drill lost its lock (its Postgres session ended); no verdict recorded', { backup: backup.id, losses, error: reason });
+            if (losses <= LOCK_LOSSES) {
+              await ctx.job.updateData({ ...ctx.job.data, lockLosses: losses });
+              await ctx.job.moveToDelayed(Date.now() + LOCK_WAIT_MS, ctx.token);
+              throw new DelayedError();
+            }
+            throw new Error(`the drill of backup #${backup.id} lost its lock ${losses} times (its Postgres session keeps ending): ${reason}`);
           }
           if (err instanceof DrillFailedError || isLastTry(err, ctx.job)) {
             await backups.setVerdict(backup.id, 'failed', ms, reason);

@@ -144,6 +144,8 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
     },
 
     'receipts.prune': async (_payload, ctx) => {
+      // Added by hand (Bull Board) with retention off: keep everything.
+      if (config.RECEIPTS_KEEP_DAYS === 0) return { deleted: 0, kept: 'RECEIPTS_KEEP_DAYS=0 keeps send receipts for ever' };
       const before = new Date(Date.now() - config.RECEIPTS_KEEP_DAYS * 86_400_000);
       const deleted = await receipts.prune(before);
       ctx.log.info('send receipts pruned', { deleted, before: before.toISOString() });

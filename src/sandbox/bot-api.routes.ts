@@ -20,6 +20,7 @@ export async function invoke(bot: BotState, method: string, params: Params, gone
   if (!entry) throw new ApiError(404, 'Not Found: method not found');
   bot.stats.calls[entry.name] = (bot.stats.calls[entry.name] ?? 0) + 1;
   try {
+    bot.faults.check(entry.name);
     return await entry.handler({ bot, params, gone });
   } catch (err) {
     if (err instanceof ApiError) {
@@ -27,6 +28,7 @@ export async function invoke(bot: BotState, method: string, params: Params, gone
       else if (err.code === 403) bot.stats.forbidden++;
       else if (err.code === 409) bot.stats.conflicts++;
       else if (err.code === 400) bot.stats.badRequests++;
+      else if (err.code >= 500) bot.stats.serverErrors++;
     }
     throw err;
   }

@@ -39,7 +39,7 @@ function validLimits(input: Json): Partial<Limits> {
 
 export function controlRouter(sandbox: Sandbox): express.Router {
   const router = express.Router({ mergeParams: true });
-  const route = (method: 'get' | 'post', path: string, action: Action): void => {
+  const route = (method: 'get' | 'post' | 'delete', path: string, action: Action): void => {
     router[method](path, async (req: Request, res: Response) => {
       try {
         const token = String(req.params.token);
@@ -117,6 +117,19 @@ export function controlRouter(sandbox: Sandbox): express.Router {
     if (!Number.isInteger(ms) || ms < 0 || ms > 600_000) throw new ApiError(400, 'Bad Request: ms must be a whole number from 0 to 600000');
     bot.fileDelayMs = ms;
     return { ms };
+  });
+  route('post', '/faults', (bot, req) => {
+    const b = body(req);
+    const code = Number(b.code);
+    if (![400, 429, 500, 502, 503, 504].includes(code)) throw new ApiError(400, 'Bad Request: code must be 400, 429, 500, 502, 503 or 504');
+    const methods = Array.isArray(b.methods) ? b.methods.map(String) : undefined;
+    const n = (k: string): number | undefined => (b[k] === undefined ? undefined : num(b[k], k));
+    bot.faults.add({ methods, code: code as 429, times: n('times'), forMs: n('for_ms'), retryAfter: n('retry_after'), description: opt(b.description) });
+    return { injected: bot.faults.injected };
+  });
+  route('delete', '/faults', (bot) => {
+    bot.faults.clear();
+    return { injected: bot.faults.injected };
   });
   route('post', '/reset', (bot) => {
     bot.reset();

@@ -47,8 +47,8 @@ export class SandboxClient {
     this.root = `${baseUrl.replace(/\/+$/, '')}/sandbox/${encodeURIComponent(token)}`;
   }
 
-  private async call<T>(path: string, body?: unknown): Promise<T> {
-    const res = await fetch(this.root + path, body === undefined ? undefined : {
+  private async call<T>(path: string, body?: unknown, method?: 'DELETE'): Promise<T> {
+    const res = await fetch(this.root + path, method ? { method } : body === undefined ? undefined : {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
     });
     const data = (await res.json()) as { ok: boolean; result?: T; error_code?: number; description?: string };
@@ -164,6 +164,19 @@ export class SandboxClient {
   /** Makes file downloads slow (each waits `ms`), like a congested file server; 0 turns it off. */
   async setFileDelay(ms: number): Promise<void> {
     await this.call('/files/delay', { ms });
+  }
+
+  /**
+   * Makes Bot API methods (all, or `methods`) answer `code` (5xx, 429 with `retryAfter`, 400 with `description`) for `times` calls and/or
+   * `forMs`, like an outage or a flood limit at Telegram.
+   */
+  async injectFault(fault: { code: 400 | 429 | 500 | 502 | 503 | 504; methods?: string[]; times?: number; forMs?: number; retryAfter?: number; description?: string }): Promise<void> {
+    await this.call('/faults', { code: fault.code, methods: fault.methods, times: fault.times, for_ms: fault.forMs, retry_after: fault.retryAfter, description: fault.description });
+  }
+
+  /** Ends every injected fault; returns how many calls they answered in all. */
+  async clearFaults(): Promise<number> {
+    return (await this.call<{ injected: number }>('/faults', undefined, 'DELETE')).injected;
   }
 
   /** Clears users, messages, updates, files and stats of this bot; limits and webhook stay. */

@@ -1,3 +1,4 @@
+import { FaultPlan } from './faults';
 import { setMaxListeners } from 'node:events';
 import type { FileMeta } from './sandbox.files';
 import { RateLimiter } from './rate-limits';
@@ -54,7 +55,7 @@ export interface ChargeRec {
 export type Dispatch = (bot: BotState, method: string, params: Json) => Promise<unknown>;
 
 const newStats = (): SandboxStats => ({
-  calls: {}, tooManyRequests: 0, forbidden: 0, badRequests: 0, conflicts: 0,
+  calls: {}, tooManyRequests: 0, forbidden: 0, badRequests: 0, serverErrors: 0, conflicts: 0,
   webhookDeliveries: 0, webhookFailures: 0, updatesQueued: 0, messagesSent: 0, fileDownloads: 0,
 });
 
@@ -74,6 +75,8 @@ export class BotState {
   filesByPath = new Map<string, FileRec>();
   /** A slow file server: each download waits this long before its bytes (set through the control API). */
   fileDelayMs = 0;
+  /** Errors answered on purpose (fault tests; see faults.ts). */
+  readonly faults = new FaultPlan();
   callbacks = new Map<string, CallbackRec>();
   preCheckouts = new Map<string, PreCheckoutRec>();
   charges = new Map<string, ChargeRec>();
@@ -175,6 +178,7 @@ export class BotState {
     this.queue.clear();
     this.updateLog.clear();
     this.limiter.reset();
+    this.faults.clear();
     this.stats = newStats();
     this.changed.notify();
   }

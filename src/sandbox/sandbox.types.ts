@@ -179,6 +179,8 @@ export interface SandboxStats {
   tooManyRequests: number;
   forbidden: number;
   badRequests: number;
+  /** 5xx answered (injected faults). */
+  serverErrors: number;
   conflicts: number;
   webhookDeliveries: number;
   webhookFailures: number;

@@ -206,6 +206,11 @@ export const configSchema = z.object({
   LOW_BALANCE_THRESHOLD: int(0, 1_000_000).default(20),
   /** A hold still open this long after its job stopped existing or failed is released by the sweep. */
   HOLD_SWEEP_MINUTES: int(1, 7 * 24 * 60).default(15),
+  /**
+   * How long a job waits out an unreachable dependency (Postgres, Redis, Telegram: refused or reset connections,
+   * timeouts, 5xx) without spending its attempts; past it, the attempts count again and the admins are told.
+   */
+  OUTAGE_BUDGET_MINUTES: int(1, 24 * 60).default(15),
   /** How long a worker owns a job before another may take it over (BullMQ lock); a dead worker's job resumes after it. */
   JOB_LOCK_MS: int(1_000, 600_000).default(30_000),
   /** Telegram user ids with admin rights, comma separated. */

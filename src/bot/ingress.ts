@@ -168,8 +168,10 @@ export class Ingress {
       lock: this.keys(`chat:${actor.chatId}:lock`),
       dialog: this.keys(`dialog:${actor.chatId}:${actor.telegramId}`),
     };
-    // A payment's pre-checkout must be answered within 10 s and is never the user spamming: not rate-limited.
-    const rateLimited = 'pre_checkout_query' in update ? 0 : 1;
+    // Money is never the user spamming: a pre-checkout (answered within 10 s) and a successful payment (the Stars
+    // are taken already) pass the rate limit.
+    const paying = 'pre_checkout_query' in update || 'successful_payment' in ((update as Partial<Update.MessageUpdate>).message ?? {});
+    const rateLimited = paying ? 0 : 1;
     const request: AdmitRequest = { keys: [k.dedupe, k.lock, this.keys(`user:${actor.telegramId}:rate`), k.dialog], args: [token, rateLimited] };
     let admitted = false;
     let handled = false;
@@ -252,6 +254,21 @@ export class Ingress {
         this.deps.log.info('update enqueued', { ...state.trace, job: name, job_id: job.id, queue: job.queueName });
       };
       await next();
+      if (ctx.callbackQuery) await this.answerPress(ctx, state.trace);
     };
+  }
+
+  /**
+   * A button press is answered (the client's spinner stops) only once its job is queued: a press whose enqueue failed
+   * comes again and is not lost. The answer is a courtesy: Telegram refusing it (after a backlog, "query is too
+   * old") or not answering does not undo the press, whose job runs anyway.
+   */
+  private async answerPress(ctx: BotContext, trace: TraceContext): Promise<void> {
+    try {
+      await ctx.answerCbQuery();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.deps.log.info('button press queued; its answer was refused', { ...trace, error: redact(message) });
+    }
   }
 }

@@ -58,6 +58,8 @@ export const catalogue = {
     queue: 'billing',
     description: 'check a pre-checkout (signed payload, package, amount, payer) and answer Telegram within its 10 s',
     options: { lifo: true, attempts: 3, backoff: { type: 'fixed', delay: 0 } },
+    // Answered from the signed payload alone: a Postgres outage does not decline a payment.
+    actorPolicy: 'none',
     payload: z.object({
       actor: actorSchema,
       updateId: updateIdSchema,
@@ -70,8 +72,10 @@ export const catalogue = {
   /** The Stars were paid: credit the coins once per charge id and thank the user with the new balance. */
   'payment.completed': defineJob({
     queue: 'billing',
-    description: 'credit a successful Stars payment once (unique charge id) and thank the user with the new balance',
+    description: 'credit a successful Stars payment once (unique charge id) and thank the user; a banned payer is refunded',
     options: { attempts: 10 },
+    // Money received is never dropped: a banned payer's Stars are recorded and given back.
+    actorPolicy: 'banned-too',
     payload: z.object({
       actor: actorSchema,
       updateId: updateIdSchema,

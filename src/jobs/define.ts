@@ -11,6 +11,13 @@ export interface JobDefinition<Q extends QueueName = QueueName, S extends z.ZodT
   options?: JobsOptions;
   /** One line for operators (shown in docs/JOBS.md and in logs). */
   description: string;
+  /**
+   * For jobs with an `actor`: `register` (the default) registers or refreshes the user in Postgres before the handler
+   * and skips the job for a banned user; `banned-too` registers but runs for a banned user as well (money received
+   * is never dropped: a payment); `none` neither registers nor checks (the pre-checkout answer, which must not wait
+   * for Postgres: docs/RELIABILITY.md).
+   */
+  actorPolicy?: 'register' | 'banned-too' | 'none';
 }
 
 export function defineJob<Q extends QueueName, S extends z.ZodType>(def: JobDefinition<Q, S>): JobDefinition<Q, S> {

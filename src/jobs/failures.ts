@@ -2,6 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { ChatUnreachableError, TelegramBadRequestError } from '../adapters/telegram.client';
 import { UnknownTemplateError } from '../domain/i18n/messages';
 import { UnreadableValueError } from '../lib/crypto';
+import { waitsOutOutage } from './outage';
 
 /** Errors no retry can fix: the runner fails the job at once (Telegram 400/403, an unknown template, …). */
 export function isPermanent(err: unknown): boolean {
@@ -22,7 +23,12 @@ export function isHandedBack(ctx: { signal?: AbortSignal }): boolean {
   return ctx.signal?.aborted === true;
 }
 
-/** Whether the job ends for good if this run throws `err`: a permanent error, or its last attempt. */
+/**
+ * Whether the job ends for good if this run throws `err`: a permanent error, or its last attempt — never an outage
+ * it is still waiting out (src/jobs/outage.ts), which spends no attempt.
+ */
 export function isLastTry(err: unknown, job: Job): boolean {
-  return isPermanent(err) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  if (isPermanent(err)) return true;
+  if (waitsOutOutage(err, job)) return false;
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }

@@ -2,10 +2,11 @@ import { DelayedError, UnrecoverableError, Worker, type Job, type Processor } fr
 import type { Redis } from 'ioredis';
 import { TelegramRateLimitError } from '../adapters/telegram.client';
 import type { QueueName } from '../config';
-import { traced, type Logger, type TraceContext } from '../lib/logger';
+import { redact, traced, type Logger, type TraceContext } from '../lib/logger';
 import { catalogue, isJobName, JOB_NAMES, type JobName } from './catalogue';
 import { parsePayload, PayloadError } from './enqueue';
 import { isPermanent } from './failures';
+import { outageDelayMs, outageMark, waitsOutOutage } from './outage';
 import type { Handler, JobContext, QueueWorkerDefinition, WorkerDeps } from './handler.types';
 import type { Actor } from './payloads';
 
@@ -69,17 +70,18 @@ export function createProcessor(table: Map<JobName, Handler<never>>, deps: Worke
         if (err instanceof PayloadError) throw new UnrecoverableError(err.message);
         throw err;
       }
-      const actor = (payload as { actor?: Actor }).actor;
-      if (actor) {
-        const { user, created } = await deps.users.ensure(actor, deps.config.ADMIN_IDS.includes(actor.telegramId));
-        if (user.status === 'banned') {
-          ctx.log.info('job skipped: user is banned');
-          return { skipped: 'banned' };
-        }
-        ctx.user = user;
-        ctx.userCreated = created;
-      }
       try {
+        const actor = (payload as { actor?: Actor }).actor;
+        const policy = catalogue[job.name as JobName].actorPolicy ?? 'register';
+        if (actor && policy !== 'none') {
+          const { user, created } = await deps.users.ensure(actor, deps.config.ADMIN_IDS.includes(actor.telegramId));
+          if (user.status === 'banned' && policy !== 'banned-too') {
+            ctx.log.info('job skipped: user is banned');
+            return { skipped: 'banned' };
+          }
+          ctx.user = user;
+          ctx.userCreated = created;
+        }
         return await (handler as Handler<JobName>)(payload as never, ctx);
       } catch (err) {
         if (signal?.aborted && !(err instanceof DelayedError)) {
@@ -94,10 +96,29 @@ export function createProcessor(table: Map<JobName, Handler<never>>, deps: Worke
           await job.moveToDelayed(Date.now() + err.retryAfterSeconds * 1_000, token);
           throw new DelayedError();
         }
+        if (!(err instanceof DelayedError) && waitsOutOutage(err, job)) await waitOutOutage(job, token, err, ctx, deps);
         if (isPermanent(err) && !(err instanceof UnrecoverableError)) throw new UnrecoverableError((err as Error).message);
         throw err;
       }
   };
+}
+
+/**
+ * A dependency is away (src/jobs/outage.ts): the job comes back later without spending an attempt, until its outage
+ * budget is spent. The first wait is logged and counted; the mark in the job's data carries the deadline.
+ */
+async function waitOutOutage(job: Job, token: string | undefined, err: unknown, ctx: JobContext, deps: WorkerDeps): Promise<never> {
+  const now = Date.now();
+  const mark = outageMark(job) ?? { until: now + deps.config.OUTAGE_BUDGET_MINUTES * 60_000, waits: 0 };
+  if (mark.waits === 0) {
+    ctx.log.warn('a dependency is unreachable; the job waits for it without spending an attempt', {
+      error: redact(err instanceof Error ? err.message : String(err)), until: new Date(mark.until).toISOString(),
+    });
+  }
+  deps.metrics.inc('switchyard_jobs_total', { queue: job.queueName, name: job.name, outcome: 'outage_wait' });
+  await job.updateData({ ...job.data, _outage: { until: mark.until, waits: mark.waits + 1 } });
+  await job.moveToDelayed(now + outageDelayMs(mark.waits), token);
+  throw new DelayedError();
 }
 
 export interface RunningWorkers {

@@ -57,19 +57,21 @@ export class PaymentsRepository {
   }
 
   /**
-   * Takes the coins of a payment back and refunds its Stars, or says why not. Three steps, so no row stays locked
-   * while Telegram is asked:
-   *  1. under the payment's and the balance's row locks: refuse if refunded or spent; else post the `refund` entry
-   *     and mark the payment `refunding` (committed);
-   *  2. ask Telegram (`refundStars`; it must treat "already refunded" as success, so a retry is safe);
-   *  3. mark it `refunded` — or, if Telegram definitely refused (`TelegramRefusedError`), give the coins back
-   *     (`refund-undo:<charge>`) and mark it `paid` again. Any other error is thrown: the job's retry resumes at 2.
+   * Takes the coins of a payment back and refunds its Stars, or says why not: a state machine that is safe to run
+   * again from any state (a retry, the sweep, a second admin), with no row locked while Telegram is asked:
+   *  1. `paid` (or `unmatched`), under the payment's and the balance's row locks: refuse if the coins were spent;
+   *     else start attempt n = refund_attempts + 1 — post its `refund` entry and mark the payment `refunding`
+   *     (committed). `refunding` already: resume that attempt. `refunded`: done before.
+   *  2. ask Telegram (`refundStars`; it must treat "already refunded" as success, so a repeat is safe);
+   *  3. mark it `refunded` — or, if Telegram definitely refused (`TelegramRefusedError`), give attempt n's coins back
+   *     (its own `refund-undo` entry) and mark it as it was; only the run that moves the status does either. Any
+   *     other error is thrown: a retry resumes at 2.
    */
   async refund(chargeId: string, refundStars: (telegramUserId: number) => Promise<void>): Promise<RefundOutcome> {
     const step1 = await this.knex.transaction(async (trx) => {
       const payment = await trx('payments as p')
         .join('users as u', 'u.id', 'p.user_id')
-        .select('p.id', 'p.user_id', 'p.coins', 'p.stars', 'p.status', 'u.telegram_id')
+        .select('p.id', 'p.user_id', 'p.coins', 'p.stars', 'p.status', 'p.refund_attempts', 'u.telegram_id')
         .where('p.telegram_payment_charge_id', chargeId)
         .forUpdate('p')
         .first();
@@ -77,36 +79,54 @@ export class PaymentsRepository {
       if (payment.status === 'refunded') return { outcome: 'already_refunded' as const };
       const userId = Number(payment.user_id);
       const coins = Number(payment.coins);
-      const base = { paymentId: Number(payment.id), userId, coins, stars: Number(payment.stars), telegramId: Number(payment.telegram_id) };
-      // An earlier run got this far: straight on to Telegram.
-      if (payment.status === 'refunding') return { outcome: 'go' as const, ...base, posting: undefined };
+      const base = { paymentId: Number(payment.id), userId, coins, stars: Number(payment.stars), telegramId: Number(payment.telegram_id), from: payment.status === 'unmatched' ? 'unmatched' : 'paid' };
+      // An earlier run got this far: straight on to Telegram with the same attempt.
+      if (payment.status === 'refunding') return { outcome: 'go' as const, ...base, attempt: Number(payment.refund_attempts), posting: undefined };
+      const attempt = Number(payment.refund_attempts) + 1;
       const balance = await this.ledger.lockBalance(trx, userId);
       if (balance < coins) return { outcome: 'spent' as const, balance, coins };
       const posting =
         coins > 0
-          ? await this.ledger.post({ userId, kind: 'refund', amount: -coins, idempotencyKey: `refund:${chargeId}`, reference: chargeId, details: { stars: payment.stars } }, trx)
+          ? await this.ledger.post({ userId, kind: 'refund', amount: -coins, idempotencyKey: refundEntryKey('refund', chargeId, attempt), reference: chargeId, details: { stars: payment.stars } }, trx)
           : undefined;
-      await trx('payments').where({ id: payment.id }).update({ status: 'refunding' });
-      return { outcome: 'go' as const, ...base, posting };
+      await trx('payments').where({ id: payment.id }).update({ status: 'refunding', refund_attempts: attempt, refund_started_at: trx.fn.now() });
+      return { outcome: 'go' as const, ...base, attempt, posting };
     });
     if (step1.outcome !== 'go') return step1;
-    const { paymentId, userId, coins, stars, telegramId } = step1;
+    const { paymentId, userId, coins, stars, telegramId, attempt, from } = step1;
     try {
       await refundStars(telegramId);
     } catch (err) {
       if (!(err instanceof TelegramRefusedError)) throw err;
       await this.knex.transaction(async (trx) => {
-        if (coins > 0) {
-          await this.ledger.post({ userId, kind: 'refund', amount: coins, idempotencyKey: `refund-undo:${chargeId}`, reference: chargeId, details: { telegram: err.message.slice(0, 200) } }, trx);
+        // Only the run that moves this attempt out of `refunding` gives its coins back.
+        const moved = await trx('payments').where({ id: paymentId, status: 'refunding', refund_attempts: attempt }).update({ status: from });
+        if (moved && coins > 0) {
+          await this.ledger.post({ userId, kind: 'refund', amount: coins, idempotencyKey: refundEntryKey('refund-undo', chargeId, attempt), reference: chargeId, details: { telegram: err.message.slice(0, 200) } }, trx);
         }
-        await trx('payments').where({ id: paymentId }).update({ status: 'paid' });
       });
       return { outcome: 'telegram_refused', reason: err.message };
     }
-    await this.knex('payments').where({ id: paymentId }).update({ status: 'refunded', refunded_at: this.knex.fn.now() });
+    await this.knex('payments').where({ id: paymentId, status: 'refunding' }).update({ status: 'refunded', refunded_at: this.knex.fn.now() });
     const balance = await this.ledger.balance(userId);
     return { outcome: 'refunded', balance, userId, coins, stars, posting: step1.posting };
   }
+
+  /** Charge ids of refunds left in `refunding` for more than `minutes` (their job died between the steps). */
+  async stuckRefunds(minutes: number, limit = 100): Promise<string[]> {
+    const rows = await this.knex('payments')
+      .select('telegram_payment_charge_id')
+      .where({ status: 'refunding' })
+      .andWhere('refund_started_at', '<', this.knex.raw('now() - make_interval(mins => ?)', [minutes]))
+      .orderBy('refund_started_at')
+      .limit(limit);
+    return rows.map((r: { telegram_payment_charge_id: string }) => r.telegram_payment_charge_id);
+  }
+}
+
+/** The ledger key of refund attempt n: the first keeps the key refunds always had. */
+function refundEntryKey(kind: 'refund' | 'refund-undo', chargeId: string, attempt: number): string {
+  return attempt <= 1 ? `${kind}:${chargeId}` : `${kind}:${chargeId}:${attempt}`;
 }
 
 /** Telegram definitely refused the refund (not a network or server error): the coins are given back. */

@@ -53,6 +53,15 @@ export class UsersRepository {
     return await UserModel.query(this.knex).patchAndFetchById(userId, { ...patch, updated_at: new Date() });
   }
 
+  /**
+   * A 403 from Telegram: the user blocked the bot. Only an active user becomes `blocked_bot` (which the next contact
+   * turns back to `active`): a banned user stays banned. True if the row changed.
+   */
+  async markBlocked(telegramId: number): Promise<boolean> {
+    const n = await UserModel.query(this.knex).patch({ status: 'blocked_bot', updated_at: new Date() }).where({ telegram_id: telegramId, status: 'active' });
+    return n > 0;
+  }
+
   async setStatus(telegramId: number, status: UserStatus): Promise<boolean> {
     const n = await UserModel.query(this.knex).patch({ status, updated_at: new Date() }).where({ telegram_id: telegramId });
     return n > 0;

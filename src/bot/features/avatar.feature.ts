@@ -35,7 +35,6 @@ avatarFeature.on(message('document'), async (ctx) => {
 });
 
 avatarFeature.action(/^avatar:style:(\d{1,12}):([a-z]{1,16})$/, async (ctx) => {
-  await ctx.answerCbQuery();
   const messageId = Number(ctx.match[1]);
   const style = ctx.match[2] as AvatarStyle;
   const source = ctx.dialog.name === AVATAR_SOURCE ? ctx.dialog.data : undefined;
@@ -56,7 +55,6 @@ avatarFeature.action(/^avatar:style:(\d{1,12}):([a-z]{1,16})$/, async (ctx) => {
 });
 
 avatarFeature.action(/^avatar:(current|delete):(\d{1,12})$/, async (ctx) => {
-  await ctx.answerCbQuery();
   const avatarId = Number(ctx.match[2]);
   await ctx.act(ctx.match[1] === 'current' ? 'avatar.current' : 'avatar.delete', { avatarId });
 });

@@ -4,8 +4,8 @@ import type { Language } from '../../jobs/payloads';
 import type { BotContext } from '../context';
 
 /**
- * The cabinet and Telegram Stars payments. Buttons (callback data in src/domain/keyboards.ts) are answered here at
- * once, so the client's spinner stops; the work itself is one job, like any command.
+ * The cabinet and Telegram Stars payments. Buttons (callback data in src/domain/keyboards.ts) are one job each, like
+ * any command; the ingress answers the press once its job is queued (src/bot/ingress.ts).
  */
 export const billingFeature = new Composer<BotContext>();
 
@@ -17,23 +17,18 @@ billingFeature.command('usage', (ctx) => ctx.act('usage.show', {}));
 billingFeature.command('settings', (ctx) => ctx.act('settings.update', {}));
 
 billingFeature.action('topup', async (ctx) => {
-  await ctx.answerCbQuery();
   await ctx.act('topup.offer', {});
 });
 billingFeature.action(/^topup:(\d)$/, async (ctx) => {
-  await ctx.answerCbQuery();
   await ctx.act('topup.invoice', { packageId: Number(ctx.match[1]) });
 });
 billingFeature.action(/^history:(\d{1,6})$/, async (ctx) => {
-  await ctx.answerCbQuery();
   await ctx.act('history.show', { page: Number(ctx.match[1]), messageId: ctx.callbackQuery.message?.message_id });
 });
 billingFeature.action(/^settings:lang:(en|ru)$/, async (ctx) => {
-  await ctx.answerCbQuery();
   await ctx.act('settings.update', { change: { language: ctx.match[1] as Language }, messageId: ctx.callbackQuery.message?.message_id });
 });
 billingFeature.action(/^settings:notify:(on|off)$/, async (ctx) => {
-  await ctx.answerCbQuery();
   await ctx.act('settings.update', { change: { notifications: ctx.match[1] === 'on' }, messageId: ctx.callbackQuery.message?.message_id });
 });
 

@@ -13,5 +13,5 @@ fallbackFeature.on(message('text'), async (ctx) => {
 
 fallbackFeature.on('message', (ctx) => ctx.act('account.reply', { key: 'unsupported' }));
 
-// A button no feature knows (an old message, say): stop the client's spinner; there is no work to queue.
-fallbackFeature.on('callback_query', (ctx) => ctx.answerCbQuery());
+// A button no feature knows (an old message, say): no work to queue; the ingress answers it (the spinner stops).
+fallbackFeature.on('callback_query', () => undefined);

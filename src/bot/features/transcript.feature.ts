@@ -43,7 +43,6 @@ transcriptFeature.on(message('document'), (ctx, next) => {
 });
 
 transcriptFeature.action(/^transcript:(show|delete):(\d{1,12})$/, async (ctx) => {
-  await ctx.answerCbQuery();
   const transcriptId = Number(ctx.match[2]);
   await ctx.act(ctx.match[1] === 'show' ? 'transcript.show' : 'transcript.delete', { transcriptId });
 });

@@ -8,8 +8,7 @@ import { translate } from '../i18n/messages';
 import { megabytes } from '../backups/backup.handlers';
 import { InsufficientFundsError } from '../../repositories/ledger.repository';
 import { noticeLowBalance } from '../billing/paid-work';
-import { TelegramBadRequestError } from '../../adapters/telegram.client';
-import { TelegramRefusedError } from '../../repositories/payments.repository';
+import { refundCharge } from '../billing/refunds';
 
 const USAGE: Record<AdminCommand, string> = {
   stats: '/stats',
@@ -23,7 +22,7 @@ const USAGE: Record<AdminCommand, string> = {
 
 /** Admin commands. The right is checked here: the ids in `ADMIN_IDS` (see isAdmin). */
 export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'admin.command'> {
-  const { enqueue, audit, users, queues, config, ledger, payments, telegram, metrics, backups } = deps;
+  const { enqueue, audit, users, queues, config, ledger, metrics, backups } = deps;
   return {
     'admin.command': async ({ actor, updateId, command, args }, ctx: JobContext) => {
       const who = `user:${actor.telegramId}`;
@@ -53,17 +52,7 @@ export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'ad
         }
         case 'refund': {
           const charge = args[0]!;
-          const result = await payments.refund(charge, async (userId) => {
-            try {
-              await telegram.refundStarPayment(userId, charge);
-            } catch (err) {
-              // A retry after Telegram already refunded (a crash before we marked it): done.
-              if (err instanceof TelegramBadRequestError && /CHARGE_ALREADY_REFUNDED/i.test(err.message)) return;
-              // Telegram's definite no (400): the coins go back. Anything else is retried.
-              if (err instanceof TelegramBadRequestError) throw new TelegramRefusedError(err.message);
-              throw err;
-            }
-          });
+          const result = await refundCharge(deps, charge);
           switch (result.outcome) {
             case 'unknown':
               await answer('admin.refund_unknown', { charge });

@@ -101,7 +101,9 @@ export function avatarHandlers(deps: WorkerDeps): HandlerMap<'avatars'> {
       try {
         const outcome = await runPaid(
           deps, ctx, actor, updateId,
-          { service: 'avatar', key, amount: config.PRICE_AVATAR },
+          // The source (photo and style): while one request holds for it, a twin (the same photo sent twice) waits and
+          // is then served what the first stored, so no retry of either can pay a second time.
+          { service: 'avatar', key, amount: config.PRICE_AVATAR, source: `${fileUniqueId}:${style}` },
           async (resumed) => {
             // A re-run (a retry; a worker that died, perhaps after the capture) finds what an earlier run stored.
             const made = resumed ? await avatars.findSet(user.id, fileUniqueId, style) : undefined;

@@ -4,9 +4,12 @@ import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.type
 import type { Language } from '../../jobs/payloads';
 import type { LedgerEntry } from '../../repositories/ledger.repository';
 import type { UserModel } from '../../repositories/user.model';
+import { languageFromCode } from '../../repositories/users.repository';
+import { isOutage } from '../../jobs/outage';
 import { translate } from '../i18n/messages';
 import { CALLBACK, type InlineKeyboard } from '../keyboards';
 import { reply } from '../reply';
+import { refundCharge } from './refunds';
 import { invoiceKey, signInvoice, topupPackages, verifyCheckout } from './invoice';
 
 type BillingJobs =
@@ -52,6 +55,16 @@ export function billingHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, B
     messageId
       ? enqueue('message.edit', { chatId, messageId, lang: ctx.user!.language, text, replyMarkup }, { jobId: `edit-${updateId ?? ctx.job.id}` })
       : enqueue('message.send', { chatId, updateId, lang: ctx.user!.language, text, replyMarkup }, { jobId: `reply-${updateId ?? ctx.job.id}` });
+
+  const refundBanned = async (ctx: JobContext, telegramId: number, chargeId: string) => {
+    await audit.record({ actor: 'system:billing', action: 'payment.banned_refund', subject: `payment:${chargeId}`, details: { user: telegramId }, idempotencyKey: `banned-refund:${chargeId}` });
+    const result = await refundCharge(deps, chargeId);
+    if (result.outcome === 'refunded') metrics.inc('switchyard_payments_total', { outcome: 'refunded' });
+    ctx.log.warn('payment of a banned user refunded', { charge: chargeId, outcome: result.outcome });
+    const said = result.outcome === 'refunded' || result.outcome === 'already_refunded' ? 'refunded' : `NOT refunded (${result.outcome}); /refund it by hand`;
+    await alerts.report('billing/payment.completed', `a banned user (${telegramId}) paid; payment ${chargeId} ${said}`);
+    return { credited: 0, refund: result.outcome };
+  };
 
   return {
     'balance.show': async ({ actor, updateId }, ctx) => {
@@ -108,20 +121,29 @@ export function billingHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, B
     },
 
     'payment.precheckout': async ({ actor, queryId, invoicePayload, currency, totalAmount }, ctx) => {
+      // Runs without Postgres (actorPolicy 'none'): the signed payload is all it checks, so an outage of the database
+      // does not decline a payment. The language is Telegram's.
       const verdict = verifyCheckout(key(), packages(), { payload: invoicePayload, currency, totalAmount, telegramId: actor.telegramId });
       if (verdict.ok) {
         await telegram.answerPreCheckoutQuery(queryId, true);
         metrics.inc('switchyard_payments_total', { outcome: 'checkout_ok' });
         return { ok: true, packageId: verdict.pkg.id };
       }
-      // Audited first (keyed by the query): a retry after a failed insert must not answer Telegram twice.
-      await audit.record({
-        actor: `user:${actor.telegramId}`, action: 'payment.checkout_refused', details: { reason: verdict.reason, currency, totalAmount }, idempotencyKey: `checkout:${queryId}`,
-      });
+      // Audited first (keyed by the query): a retry after a failed insert must not answer Telegram twice. With
+      // Postgres away, Telegram's 10 s come first: answer, log the refusal, and leave the audit row out.
+      const details = { reason: verdict.reason, currency, totalAmount };
+      let audited = true;
+      try {
+        await audit.record({ actor: `user:${actor.telegramId}`, action: 'payment.checkout_refused', details, idempotencyKey: `checkout:${queryId}` });
+      } catch (err) {
+        if (!isOutage(err)) throw err;
+        audited = false;
+        ctx.log.warn('pre-checkout refused while Postgres is unreachable; not audited', details);
+      }
       // Telegram shows error_message to the user in the payment form: it says why, in their language.
-      await telegram.answerPreCheckoutQuery(queryId, false, translate(ctx.user!.language, `checkout.${verdict.reason}`));
+      await telegram.answerPreCheckoutQuery(queryId, false, translate(languageFromCode(actor.languageCode), `checkout.${verdict.reason}`));
       metrics.inc('switchyard_payments_total', { outcome: 'checkout_refused' });
-      return { ok: false, reason: verdict.reason };
+      return { ok: false, reason: verdict.reason, audited };
     },
 
     'payment.completed': async ({ actor, updateId, chargeId, invoicePayload, currency, totalAmount }, ctx) => {
@@ -138,6 +160,9 @@ export function billingHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, B
       const pkg = verdict.pkg;
       const posting = await payments.credit({ userId: user.id, chargeId, packageId: String(pkg.id), currency, stars: totalAmount, coins: pkg.coins });
       metrics.inc('switchyard_payments_total', { outcome: posting.applied ? 'credited' : 'duplicate' });
+      // Banned between the pre-checkout and the payment: the Stars are recorded (above) and given back, the admins
+      // told. A banned user cannot spend coins, so keeping the money would sell them nothing (docs/BILLING.md).
+      if (user.status === 'banned') return refundBanned(ctx, actor.telegramId, chargeId);
       // One thank-you per charge (its job id), whatever the re-deliveries: the receipt of that id stops a repeat.
       await enqueue(
         'message.send',
@@ -209,7 +234,15 @@ export function billingHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, B
           ctx.log.warn('hold released by the sweep', { hold: hold.key, job_state: state, amount: hold.amount });
         }
       }
-      return { stale: seen, released };
+      // Refunds whose job died between taking the coins and Telegram's answer: resumed (a repeat is safe).
+      const resumed: Record<string, string> = {};
+      for (const charge of await payments.stuckRefunds(config.HOLD_SWEEP_MINUTES)) {
+        await audit.record({ actor: 'system:billing.sweep', action: 'refund.resumed', subject: `payment:${charge}`, details: {}, idempotencyKey: `sweep-refund:${charge}:${jobKey(config, ctx.job)}` });
+        const result = await refundCharge(deps, charge);
+        resumed[charge] = result.outcome;
+        ctx.log.warn('stuck refund resumed by the sweep', { charge, outcome: result.outcome });
+      }
+      return { stale: seen, released, refundsResumed: resumed };
     },
   };
 }

@@ -3,6 +3,7 @@ import { ChatUnreachableError, TelegramBadRequestError, TelegramRateLimitError }
 import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
 import { isLastTry } from '../../jobs/failures';
 import { jobKey } from '../../jobs/job-key';
+import type { Logger } from '../../lib/logger';
 import { loadAvatarMedia, sendAvatarMedia } from '../avatars/avatar-media';
 import { translate } from '../i18n/messages';
 import { splitText, TELEGRAM_TEXT_LIMIT } from './split-text';
@@ -30,6 +31,25 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
     if (!seq) return;
     const waiting = await pacer.advance(chatId, seq);
     if (waiting) await (await queues.get('notifications').getJob(waiting))?.promote().catch(() => undefined);
+  };
+  /**
+   * Telegram has accepted a part: its receipt must be stored, or a retry sends the part again. A failing insert
+   * (Postgres away, restarting) is tried again in place, 0.25 s … 5 s apart, for up to OUTAGE_BUDGET_MINUTES; the
+   * worker keeps the job's lock meanwhile. Only a shutdown or the spent budget gives up (the part may then repeat).
+   */
+  const keepReceipt = async (key: string, part: number, chatId: number, messageId: number, log: Logger, signal?: AbortSignal) => {
+    const deadline = Date.now() + config.OUTAGE_BUDGET_MINUTES * 60_000;
+    for (let wait = 250, tries = 1; ; wait = Math.min(wait * 2, 5_000), tries++) {
+      try {
+        await receipts.record(key, part, chatId, messageId);
+        if (tries > 1) log.info('send receipt stored after retrying', { part, tries });
+        return;
+      } catch (err) {
+        if (Date.now() >= deadline || signal?.aborted) throw err;
+        if (tries === 1) log.warn('send receipt not stored; trying again (the part is not sent again)', { part, error: (err as Error).message });
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
   };
   return {
     ...broadcastHandlers(deps),
@@ -62,7 +82,7 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       await done();
       return { edited: messageId !== undefined };
     },
-    'message.send': async ({ chatId, lang, text, template, invoice, photo, document, album, transcript, parseMode, replyMarkup, seq, broadcastId }, { job, log, token }) => {
+    'message.send': async ({ chatId, lang, text, template, invoice, photo, document, album, transcript, parseMode, replyMarkup, seq, broadcastId }, { job, log, token, signal }) => {
       const body = text ?? (template ? translate(lang, template.key, template.params) : '');
       let transcriptParts: string[] | undefined;
       let media = await loadAvatarMedia(avatars, { photo, document, album });
@@ -118,14 +138,15 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
             if (err instanceof TelegramRateLimitError) await wait(await pacer.pause(chatId, err.retryAfterSeconds));
             throw err;
           }
-          // The one window left: a crash between Telegram's answer and this insert repeats this one part.
-          await receipts.record(key, i, chatId, message.message_id);
+          // The one window left: a crash between Telegram's answer and this insert repeats this one part. A
+          // Postgres error here does not: the receipt is kept trying in place (keepReceipt).
+          await keepReceipt(key, i, chatId, message.message_id, log, signal);
         }
       } catch (err) {
         if (err instanceof DelayedError) throw err;
         if (err instanceof ChatUnreachableError) {
           // The user blocked the bot (403) or the chat is gone: remember it and stop; retrying cannot help.
-          const marked = chatId > 0 && (await users.setStatus(chatId, 'blocked_bot'));
+          const marked = chatId > 0 && (await users.markBlocked(chatId));
           log.info('chat unreachable; not retrying', { chat_id: chatId, reason: err.message, marked_blocked: marked });
           await finish();
           await tally(broadcastId, chatId, 'blocked');

@@ -47,7 +47,7 @@ describe('start-up checks', () => {
   });
 
   it('a transcripts worker without its engine does not start, and says why', () => {
-    const r = run('workers/main.js', { BOT_TOKEN: '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ', QUEUE_PREFIX: 'sytest-startcheck', POCKETSPHINX_MODEL_DIR: '/nonexistent/model', DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/switchyard_test' }, ['--queues=transcripts']);
+    const r = run('workers/main.js', { BOT_TOKEN: '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ', QUEUE_PREFIX: 'sytest-startcheck', POCKETSPHINX_MODEL_DIR: '/nonexistent/model', DATABASE_URL: TEST_DATABASE_URL }, ['--queues=transcripts']);
     expect(r.status).to.equal(1);
     expect(r.stderr).to.include('Start-up failed: the pocketsphinx English model is missing (POCKETSPHINX_MODEL_DIR=/nonexistent/model');
   });

@@ -3,8 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseConfig, type Config } from '../../src/config';
 
-/** The test database (created and migrated once by the root hooks); never the development one. */
-export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/switchyard_test';
+/**
+ * The test database: one of this run's own (`switchyard_test_<random>`, created and migrated by the root hooks,
+ * dropped at the end), so two runs on one server never collide; never the development one. TEST_DATABASE_URL
+ * names a fixed one instead (kept afterwards).
+ */
+export const OWN_TEST_DATABASE = process.env.TEST_DATABASE_URL === undefined;
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/switchyard_test_${randomBytes(4).toString('hex')}`;
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** A token of the sandbox's accepted form; each test gets its own bot so state never leaks between tests. */
 export function testToken(): string {

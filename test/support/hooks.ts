@@ -1,10 +1,19 @@
-import { TEST_DATABASE_URL } from './env';
+import { databaseOf, onServer } from '../../src/db/knex';
+import { OWN_TEST_DATABASE, TEST_DATABASE_URL } from './env';
 import { migratedDatabase } from './scratch-db';
 
-/** Root hooks: the test database exists and is migrated once per run (migrations themselves are tested too). */
+/**
+ * Root hooks: the run's test database is created and migrated once (migrations themselves are tested too), and
+ * dropped at the end when it is the run's own.
+ */
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {
     this.timeout(60_000);
     await migratedDatabase(TEST_DATABASE_URL);
+  },
+  async afterAll(this: Mocha.Context) {
+    this.timeout(60_000);
+    if (!OWN_TEST_DATABASE) return;
+    await onServer(TEST_DATABASE_URL, (c) => c.query(`DROP DATABASE IF EXISTS "${databaseOf(TEST_DATABASE_URL)}" WITH (FORCE)`));
   },
 };

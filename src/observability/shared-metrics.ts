@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 export const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
 export const COUNTERS = {
-  switchyard_jobs_total: { help: 'Jobs finished by queue, job name and outcome (completed, failed, retried)', labels: ['queue', 'name', 'outcome'] },
+  switchyard_jobs_total: { help: 'Jobs finished by queue, job name and outcome (completed, failed, retried, outage_wait: waited for an unreachable dependency)', labels: ['queue', 'name', 'outcome'] },
   switchyard_telegram_calls_total: { help: 'Bot API calls by method and result (ok, 429, 403, 400, error)', labels: ['method', 'result'] },
   switchyard_ingress_updates_total: { help: 'Updates through the ingress by outcome (enqueued, duplicate, rate_limited, ignored, failed)', labels: ['outcome'] },
   switchyard_billing_holds_total: { help: 'Holds for paid work by service and outcome (held, captured, released, insufficient, swept, waited)', labels: ['service', 'outcome'] },

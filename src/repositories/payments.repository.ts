@@ -71,7 +71,7 @@ export class PaymentsRepository {
     const step1 = await this.knex.transaction(async (trx) => {
       const payment = await trx('payments as p')
         .join('users as u', 'u.id', 'p.user_id')
-        .select('p.id', 'p.user_id', 'p.coins', 'p.stars', 'p.status', 'p.refund_attempts', 'u.telegram_id')
+        .select('p.id', 'p.user_id', 'p.coins', 'p.stars', 'p.status', 'p.package', 'p.refund_attempts', 'u.telegram_id')
         .where('p.telegram_payment_charge_id', chargeId)
         .forUpdate('p')
         .first();
@@ -79,8 +79,9 @@ export class PaymentsRepository {
       if (payment.status === 'refunded') return { outcome: 'already_refunded' as const };
       const userId = Number(payment.user_id);
       const coins = Number(payment.coins);
-      const base = { paymentId: Number(payment.id), userId, coins, stars: Number(payment.stars), telegramId: Number(payment.telegram_id), from: payment.status === 'unmatched' ? 'unmatched' : 'paid' };
-      // An earlier run got this far: straight on to Telegram with the same attempt.
+      const base = { paymentId: Number(payment.id), userId, coins, stars: Number(payment.stars), telegramId: Number(payment.telegram_id), from: payment.package === 'unmatched' ? 'unmatched' : 'paid' };
+      // An earlier run got this far: straight on to Telegram with the same attempt. (`from`: the status a refusal
+      // returns to, read from the package, since the status says `refunding` by then.)
       if (payment.status === 'refunding') return { outcome: 'go' as const, ...base, attempt: Number(payment.refund_attempts), posting: undefined };
       const attempt = Number(payment.refund_attempts) + 1;
       const balance = await this.ledger.lockBalance(trx, userId);

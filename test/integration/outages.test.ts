@@ -58,8 +58,7 @@ describe('outages: Postgres away, Telegram 5xx', function () {
     expect((await s.client.messages(newcomer.id))).to.have.length(0);
     pg!.resume();
 
-    const welcome = await nextMessage(s.client, newcomer.id, 0, (m) => /^Welcome/.test(m.text ?? ''), 30_000);
-    expect(welcome.text).to.match(/Welcome/);
+    await nextMessage(s.client, newcomer.id, 0, (m) => /^Welcome/.test(m.text ?? ''), 30_000);
     await nextMessage(s.client, known.id, invoice.message_id, (m) => /balance/i.test(m.text ?? '') && !m.text!.startsWith('Thank'), 30_000);
     const thanks = await nextMessage(s.client, known.id, invoice.message_id, (m) => m.text?.startsWith('Thank you!') === true, 30_000);
     expect(thanks.text).to.contain('100 coins were added');
@@ -100,8 +99,7 @@ describe('outages: Postgres away, Telegram 5xx', function () {
     await s.client.injectFault({ code: 502, methods: ['sendMessage'], forMs: 6_000 });
     for (const command of ['/balance', '/prices', '/help']) await s.client.sendText(user.id, command);
     await sleep(6_500);
-    const replies = await s.client.waitForMessages(user.id, 4, 30_000);
-    expect(replies.map((m) => m.text!.split('\n')[0])).to.have.length(4);
+    await s.client.waitForMessages(user.id, 4, 30_000);
     await sleep(500);
     expect(await s.client.messages(user.id)).to.have.length(4);
     expect((await s.client.stats()).serverErrors).to.be.greaterThan(0);

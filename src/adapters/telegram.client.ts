@@ -60,6 +60,29 @@ export interface StarsInvoice {
   stars: number;
 }
 
+/** One side of a Stars transaction (TransactionPartner); only the fields we read. */
+export interface StarTransactionPartner {
+  /** "user" for payments and refunds; "fragment", "telegram_ads", "other"… for the rest. */
+  type: string;
+  /** For "user": "invoice_payment", "paid_media_payment", … */
+  transaction_type?: string;
+  user?: { id: number };
+  invoice_payload?: string;
+}
+
+/** A Telegram Stars transaction (getStarTransactions); only the fields we read. */
+export interface StarTransaction {
+  /** A user's payment: its telegram_payment_charge_id; a refund: the id of the payment it refunds. */
+  id: string;
+  amount: number;
+  /** Unix seconds. */
+  date: number;
+  /** Incoming (a user's payment). */
+  source?: StarTransactionPartner;
+  /** Outgoing (a refund to a user). */
+  receiver?: StarTransactionPartner;
+}
+
 /** The workers' door to the Bot API. Handlers use this, never telegraf directly. */
 export class TelegramClient {
   private readonly telegram: Telegram;
@@ -157,6 +180,17 @@ export class TelegramClient {
     return this.call('refundStarPayment', () =>
       this.telegram.callApi('refundStarPayment' as never, { user_id: userId, telegram_payment_charge_id: chargeId } as never),
     );
+  }
+
+  /**
+   * The bot's Stars transactions in chronological order (oldest first): `offset` skips that many, `limit` is 1-100
+   * (Bot API 7.5; telegraf 4.16 has no helper for it).
+   */
+  async getStarTransactions(offset: number, limit: number): Promise<StarTransaction[]> {
+    const result = (await this.call('getStarTransactions', () =>
+      this.telegram.callApi('getStarTransactions' as never, { offset, limit } as never),
+    )) as unknown as { transactions: StarTransaction[] };
+    return result.transactions;
   }
 
   /** "typing…", "upload_photo"…: shown by the client for about 5 s or until the next message. */

@@ -1,6 +1,6 @@
 import type { Ctx, Handler } from './bot-api.core';
 import { outgoing } from './bot-api.messages';
-import type { Json, Message } from './sandbox.types';
+import type { Json, Message, StarTransactions } from './sandbox.types';
 import { badRequest } from './sandbox.util';
 
 export const QUERY_INVALID = 'query is too old and response timeout expired or query ID is invalid';
@@ -61,11 +61,22 @@ function answerPreCheckoutQuery({ bot, params }: Ctx): boolean {
 
 function refundStarPayment({ bot, params }: Ctx): boolean {
   const userId = params.requireInt('user_id', 'USER_ID_INVALID');
-  const charge = bot.charges.get(params.str('telegram_payment_charge_id') ?? '');
+  const chargeId = params.str('telegram_payment_charge_id') ?? '';
+  const charge = bot.charges.get(chargeId);
   if (!charge || charge.userId !== userId || charge.currency !== 'XTR') throw badRequest('CHARGE_NOT_FOUND');
   if (charge.refunded) throw badRequest('CHARGE_ALREADY_REFUNDED');
   charge.refunded = true;
+  bot.recordStarRefund(chargeId, charge);
   return true;
 }
 
-export const paymentMethods: Record<string, Handler> = { sendInvoice, answerPreCheckoutQuery, refundStarPayment };
+/** The bot's Stars transactions in chronological order (oldest first): `offset` skips, `limit` is 1-100 (default 100). */
+function getStarTransactions({ bot, params }: Ctx): StarTransactions {
+  const offset = params.int('offset') ?? 0;
+  const limit = params.int('limit') ?? 100;
+  if (offset < 0) throw badRequest('OFFSET_INVALID: offset must be non-negative');
+  if (limit < 1 || limit > 100) throw badRequest('LIMIT_INVALID: limit must be between 1 and 100');
+  return { transactions: structuredClone(bot.starTransactions.slice(offset, offset + limit)) };
+}
+
+export const paymentMethods: Record<string, Handler> = { sendInvoice, answerPreCheckoutQuery, refundStarPayment, getStarTransactions };

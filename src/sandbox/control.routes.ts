@@ -93,6 +93,20 @@ export function controlRouter(sandbox: Sandbox): express.Router {
         total_amount: tamper.total_amount === undefined ? undefined : num(tamper.total_amount, 'tamper.total_amount'),
       });
   });
+  // A Stars payment Telegram took whose successful_payment update was lost: ledger and charge only, no update.
+  route('post', '/users/:userId/star-payments', (bot, req) => {
+    const b = body(req);
+    const payload = b.invoice_payload;
+    if (typeof payload !== 'string' || Buffer.byteLength(payload) < 1 || Buffer.byteLength(payload) > 128) {
+      throw new ApiError(400, 'invoice_payload must be 1-128 bytes');
+    }
+    const amount = num(b.amount, 'amount');
+    if (!Number.isInteger(amount) || amount <= 0) throw new ApiError(400, 'amount must be a positive integer');
+    if (b.charge_id !== undefined && b.charge_id !== null && (typeof b.charge_id !== 'string' || b.charge_id === '')) {
+      throw new ApiError(400, 'charge_id must be a non-empty string');
+    }
+    return bot.recordStarPayment(p(req, 'userId'), { invoicePayload: payload, amount, chargeId: opt<string>(b.charge_id) });
+  });
   route('post', '/users/:userId/block', (bot, req) => {
     act.blockBot(bot, p(req, 'userId'), body(req).blocked !== false);
     return true;

@@ -1,8 +1,8 @@
 import type {
-  Chat, ChatActionRecord, Limits, SandboxMessage, SandboxStats, Update, User,
+  Chat, ChatActionRecord, Limits, SandboxMessage, SandboxStats, StarTransaction, Update, User,
 } from './sandbox.types';
 
-export type { Chat, ChatActionRecord, Limits, SandboxMessage, SandboxStats, Update, User };
+export type { Chat, ChatActionRecord, Limits, SandboxMessage, SandboxStats, StarTransaction, Update, User };
 
 /** A control-API call failed (bad input, unknown user/message, ...). */
 export class SandboxError extends Error {
@@ -111,6 +111,18 @@ export class SandboxClient {
   /** Runs checkout for the invoice in a bot message; resolves once the bot answered (or 10 s passed). */
   payInvoice(userId: number, messageId: number, opts: { timeoutMs?: number; tamper?: { invoice_payload?: string; total_amount?: number } } = {}): Promise<PayResult> {
     return this.call(`/users/${userId}/pay`, { message_id: messageId, timeout_ms: opts.timeoutMs, tamper: opts.tamper });
+  }
+
+  /**
+   * A Stars payment Telegram took but whose successful_payment update was lost: records the charge (refundable with
+   * refundStarPayment) and its transaction (getStarTransactions) without queueing any update. Returns the charge id
+   * (`chargeId` when given, else a new `stx…` one).
+   */
+  async recordStarPayment(userId: number, opts: { invoicePayload: string; amount: number; chargeId?: string }): Promise<string> {
+    const tx = await this.call<StarTransaction>(`/users/${userId}/star-payments`, {
+      invoice_payload: opts.invoicePayload, amount: opts.amount, charge_id: opts.chargeId,
+    });
+    return tx.id;
   }
 
   async blockBot(userId: number, blocked = true): Promise<void> {

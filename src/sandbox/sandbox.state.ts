@@ -4,9 +4,10 @@ import type { FileMeta } from './sandbox.files';
 import { RateLimiter } from './rate-limits';
 import { UpdateQueue } from './update-queue';
 import { WebhookDelivery } from './webhook.delivery';
-import { ApiError, Notifier, badRequest, compact, unixNow } from './sandbox.util';
+import { ApiError, Notifier, badRequest, compact, randomToken, unixNow } from './sandbox.util';
 import type {
-  Chat, ChatActionRecord, Json, Limits, Message, PreCheckoutQuery, SandboxMessage, SandboxStats, Update, User,
+  Chat, ChatActionRecord, Json, Limits, Message, PreCheckoutQuery, SandboxMessage, SandboxStats, StarTransaction,
+  TransactionPartnerUser, Update, User,
 } from './sandbox.types';
 import { DEFAULT_LIMITS } from './sandbox.types';
 
@@ -80,6 +81,8 @@ export class BotState {
   callbacks = new Map<string, CallbackRec>();
   preCheckouts = new Map<string, PreCheckoutRec>();
   charges = new Map<string, ChargeRec>();
+  /** The bot's Telegram Stars ledger (getStarTransactions), oldest first: payments and refunds. */
+  starTransactions: StarTransaction[] = [];
   commands = new Map<string, Json[]>();
   stats = newStats();
   /** Every update ever created (bounded), so redeliver() can replay confirmed ones too. */
@@ -152,8 +155,53 @@ export class BotState {
     const rec: MsgRec = { message, outgoing: false, edited: 0, deleted: false, at: Date.now(), ...extra };
     list.push(rec);
     if (rec.outgoing) this.stats.messagesSent++;
+    const paid = message.successful_payment;
+    // The checkout (payInvoice) puts the successful_payment service message into the chat once Telegram has taken the
+    // Stars: that is when its ledger gets the transaction, whether or not the bot ever receives the update. Only
+    // charges the sandbox really made count (the charge is registered first), so a forged update records nothing.
+    const chargeId = paid?.telegram_payment_charge_id ?? '';
+    if (paid?.currency === 'XTR' && message.from && this.charges.has(chargeId) && !this.starPayment(chargeId)) {
+      this.logStarPayment(message.from, chargeId, paid.total_amount, paid.invoice_payload, message.date);
+    }
     this.changed.notify();
     return rec;
+  }
+
+  /** The payment transaction (not the refund) with this id. */
+  starPayment(chargeId: string): StarTransaction | undefined {
+    return this.starTransactions.find((t) => t.id === chargeId && t.source !== undefined);
+  }
+
+  private logStarPayment(user: User, chargeId: string, amount: number, invoicePayload: string, date = unixNow()): StarTransaction {
+    const source: TransactionPartnerUser = { type: 'user', transaction_type: 'invoice_payment', user, invoice_payload: invoicePayload };
+    const tx: StarTransaction = { id: chargeId, amount, date, source };
+    this.starTransactions.push(tx);
+    return tx;
+  }
+
+  /**
+   * A Stars payment Telegram took whose successful_payment update never reached the bot: the charge (refundable)
+   * and the transaction are recorded, no update is queued and the chat shows no service message.
+   */
+  recordStarPayment(userId: number, p: { invoicePayload: string; amount: number; chargeId?: string }): StarTransaction {
+    const entry = this.users.get(userId);
+    if (!entry) throw new ApiError(404, `user ${userId} not found; create it with createUser first`);
+    const chargeId = p.chargeId ?? `stx${randomToken(36)}`;
+    if (this.charges.has(chargeId)) throw new ApiError(400, `charge ${chargeId} exists already`);
+    this.charges.set(chargeId, { userId, currency: 'XTR', amount: p.amount, refunded: false });
+    return this.logStarPayment(entry.user, chargeId, p.amount, p.invoicePayload);
+  }
+
+  /** A granted refundStarPayment: an outgoing transaction to the user, with the id of the payment it refunds. */
+  recordStarRefund(chargeId: string, charge: ChargeRec): StarTransaction {
+    const paid = this.starPayment(chargeId)?.source;
+    const user = paid?.user ?? this.users.get(charge.userId)?.user ?? { id: charge.userId, is_bot: false, first_name: 'Test' };
+    const receiver: TransactionPartnerUser = compact({
+      type: 'user', transaction_type: 'invoice_payment', user, invoice_payload: paid?.invoice_payload,
+    });
+    const tx: StarTransaction = { id: chargeId, amount: charge.amount, date: unixNow(), receiver };
+    this.starTransactions.push(tx);
+    return tx;
   }
 
   findMessage(chatId: number, messageId: number): MsgRec | undefined {
@@ -164,7 +212,7 @@ export class BotState {
     return (this.history.get(chatId) ?? []).filter((m) => m.outgoing).map(toSandboxMessage);
   }
 
-  /** Clears users, chats, messages, updates, files and stats; keeps limits, webhook and commands. */
+  /** Clears users, chats, messages, updates, files, payments and stats; keeps limits, webhook and commands. */
   reset(): void {
     this.users.clear();
     this.chats.clear();
@@ -175,6 +223,7 @@ export class BotState {
     this.callbacks.clear();
     this.preCheckouts.clear();
     this.charges.clear();
+    this.starTransactions = [];
     this.queue.clear();
     this.updateLog.clear();
     this.limiter.reset();

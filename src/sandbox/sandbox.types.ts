@@ -59,6 +59,37 @@ export interface SuccessfulPayment {
   provider_payment_charge_id: string;
 }
 
+/**
+ * TransactionPartnerUser (https://core.telegram.org/bots/api#transactionpartneruser). The sandbox only produces
+ * invoice payments and their refunds, so only those fields are typed (`transaction_type` is required since Bot API 9.0).
+ */
+export interface TransactionPartnerUser {
+  type: 'user';
+  transaction_type: 'invoice_payment';
+  user: User;
+  invoice_payload?: string;
+}
+
+export type TransactionPartner = TransactionPartnerUser;
+
+/**
+ * StarTransaction: `id` is the payment's telegram_payment_charge_id; a refund has the id of the payment it refunds.
+ * An incoming payment has `source`, an outgoing refund `receiver`.
+ */
+export interface StarTransaction {
+  id: string;
+  amount: number;
+  nanostar_amount?: number;
+  date: number;
+  source?: TransactionPartner;
+  receiver?: TransactionPartner;
+}
+
+/** What getStarTransactions returns. */
+export interface StarTransactions {
+  transactions: StarTransaction[];
+}
+
 /** The media fields a message can carry (shared by the Bot API Message and the control API's view of it). */
 export interface MessageMedia {
   photo?: PhotoSize[];

@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import { Markup, Telegraf } from 'telegraf';
 import { SandboxClient, SandboxError } from '../../src/sandbox/sandbox.client';
 import { startSandbox, type RunningSandbox } from '../../src/sandbox/sandbox.server';
-import type { Message, Update } from '../../src/sandbox/sandbox.types';
+import type { Message, StarTransaction, StarTransactions, Update } from '../../src/sandbox/sandbox.types';
+import { TelegramBadRequestError, TelegramClient } from '../../src/adapters/telegram.client';
 
 /** The sandbox over real HTTP, the way a bot (telegraf) and the platform's tests use it. */
 
@@ -471,6 +472,130 @@ describe('telegram sandbox', function () {
       expect(await bot.ok('getUpdates', { offset })).to.deep.equal([]);
       const late = await client.payInvoice(user.id, msg.message_id, { timeoutMs: 200 });
       expect(late.ok).to.equal(false);
+    });
+
+    describe('getStarTransactions', () => {
+      /** The whole checkout as the bot sees it; resolves with the charge id and the confirmed offset. */
+      const pay = async (userId: number, extra: object = {}, offset = 0): Promise<{ charge: string; offset: number }> => {
+        const msg = await bot.ok<Message>('sendInvoice', invoice(userId, extra));
+        const paying = client.payInvoice(userId, msg.message_id);
+        const q = await bot.next((u) => !!u.pre_checkout_query, offset);
+        await bot.ok('answerPreCheckoutQuery', { pre_checkout_query_id: q.update.pre_checkout_query!.id, ok: true });
+        const result = await paying;
+        expect(result.ok, JSON.stringify(result)).to.equal(true);
+        const paid = await bot.next((u) => !!u.message?.successful_payment, q.offset);
+        return { charge: result.telegram_payment_charge_id!, offset: paid.offset };
+      };
+      const transactions = async (params: object = {}): Promise<StarTransaction[]> =>
+        (await bot.ok<StarTransactions>('getStarTransactions', params)).transactions;
+
+      it('a paid invoice is a transaction with the charge id; a refund adds one to the user with the same id', async () => {
+        const user = await client.createUser();
+        expect(await transactions()).to.deep.equal([]);
+        const { charge } = await pay(user.id, { payload: 'order-7', prices: [{ label: 'Pro', amount: 75 }] });
+        const [tx, ...more] = await transactions();
+        expect(more).to.deep.equal([]);
+        expect(tx).to.deep.include({ id: charge, amount: 75 });
+        expect(tx.date).to.be.closeTo(Math.floor(Date.now() / 1000), 5);
+        expect(tx.receiver).to.equal(undefined);
+        expect(tx.source).to.deep.include({ type: 'user', transaction_type: 'invoice_payment', invoice_payload: 'order-7' });
+        expect(tx.source!.user).to.include({ id: user.id, is_bot: false });
+
+        expect(await bot.ok('refundStarPayment', { user_id: user.id, telegram_payment_charge_id: charge })).to.equal(true);
+        const [payment, refund, ...rest] = await transactions();
+        expect(rest).to.deep.equal([]);
+        expect(payment).to.deep.equal(tx);
+        expect(refund).to.deep.include({ id: charge, amount: 75 });
+        expect(refund.source).to.equal(undefined);
+        expect(refund.receiver).to.deep.include({ type: 'user', transaction_type: 'invoice_payment', invoice_payload: 'order-7' });
+        expect(refund.receiver!.user.id).to.equal(user.id);
+        // A refused refund records nothing.
+        expect((await bot.call('refundStarPayment', { user_id: user.id, telegram_payment_charge_id: charge })).status).to.equal(400);
+        expect(await transactions()).to.have.length(2);
+      });
+
+      it('pages oldest first with offset and limit; a bad limit or offset is a 400', async () => {
+        const user = await client.createUser();
+        const first = await pay(user.id, { payload: 'p-1' });
+        const second = await pay(user.id, { payload: 'p-2' }, first.offset);
+        const third = await pay(user.id, { payload: 'p-3' }, second.offset);
+        const ids = [first.charge, second.charge, third.charge];
+        expect(new Set(ids).size).to.equal(3);
+        expect((await transactions()).map((t) => t.id)).to.deep.equal(ids);
+        expect((await transactions({ offset: 0, limit: 100 })).map((t) => t.source!.invoice_payload)).to.deep.equal(['p-1', 'p-2', 'p-3']);
+        expect((await transactions({ offset: 1, limit: 1 })).map((t) => t.id)).to.deep.equal([second.charge]);
+        expect((await transactions({ offset: 1 })).map((t) => t.id)).to.deep.equal([second.charge, third.charge]);
+        expect((await transactions({ limit: 2 })).map((t) => t.id)).to.deep.equal([first.charge, second.charge]);
+        expect(await transactions({ offset: 3, limit: 10 })).to.deep.equal([]);
+        // Query-string parameters arrive as strings.
+        const res = await fetch(`${sandbox.url}/bot${bot.token}/getStarTransactions?offset=2&limit=1`);
+        expect(((await res.json()) as { result: StarTransactions }).result.transactions.map((t) => t.id)).to.deep.equal([third.charge]);
+
+        for (const limit of [0, 101, -5]) {
+          const bad = await bot.call('getStarTransactions', { limit });
+          expect(bad.body, `limit ${limit}`).to.deep.equal({ ok: false, error_code: 400, description: 'Bad Request: LIMIT_INVALID: limit must be between 1 and 100' });
+          expect(bad.status).to.equal(400);
+        }
+        const notNumber = await bot.call('getStarTransactions', { limit: 'ten' });
+        expect(notNumber.body).to.deep.equal({ ok: false, error_code: 400, description: 'Bad Request: invalid limit specified' });
+        const negative = await bot.call('getStarTransactions', { offset: -1 });
+        expect(negative.body).to.deep.equal({ ok: false, error_code: 400, description: 'Bad Request: OFFSET_INVALID: offset must be non-negative' });
+        expect((await client.stats()).badRequests).to.equal(5);
+      });
+
+      it('recordStarPayment: a payment whose update was lost is a transaction, refundable, with no update', async () => {
+        const user = await client.createUser();
+        const paid = await pay(user.id, { payload: 'seen' });
+        const queuedBefore = (await client.stats()).updatesQueued;
+        const lost = await client.recordStarPayment(user.id, { invoicePayload: 'lost-1', amount: 40 });
+        expect(lost).to.match(/^stx/);
+        const chosen = await client.recordStarPayment(user.id, { invoicePayload: 'lost-2', amount: 60, chargeId: `stx-chosen-${user.id}` });
+        expect(chosen).to.equal(`stx-chosen-${user.id}`);
+
+        expect(await bot.ok('getUpdates', { offset: paid.offset, timeout: 0 })).to.deep.equal([]);
+        const stats = await client.stats();
+        expect(stats.updatesQueued).to.equal(queuedBefore);
+        expect(stats.pendingUpdates).to.equal(0);
+        const list = await transactions();
+        expect(list.map((t) => [t.id, t.amount, t.source!.invoice_payload])).to.deep.equal([
+          [paid.charge, 50, 'seen'], [lost, 40, 'lost-1'], [chosen, 60, 'lost-2'],
+        ]);
+        expect(list[1].source).to.deep.include({ type: 'user', transaction_type: 'invoice_payment' });
+        expect(list[1].source!.user.id).to.equal(user.id);
+        expect(list[1].date).to.be.closeTo(Math.floor(Date.now() / 1000), 5);
+
+        // Telegram knows the charge, so the bot can refund it.
+        expect(await bot.ok('refundStarPayment', { user_id: user.id, telegram_payment_charge_id: lost })).to.equal(true);
+        expect((await transactions({ offset: 3 })).map((t) => [t.id, t.amount, t.receiver?.user.id])).to.deep.equal([[lost, 40, user.id]]);
+
+        const refused = async (run: () => Promise<unknown>): Promise<number | undefined> =>
+          run().then(() => undefined, (e: unknown) => (e instanceof SandboxError ? e.code : -1));
+        expect(await refused(() => client.recordStarPayment(user.id, { invoicePayload: 'again', amount: 1, chargeId: chosen }))).to.equal(400);
+        expect(await refused(() => client.recordStarPayment(user.id, { invoicePayload: '', amount: 1 }))).to.equal(400);
+        expect(await refused(() => client.recordStarPayment(user.id, { invoicePayload: 'x', amount: 0 }))).to.equal(400);
+        expect(await refused(() => client.recordStarPayment(user.id + 1, { invoicePayload: 'x', amount: 1 }))).to.equal(404);
+        expect(await transactions()).to.have.length(4);
+
+        await client.reset();
+        expect(await transactions()).to.deep.equal([]);
+      });
+
+      it('TelegramClient.getStarTransactions reads the ledger and sorts a bad limit as a bad request', async () => {
+        const user = await client.createUser();
+        const a = await client.recordStarPayment(user.id, { invoicePayload: 'tc-1', amount: 10 });
+        const b = await client.recordStarPayment(user.id, { invoicePayload: 'tc-2', amount: 20 });
+        await bot.ok('refundStarPayment', { user_id: user.id, telegram_payment_charge_id: a });
+        const telegram = new TelegramClient(bot.token, sandbox.apiRoot);
+        const all = await telegram.getStarTransactions(0, 100);
+        expect(all.map((t) => [t.id, t.amount, t.source?.user?.id, t.receiver?.user?.id, (t.source ?? t.receiver)?.invoice_payload])).to.deep.equal([
+          [a, 10, user.id, undefined, 'tc-1'], [b, 20, user.id, undefined, 'tc-2'], [a, 10, undefined, user.id, 'tc-1'],
+        ]);
+        expect((await telegram.getStarTransactions(1, 1)).map((t) => t.id)).to.deep.equal([b]);
+        let error: unknown;
+        await telegram.getStarTransactions(0, 0).catch((e: unknown) => (error = e));
+        expect(error).to.be.instanceOf(TelegramBadRequestError);
+        expect((error as Error).message).to.match(/LIMIT_INVALID/);
+      });
     });
   });
 

@@ -211,6 +211,19 @@ export const configSchema = z.object({
    * timeouts, 5xx) without spending its attempts; past it, the attempts count again and the admins are told.
    */
   OUTAGE_BUDGET_MINUTES: int(1, 24 * 60).default(15),
+  /**
+   * The outbox relay (`outbox.relay`) runs this often, and queues rows committed this long ago that their own run
+   * never relayed (its process died in between).
+   */
+  OUTBOX_RELAY_SECONDS: int(1, 3_600).default(10),
+  /** A relayed row whose job has not completed this long after is looked up in BullMQ; a vanished job is relayed again. */
+  OUTBOX_CONFIRM_SECONDS: int(5, 24 * 3_600).default(120),
+  /** Relays of one row before it is given up (and the admins told). */
+  OUTBOX_MAX_RELAYS: int(1, 100).default(5),
+  /** Reconciliation with Telegram's Star transactions runs this often (minutes); 0 turns it off. */
+  RECONCILE_EVERY_MINUTES: int(0, 24 * 60).default(10),
+  /** A Star transaction younger than this is left for the next run: its `successful_payment` may still be on its way. */
+  RECONCILE_GRACE_SECONDS: int(0, 24 * 3_600).default(300),
   /** How long a worker owns a job before another may take it over (BullMQ lock); a dead worker's job resumes after it. */
   JOB_LOCK_MS: int(1_000, 600_000).default(30_000),
   /** Telegram user ids with admin rights, comma separated. */

@@ -85,6 +85,16 @@ export const catalogue = {
       totalAmount: z.number().int(),
     }),
   }),
+  /**
+   * A payment's Stars given back (a banned payer): written to the outbox with the credit, so the refund follows the
+   * money whatever dies in between (the refund state machine makes a repeat safe).
+   */
+  'payment.refund': defineJob({
+    queue: 'billing',
+    description: "refund a payment's Stars through the refund state machine (a banned payer), audited, admins told",
+    options: { attempts: 10 },
+    payload: z.object({ chargeId: z.string().min(1).max(256), reason: z.enum(['banned']), telegramId: z.number().int() }),
+  }),
   /** `/history` and its page buttons: ledger entries, newest first. A button edits the page in place. */
   'history.show': defineJob({
     queue: 'billing',
@@ -112,6 +122,23 @@ export const catalogue = {
   'billing.sweep': defineJob({
     queue: 'billing',
     description: 'scheduled: release holds older than HOLD_SWEEP_MINUTES whose job is gone or failed',
+    options: { attempts: 3 },
+    payload: z.object({}),
+  }),
+  /** Scheduled: relay outbox rows a process died before relaying, and re-relay those whose job was lost. */
+  'outbox.relay': defineJob({
+    queue: 'billing',
+    description: 'scheduled: queue outbox rows never relayed, and again those whose job vanished (Redis lost it)',
+    options: { attempts: 3 },
+    payload: z.object({}),
+  }),
+  /**
+   * Scheduled: Telegram's Star transactions (getStarTransactions) compared with `payments`; a payment with no record
+   * (its update lost) is credited through `payment.completed`, audited, and reported to the admins.
+   */
+  'payments.reconcile': defineJob({
+    queue: 'billing',
+    description: 'scheduled: credit Stars payments Telegram took that have no record (getStarTransactions), audited, admins told',
     options: { attempts: 3 },
     payload: z.object({}),
   }),

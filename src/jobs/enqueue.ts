@@ -69,20 +69,38 @@ async function sequenced(
  * Job ids are often built from domain keys (`low-balance-hold:avatar:1:2`); BullMQ refuses `:` in custom ids (it
  * separates its Redis key parts), so it becomes `.` — one rule for every producer.
  */
+export function safeJobId(jobId: string): string {
+  return jobId.includes(':') ? jobId.replace(/:/g, '.') : jobId;
+}
+
 function withSafeJobId(defaults: JobsOptions | undefined, options: JobsOptions | undefined): JobsOptions {
   const merged = { ...defaults, ...options };
-  if (merged.jobId?.includes(':')) merged.jobId = merged.jobId.replace(/:/g, '.');
+  if (merged.jobId) merged.jobId = safeJobId(merged.jobId);
   return merged;
 }
 
-export type Enqueue = <N extends JobName>(name: N, payload: PayloadInput<N>, options?: JobsOptions) => Promise<Job>;
+export interface EnqueueOptions extends JobsOptions {
+  /**
+   * The outbox row this job relays (src/jobs/outbox.ts): kept in the job's data as `_outbox`, so the worker closes
+   * the row when the job completes.
+   */
+  outboxId?: number;
+}
+
+export type Enqueue = <N extends JobName>(name: N, payload: PayloadInput<N>, options?: EnqueueOptions) => Promise<Job>;
+
+/** The parsed payload, with the outbox mark when the job relays an outbox row. */
+function marked(data: unknown, outboxId: number | undefined): unknown {
+  return outboxId === undefined ? data : { ...(data as object), _outbox: outboxId };
+}
 
 /** The typed producer: `enqueue('message.send', {...})` fails to compile with a wrong payload and throws on a bad one. */
 export function createEnqueue(queues: QueueRegistry, sequencer?: ChatSequencer): Enqueue {
   return async (name, payload, options) => {
     const def = catalogue[name];
-    const data = parsePayload(name, payload);
-    const opts = withSafeJobId(def.options, options);
+    const { outboxId, ...jobOptions } = options ?? {};
+    const data = marked(parsePayload(name, payload), outboxId);
+    const opts = withSafeJobId(def.options, jobOptions);
     return sequenced(name, data, sequencer, queues, opts.jobId, (d) => queues.get(def.queue).add(name, d, opts));
   };
 }
@@ -95,7 +113,8 @@ export function createBatchedEnqueue(queues: QueueRegistry, sequencer?: ChatSequ
   const batchers = new Map<QueueName, Batcher<{ name: string; data: unknown; opts?: JobsOptions }, Job>>();
   return async (name, payload, options) => {
     const def = catalogue[name];
-    const data = parsePayload(name, payload);
+    const { outboxId, ...jobOptions } = options ?? {};
+    const data = marked(parsePayload(name, payload), outboxId);
     let batcher = batchers.get(def.queue);
     if (!batcher) {
       const queue = queues.get(def.queue);
@@ -103,7 +122,7 @@ export function createBatchedEnqueue(queues: QueueRegistry, sequencer?: ChatSequ
       batchers.set(def.queue, batcher);
     }
     const b = batcher;
-    const opts = withSafeJobId(def.options, options);
+    const opts = withSafeJobId(def.options, jobOptions);
     return sequenced(name, data, sequencer, queues, opts.jobId, (d) => b.call({ name, data: d, opts }));
   };
 }

@@ -10,6 +10,8 @@ import type { HoldsRepository } from '../repositories/holds.repository';
 import type { AvatarsRepository } from '../repositories/avatars.repository';
 import type { TranscriptsRepository } from '../repositories/transcripts.repository';
 import type { PaymentsRepository } from '../repositories/payments.repository';
+import type { OutboxRepository } from '../repositories/outbox.repository';
+import type { SystemStateRepository } from '../repositories/system-state.repository';
 import type { BackupsRepository } from '../repositories/backups.repository';
 import type { SharedMetrics } from '../observability/shared-metrics';
 import type { AdminAlerts } from '../observability/admin-alerts';
@@ -45,6 +47,10 @@ export interface WorkerDeps {
   /** Transcripts, their text sealed with ENCRYPTION_KEY. */
   transcripts: TranscriptsRepository;
   payments: PaymentsRepository;
+  /** Jobs that must follow a commit, written with it and relayed (src/jobs/outbox.ts). */
+  outbox: OutboxRepository;
+  /** Named values kept between runs (the reconciliation's cursor). */
+  state: SystemStateRepository;
   /** Backup records and their drill verdicts. */
   backups: BackupsRepository;
 }

@@ -12,6 +12,8 @@ import { ReceiptsRepository } from '../repositories/receipts.repository';
 import { LedgerRepository } from '../repositories/ledger.repository';
 import { HoldsRepository } from '../repositories/holds.repository';
 import { PaymentsRepository } from '../repositories/payments.repository';
+import { OutboxRepository } from '../repositories/outbox.repository';
+import { SystemStateRepository } from '../repositories/system-state.repository';
 import { AvatarsRepository } from '../repositories/avatars.repository';
 import { UsersRepository } from '../repositories/users.repository';
 import { TranscriptsRepository } from '../repositories/transcripts.repository';
@@ -55,6 +57,8 @@ export async function startWorkerProcess(
     ledger,
     holds: new HoldsRepository(knex, ledger),
     payments: new PaymentsRepository(knex, ledger),
+    outbox: new OutboxRepository(knex),
+    state: new SystemStateRepository(knex),
     avatars: new AvatarsRepository(knex),
     transcripts: new TranscriptsRepository(knex, Keyring.fromConfig(config)),
     backups: new BackupsRepository(knex),
@@ -77,6 +81,8 @@ export async function startWorkerProcess(
     if (config.WORKER_QUEUES.includes('billing')) {
       // Every billing replica upserts the same scheduler (idempotent): one sweep a minute, whoever runs it.
       await schedule(queues, 'billing.sweep', { every: 60_000 }, {});
+      await schedule(queues, 'outbox.relay', { every: config.OUTBOX_RELAY_SECONDS * 1_000 }, {});
+      await schedule(queues, 'payments.reconcile', config.RECONCILE_EVERY_MINUTES ? { every: config.RECONCILE_EVERY_MINUTES * 60_000 } : null, {});
     }
     for (const def of defs.filter((d) => config.WORKER_QUEUES.includes(d.queue))) await def.start?.(deps);
     running = startWorkers(defs, config.WORKER_QUEUES, deps, workerConnection, config.QUEUE_PREFIX);

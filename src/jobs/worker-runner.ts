@@ -7,6 +7,7 @@ import { catalogue, isJobName, JOB_NAMES, type JobName } from './catalogue';
 import { parsePayload, PayloadError } from './enqueue';
 import { isPermanent } from './failures';
 import { outageDelayMs, outageMark, waitsOutOutage } from './outage';
+import { outboxIdOf } from './outbox';
 import type { Handler, JobContext, QueueWorkerDefinition, WorkerDeps } from './handler.types';
 import type { Actor } from './payloads';
 
@@ -73,16 +74,22 @@ export function createProcessor(table: Map<JobName, Handler<never>>, deps: Worke
       try {
         const actor = (payload as { actor?: Actor }).actor;
         const policy = catalogue[job.name as JobName].actorPolicy ?? 'register';
+        let result: unknown;
         if (actor && policy !== 'none') {
           const { user, created } = await deps.users.ensure(actor, deps.config.ADMIN_IDS.includes(actor.telegramId));
           if (user.status === 'banned' && policy !== 'banned-too') {
             ctx.log.info('job skipped: user is banned');
-            return { skipped: 'banned' };
+            result = { skipped: 'banned' };
           }
           ctx.user = user;
           ctx.userCreated = created;
         }
-        return await (handler as Handler<JobName>)(payload as never, ctx);
+        result ??= await (handler as Handler<JobName>)(payload as never, ctx);
+        // A job relayed from the outbox closes its row: it ran its course, the sweep need not relay it again. (A
+        // failure here retries the job; the handler's own receipts and keys make the repeat harmless.)
+        const outboxId = outboxIdOf(job);
+        if (outboxId !== undefined) await deps.outbox.done(outboxId, 'completed');
+        return result;
       } catch (err) {
         if (signal?.aborted && !(err instanceof DelayedError)) {
           // Shutdown gave up on this job: hand it back (a short delay, no attempt spent) for another worker. If Redis

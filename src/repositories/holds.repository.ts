@@ -93,6 +93,8 @@ export class HoldsRepository {
     key: string,
     outcome: 'captured' | 'released',
     reason?: string,
+    /** More CTEs that read `gate` (the outbox's rows of what must follow the capture): they commit with it, or not at all. */
+    after?: { sql: string; bindings: unknown[] },
   ): Promise<{ settled: boolean; status: HoldStatus | undefined; posting?: PostingResult; crossedLow?: boolean }> {
     const kind = outcome === 'captured' ? 'capture' : 'release';
     const posting = await this.ledger.execute(
@@ -101,8 +103,8 @@ export class HoldsRepository {
         gate: {
           sql: `gate AS (
             UPDATE holds SET status = ?, settled_at = now() WHERE key = ? AND status = 'held' RETURNING user_id, amount, service, crossed_low
-          ),`,
-          bindings: [outcome, key],
+          ),${after?.sql ?? ''}`,
+          bindings: [outcome, key, ...(after?.bindings ?? [])],
         },
         entry: {
           sql: `SELECT user_id, ?::text, CASE WHEN ?::boolean THEN amount ELSE 0 END, ?::text, ?::text, jsonb_build_object('service', service) || ?::jsonb FROM gate`,

@@ -27,8 +27,11 @@ export class PaymentsRepository {
     private readonly ledger: LedgerRepository,
   ) {}
 
-  /** Records the payment and credits its coins, once per charge id. `applied: false` → it had been credited before. */
-  credit(p: PaymentRecord): Promise<PostingResult> {
+  /**
+   * Records the payment and credits its coins, once per charge id. `applied: false` → it had been credited before.
+   * `within` runs in the same transaction after the credit (the outbox rows of what must follow it).
+   */
+  credit(p: PaymentRecord, within?: (trx: Knex.Transaction, posting: PostingResult) => Promise<void>): Promise<PostingResult> {
     return this.knex.transaction(async (trx) => {
       // The balance row first: a user's first posting inside a transaction must not race another's insert of it.
       await trx.raw('INSERT INTO balances (user_id, coins) VALUES (?, 0) ON CONFLICT (user_id) DO NOTHING', [p.userId]);
@@ -37,11 +40,20 @@ export class PaymentsRepository {
         .onConflict('telegram_payment_charge_id')
         .ignore();
       // Keyed by the charge too: whichever of the two rows exists already, the other cannot be added twice.
-      return this.ledger.post(
+      const posting = await this.ledger.post(
         { userId: p.userId, kind: 'topup', amount: p.coins, idempotencyKey: `topup:${p.chargeId}`, reference: p.chargeId, details: { package: p.packageId, stars: p.stars } },
         trx,
       );
+      await within?.(trx, posting);
+      return posting;
     });
+  }
+
+  /** Which of these charge ids have a `payments` row (any status). */
+  async known(chargeIds: string[]): Promise<Set<string>> {
+    if (!chargeIds.length) return new Set();
+    const rows = await this.knex('payments').whereIn('telegram_payment_charge_id', chargeIds).pluck('telegram_payment_charge_id');
+    return new Set(rows.map(String));
   }
 
   /**

@@ -7,6 +7,7 @@ import { translate } from '../i18n/messages';
 import { CALLBACK, numberedActions, type InlineKeyboard } from '../keyboards';
 import { Progress } from '../notifications/progress';
 import { reply } from '../reply';
+import { effect, type Effect } from '../../jobs/outbox';
 import { declaredRefusal, MAX_DOWNLOAD_BYTES } from './intake';
 import { AVATAR_STYLES } from './styles';
 
@@ -35,11 +36,17 @@ export function avatarHandlers(deps: WorkerDeps): HandlerMap<'avatars'> {
   const refusalBody = (reason: ImageRefusal): Told => ({ key: reason, params: { megapixels: String(config.AVATAR_MAX_MEGAPIXELS) } });
 
   /** The set as a photo (with its caption) and as a file, in this order, with job ids from the request. */
-  const deliver = async (ctx: JobContext, actor: Actor, updateId: number | undefined, setId: number, caption: { key: string; params?: Record<string, string> }) => {
+  const delivery = (ctx: JobContext, actor: Actor, updateId: number | undefined, setId: number, caption: Told): Effect[] => {
     const lang = ctx.user!.language;
     const jobId = `reply-${updateId ?? ctx.job.id}`;
-    await enqueue('message.send', { chatId: actor.chatId, updateId, lang, photo: { avatarId: setId }, template: caption }, { jobId });
-    await enqueue('message.send', { chatId: actor.chatId, lang, document: { avatarId: setId } }, { jobId: `${jobId}-file` });
+    return [
+      effect('message.send', { chatId: actor.chatId, updateId, lang, photo: { avatarId: setId }, template: caption }, jobId),
+      effect('message.send', { chatId: actor.chatId, lang, document: { avatarId: setId } }, `${jobId}-file`),
+    ];
+  };
+  /** Served from storage (free): nothing to commit with, queued directly. */
+  const deliver = async (ctx: JobContext, actor: Actor, updateId: number | undefined, setId: number, caption: Told) => {
+    for (const e of delivery(ctx, actor, updateId, setId, caption)) await enqueue(e.name, e.payload as never, { jobId: e.jobId });
   };
 
   const download = async (fileId: string): Promise<Buffer> => {
@@ -123,8 +130,8 @@ export function avatarHandlers(deps: WorkerDeps): HandlerMap<'avatars'> {
             if (!saved.created && !resumed) throw new WorkRefusedError(MADE_MEANWHILE);
             return saved.id;
           },
-          async (setId) => {
-            await deliver(ctx, actor, updateId, setId, { key: 'avatar.done', params: { price: String(config.PRICE_AVATAR) } });
+          (setId) => delivery(ctx, actor, updateId, setId, { key: 'avatar.done', params: { price: String(config.PRICE_AVATAR) } }),
+          async () => {
             if (started) await progress.update('avatar.working.done', { style: styleName });
           },
         );

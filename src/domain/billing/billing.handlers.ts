@@ -6,6 +6,7 @@ import type { LedgerEntry } from '../../repositories/ledger.repository';
 import type { UserModel } from '../../repositories/user.model';
 import { languageFromCode } from '../../repositories/users.repository';
 import { isOutage } from '../../jobs/outage';
+import { effect, outboxRows, relayEffects, relayRows, type Effect } from '../../jobs/outbox';
 import { translate } from '../i18n/messages';
 import { CALLBACK, type InlineKeyboard } from '../keyboards';
 import { reply } from '../reply';
@@ -14,7 +15,12 @@ import { invoiceKey, signInvoice, topupPackages, verifyCheckout } from './invoic
 
 type BillingJobs =
   | 'balance.show' | 'prices.show' | 'topup.offer' | 'topup.invoice' | 'payment.precheckout' | 'payment.completed'
-  | 'history.show' | 'usage.show' | 'settings.update' | 'billing.sweep';
+  | 'history.show' | 'usage.show' | 'settings.update' | 'billing.sweep' | 'payment.refund' | 'outbox.relay' | 'payments.reconcile';
+
+/** Where the reconciliation's cursor (an offset into Telegram's Star transactions, oldest first) is kept. */
+export const RECONCILE_CURSOR = 'payments.reconcile.offset';
+/** Star transactions asked for per call (the Bot API's maximum). */
+const STAR_PAGE = 100;
 
 /** Entries per /history page: short enough to read on a phone, far below Telegram's 4096 characters. */
 export const HISTORY_PAGE_SIZE = 10;
@@ -45,7 +51,7 @@ function settingsView(user: UserModel): { text: string; replyMarkup: InlineKeybo
 
 /** Billing jobs of the cabinet and of Telegram Stars payments. Coins come from the ledger only. */
 export function billingHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, BillingJobs> {
-  const { enqueue, ledger, holds, payments, users, config, telegram, audit, metrics, queues, alerts } = deps;
+  const { enqueue, ledger, holds, payments, users, config, telegram, audit, metrics, queues, alerts, outbox } = deps;
   // Derived on first use: building the handler table (at start-up, in tests) must not need a token.
   let signingKey: Buffer | undefined;
   const key = () => (signingKey ??= invoiceKey(config));
@@ -56,15 +62,6 @@ export function billingHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, B
       ? enqueue('message.edit', { chatId, messageId, lang: ctx.user!.language, text, replyMarkup }, { jobId: `edit-${updateId ?? ctx.job.id}` })
       : enqueue('message.send', { chatId, updateId, lang: ctx.user!.language, text, replyMarkup }, { jobId: `reply-${updateId ?? ctx.job.id}` });
 
-  const refundBanned = async (ctx: JobContext, telegramId: number, chargeId: string) => {
-    await audit.record({ actor: 'system:billing', action: 'payment.banned_refund', subject: `payment:${chargeId}`, details: { user: telegramId }, idempotencyKey: `banned-refund:${chargeId}` });
-    const result = await refundCharge(deps, chargeId);
-    if (result.outcome === 'refunded') metrics.inc('switchyard_payments_total', { outcome: 'refunded' });
-    ctx.log.warn('payment of a banned user refunded', { charge: chargeId, outcome: result.outcome });
-    const said = result.outcome === 'refunded' || result.outcome === 'already_refunded' ? 'refunded' : `NOT refunded (${result.outcome}); /refund it by hand`;
-    await alerts.report('billing/payment.completed', `a banned user (${telegramId}) paid; payment ${chargeId} ${said}`);
-    return { credited: 0, refund: result.outcome };
-  };
 
   return {
     'balance.show': async ({ actor, updateId }, ctx) => {
@@ -158,18 +155,110 @@ export function billingHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, B
         return { credited: 0, reason: verdict.reason };
       }
       const pkg = verdict.pkg;
-      const posting = await payments.credit({ userId: user.id, chargeId, packageId: String(pkg.id), currency, stars: totalAmount, coins: pkg.coins });
+      // Banned between the pre-checkout and the payment: the Stars are recorded and given back, the admins told. A
+      // banned user cannot spend coins, so keeping the money would sell them nothing (docs/BILLING.md).
+      const banned = user.status === 'banned';
+      // What follows the credit is written with it (the outbox), then relayed: one thank-you per charge, or the
+      // refund, whatever dies in between. The job id is the charge's, so re-deliveries add nothing.
+      let effects: Effect[] = [];
+      const posting = await payments.credit({ userId: user.id, chargeId, packageId: String(pkg.id), currency, stars: totalAmount, coins: pkg.coins }, async (trx, credited) => {
+        effects = banned
+          ? [effect('payment.refund', { chargeId, reason: 'banned', telegramId: actor.telegramId }, `refund-${chargeId}`)]
+          : [effect('message.send', { chatId: actor.chatId, updateId, lang: user.language, template: { key: 'topup.thanks', params: { coins: String(pkg.coins), balance: String(credited.balance), charge: chargeId } } }, `topup-thanks-${chargeId}`)];
+        await outbox.add(trx, outboxRows(effects), `payment:${chargeId}`);
+      });
       metrics.inc('switchyard_payments_total', { outcome: posting.applied ? 'credited' : 'duplicate' });
-      // Banned between the pre-checkout and the payment: the Stars are recorded (above) and given back, the admins
-      // told. A banned user cannot spend coins, so keeping the money would sell them nothing (docs/BILLING.md).
-      if (user.status === 'banned') return refundBanned(ctx, actor.telegramId, chargeId);
-      // One thank-you per charge (its job id), whatever the re-deliveries: the receipt of that id stops a repeat.
-      await enqueue(
-        'message.send',
-        { chatId: actor.chatId, updateId, lang: user.language, template: { key: 'topup.thanks', params: { coins: String(pkg.coins), balance: String(posting.balance), charge: chargeId } } },
-        { jobId: `topup-thanks-${chargeId}` },
-      );
+      await relayEffects(deps, effects);
+      if (banned) return { credited: 0, refund: 'queued' };
       return { credited: posting.applied ? pkg.coins : 0, balance: posting.balance };
+    },
+
+    'payment.refund': async ({ chargeId, telegramId }, ctx) => {
+      await audit.record({ actor: 'system:billing', action: 'payment.banned_refund', subject: `payment:${chargeId}`, details: { user: telegramId }, idempotencyKey: `banned-refund:${chargeId}` });
+      const result = await refundCharge(deps, chargeId);
+      if (result.outcome === 'refunded') metrics.inc('switchyard_payments_total', { outcome: 'refunded' });
+      ctx.log.warn('payment of a banned user refunded', { charge: chargeId, outcome: result.outcome });
+      const said = result.outcome === 'refunded' || result.outcome === 'already_refunded' ? 'refunded' : `NOT refunded (${result.outcome}); /refund it by hand`;
+      await alerts.report('billing/payment.completed', `a banned user (${telegramId}) paid; payment ${chargeId} ${said}`);
+      return { refund: result.outcome };
+    },
+
+    'payments.reconcile': async (_payload, ctx) => {
+      // Telegram lists Star transactions oldest first; the cursor counts those already compared. Only transactions
+      // older than the grace are compared (a younger one's update may still be on its way), so the cursor never
+      // passes one that might be missed. Handling is idempotent: a run that dies before saving the cursor repeats.
+      let offset = (await deps.state.get<number>(RECONCILE_CURSOR)) ?? 0;
+      const before = Date.now() / 1000 - config.RECONCILE_GRACE_SECONDS;
+      const missing: string[] = [];
+      let compared = 0;
+      for (let more = true; more; ) {
+        const page = await telegram.getStarTransactions(offset, STAR_PAGE);
+        more = page.length === STAR_PAGE;
+        const known = await payments.known(page.map((t) => t.id));
+        for (const tx of page) {
+          if (tx.date > before) {
+            more = false;
+            break;
+          }
+          offset++;
+          compared++;
+          const payer = tx.source?.type === 'user' && tx.source.transaction_type === 'invoice_payment' ? tx.source : undefined;
+          // Refunds (receiver) and other partners (ads, withdrawals) credit nobody.
+          if (!payer?.user || known.has(tx.id)) continue;
+          missing.push(tx.id);
+          await audit.record({
+            actor: 'system:payments.reconcile', action: 'payment.reconciled', subject: `payment:${tx.id}`,
+            details: { user: payer.user.id, stars: tx.amount, date: tx.date }, idempotencyKey: `reconciled:${tx.id}`,
+          });
+          // Credited as if its update had arrived (the same checks, thanks, ban refund); keyed by the charge.
+          await enqueue(
+            'payment.completed',
+            {
+              actor: { telegramId: payer.user.id, chatId: payer.user.id },
+              chargeId: tx.id, invoicePayload: payer.invoice_payload ?? '', currency: 'XTR', totalAmount: tx.amount,
+            },
+            { jobId: `reconciled-${tx.id}` },
+          );
+        }
+      }
+      await deps.state.set(RECONCILE_CURSOR, offset);
+      if (missing.length) {
+        metrics.inc('switchyard_payments_total', { outcome: 'reconciled' }, missing.length);
+        ctx.log.warn('Stars payments with no record found by reconciliation; crediting them', { payments: missing.length });
+        await alerts.report('billing/payments.reconcile', `reconciliation found ${missing.length} Stars payment(s) with no record, now credited: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`);
+      }
+      return { compared, missing: missing.length, offset };
+    },
+
+    'outbox.relay': async (_payload, ctx) => {
+      // Committed, never relayed: the run that wrote them died before queuing them.
+      const late = await relayRows(deps, await outbox.unrelayed(config.OUTBOX_RELAY_SECONDS));
+      if (late) {
+        metrics.inc('switchyard_outbox_total', { outcome: 'relayed_late' }, late);
+        ctx.log.warn('outbox rows relayed late (their run died after its commit)', { rows: late });
+      }
+      // Relayed, not completed: ask BullMQ. Alive → wait; completed or failed → close; gone (Redis lost it) → again.
+      const counts = { completed: 0, failed: 0, relayed_again: 0, abandoned: 0 };
+      for (const row of await outbox.unconfirmed(config.OUTBOX_CONFIRM_SECONDS)) {
+        const job = await queues.get(row.queue as QueueName).getJob(row.jobId);
+        const state = job ? await job.getState() : 'missing';
+        if (ALIVE.has(state)) continue;
+        if (state === 'completed' || state === 'failed') {
+          // A failed job told the admins itself (worker-runner); a completed one without the mark was queued before it.
+          await outbox.done(row.id, state);
+          counts[state]++;
+        } else if (row.relays >= config.OUTBOX_MAX_RELAYS) {
+          await outbox.done(row.id, 'abandoned');
+          counts.abandoned++;
+          await alerts.report('billing/outbox.relay', `outbox row ${row.id} (${row.name} ${row.jobId}) lost ${row.relays} times; given up`);
+        } else {
+          await relayRows(deps, [row]);
+          counts.relayed_again++;
+          ctx.log.warn('outbox job vanished from its queue; relayed again', { row: row.id, job: row.jobId, relays: row.relays + 1 });
+        }
+      }
+      for (const [outcome, n] of Object.entries(counts)) if (n) metrics.inc('switchyard_outbox_total', { outcome }, n);
+      return { late, ...counts };
     },
 
     'history.show': async ({ actor, updateId, page, messageId }, ctx) => {

@@ -7,6 +7,7 @@ import { InsufficientFundsError, type PostingResult } from '../../repositories/l
 import { translate } from '../i18n/messages';
 import { topupButton } from '../keyboards';
 import { reply } from '../reply';
+import { outboxRows, relayEffects, type Effect } from '../../jobs/outbox';
 
 export type PaidService = 'avatar' | 'transcript';
 
@@ -78,7 +79,10 @@ export async function noticeLowBalance(deps: Pick<WorkerDeps, 'enqueue'>, to: { 
  *
  * `work` must be repeatable: a run after a crash between capture and delivery does it again (paid once, by the
  * capture that is there). It is told whether the request ran before (`resumed`: the hold was there already), so a
- * first run can skip looking for what an earlier one left. `deliver` queues what the user receives, with deterministic job ids.
+ * first run can skip looking for what an earlier one left. `deliver` says what the user receives (jobs with
+ * deterministic ids): they are written to the outbox BY THE CAPTURE'S STATEMENT, then relayed, so a capture never
+ * commits without its delivery (src/jobs/outbox.ts). `after` runs once they are queued (the progress message's last
+ * edit: cosmetic, not part of the promise).
  */
 export async function runPaid<T>(
   deps: WorkerDeps,
@@ -87,7 +91,8 @@ export async function runPaid<T>(
   updateId: number | undefined,
   req: PaidRequest,
   work: (resumed: boolean) => Promise<T>,
-  deliver: (result: T) => Promise<unknown>,
+  deliver: (result: T) => Effect[],
+  after?: (result: T) => Promise<unknown>,
 ): Promise<PaidOutcome<T>> {
   const user = ctx.user!;
   const lang = user.language;
@@ -122,9 +127,13 @@ export async function runPaid<T>(
     if (held.status === 'busy') return waitForTwin(deps, ctx, req.service);
     if (held.status === 'released') return expired();
     if (held.status === 'captured') {
-      // Paid already: an earlier run captured and then died before its delivery was queued. Deliver, never charge.
+      // Paid already: an earlier run captured (its delivery is in the outbox) and then died before relaying it, or
+      // a twin run did. Relay what is still open, never charge. (Captures older than the outbox: written now.)
       const result = await work(true);
-      await deliver(result);
+      const effects = deliver(result);
+      await deps.outbox.add(deps.knex, outboxRows(effects), `hold:${req.key}`);
+      await relayEffects(deps, effects);
+      await after?.(result);
       await noticeIfCrossed();
       return { status: 'done', result };
     }
@@ -147,22 +156,29 @@ export async function runPaid<T>(
     }
     throw err;
   }
+  const effects = deliver(result);
   let captured: Awaited<ReturnType<typeof deps.holds.settle>> | undefined;
   if (req.amount > 0) {
-    captured = await deps.holds.settle(req.key, 'captured');
-    // Someone else settled it meanwhile: captured by a twin run (fine, deliver), or released by the sweep (no result).
+    // The capture and the delivery's outbox rows: one statement, so paid work is never left undelivered.
+    captured = await deps.holds.settle(req.key, 'captured', undefined, deps.outbox.cte(outboxRows(effects), `hold:${req.key}`));
+    // Someone else settled it meanwhile: captured by a twin run (its rows are there: relay them), or released by the
+    // sweep (no result).
     if (!captured.settled && captured.status === 'released') return expired();
     if (captured.settled) count('captured');
+    await relayEffects(deps, effects);
+  } else {
+    // Nothing paid, nothing to commit with: queued directly.
+    for (const e of effects) await deps.enqueue(e.name, e.payload as never, { jobId: e.jobId });
   }
-  await deliver(result);
+  await after?.(result);
   if (captured) await noticeIfCrossed(captured.settled ? { crossed: captured.crossedLow === true, balance: captured.posting!.balance } : undefined);
   return { status: 'done', result };
 }
 
 /**
  * After a paid job's run threw: on its last try the user hears it did not work ("you were not charged") — unless the
- * price was captured already (the fault came while queuing the delivery): then that would be false, the log says so,
- * and retrying the failed job in Bull Board delivers without charging again. Waits (429, a delay) and a hand-back at
+ * price was captured already (the fault came while queuing the delivery): then that would be false, and the
+ * delivery the capture wrote to the outbox is relayed by `outbox.relay`. Waits (429, a delay) and a hand-back at
  * shutdown are not the end of the job.
  */
 export async function tellIfFinalFailure(
@@ -176,5 +192,6 @@ export async function tellIfFinalFailure(
   if (waits || !isLastTry(err, ctx.job)) return;
   const status = await deps.holds.status(req.key).catch(() => undefined);
   if (status !== 'captured') await tell().catch(() => undefined);
-  else ctx.log.error(`${req.service} paid for but not delivered; retry the job to deliver it`, { hold: req.key });
+  // The capture wrote the delivery to the outbox: `outbox.relay` queues it if this run did not.
+  else ctx.log.warn(`${req.service} paid for; its delivery is in the outbox and is relayed from there`, { hold: req.key });
 }

@@ -8,6 +8,7 @@ import { FileTooLargeError, TelegramBadRequestError } from '../../adapters/teleg
 import type { Handler, HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
 import type { Actor } from '../../jobs/payloads';
 import { isHandedBack, isLastTry } from '../../jobs/failures';
+import { effect } from '../../jobs/outbox';
 import { runPaid, tellIfFinalFailure, waitForTwin, WorkRefusedError } from '../billing/paid-work';
 import { translate } from '../i18n/messages';
 import { CALLBACK, numberedActions, topupButton } from '../keyboards';
@@ -59,12 +60,17 @@ export function transcriptHandlers(deps: WorkerDeps, createEngine: () => SpeechE
   };
 
   /** The reply carrying a stored transcript (read and decrypted when it is sent), under its header. */
-  const sendTranscript = (ctx: JobContext, actor: Actor, updateId: number | undefined, transcriptId: number, header: string, seconds: number) =>
-    enqueue(
+  const transcriptDelivery = (ctx: JobContext, actor: Actor, updateId: number | undefined, transcriptId: number, header: string, seconds: number) =>
+    effect(
       'message.send',
       { chatId: actor.chatId, updateId, lang: ctx.user!.language, transcript: { transcriptId }, template: { key: header, params: { duration: formatDuration(seconds) } } },
-      { jobId: `reply-${updateId ?? ctx.job.id}` },
+      `reply-${updateId ?? ctx.job.id}`,
     );
+  /** From storage (free): nothing to commit with, queued directly. */
+  const sendTranscript = (ctx: JobContext, actor: Actor, updateId: number | undefined, transcriptId: number, header: string, seconds: number) => {
+    const e = transcriptDelivery(ctx, actor, updateId, transcriptId, header, seconds);
+    return enqueue(e.name, e.payload as never, { jobId: e.jobId });
+  };
 
   const createTranscript: Handler<'transcript.create'> = async ({ actor, updateId, messageId, fileId, fileUniqueId, fileSize, duration }, ctx) => {
     const user = ctx.user!;
@@ -163,8 +169,8 @@ export function transcriptHandlers(deps: WorkerDeps, createEngine: () => SpeechE
             clearInterval(typing);
           }
         },
-        async (transcriptId) => {
-          await sendTranscript(ctx, actor, updateId, transcriptId, 'transcript.header', seconds!);
+        (transcriptId) => [transcriptDelivery(ctx, actor, updateId, transcriptId, 'transcript.header', seconds!)],
+        async () => {
           if (started) await progress.update('transcript.working.done', { duration: shown, price: String(amount) });
         },
       );

@@ -107,6 +107,15 @@ export const configSchema = z.object({
   TELEGRAM_GLOBAL_RATE: int(1, 10_000).default(30),
   /** Send receipts older than this are deleted daily (`receipts.prune`): they guard against re-sends, which come within days. 0: kept for ever. */
   RECEIPTS_KEEP_DAYS: int(0, 3650).default(30),
+  /** Retention (the daily `retention.prune`, 04:40 UTC), in days; 0 keeps that kind for ever. */
+  AUDIT_KEEP_DAYS: int(0, 36_500).default(365),
+  TRANSCRIPTS_KEEP_DAYS: int(0, 36_500).default(180),
+  /** Avatar sets (with their stored images); a user's current avatar is never pruned. */
+  AVATARS_KEEP_DAYS: int(0, 36_500).default(365),
+  /** Closed outbox rows (docs/RELIABILITY.md#the-outbox). */
+  OUTBOX_KEEP_DAYS: int(0, 3650).default(7),
+  /** Failed jobs in every queue (Bull Board's "failed" tab). */
+  FAILED_JOBS_KEEP_DAYS: int(0, 3650).default(7),
   /** Per private chat: sustained messages per second and burst (Telegram: about 1/s). */
   CHAT_RATE_PER_SECOND: z.coerce.number({ message: 'expected a number of messages per second' }).positive('expected a positive number').max(100).default(1),
   CHAT_BURST: int(1, 100).default(3),

@@ -142,6 +142,13 @@ export const catalogue = {
     options: { attempts: 3 },
     payload: z.object({}),
   }),
+  /** Scheduled daily (04:40 UTC): what is older than its retention setting is deleted (docs/RELIABILITY.md#retention). */
+  'retention.prune': defineJob({
+    queue: 'billing',
+    description: 'scheduled daily: delete audit events, transcripts, avatar sets, closed outbox rows and failed jobs older than their *_KEEP_DAYS',
+    options: { attempts: 3 },
+    payload: z.object({}),
+  }),
   /** An admin command. The worker checks the right (ADMIN_IDS); refusals are audited. */
   'admin.command': defineJob({
     queue: 'billing',
@@ -377,14 +384,15 @@ export const catalogue = {
       })
       .refine(
         (p) => {
-          const bodies = [p.text, p.template, p.invoice].filter((v) => v !== undefined).length;
+          // A broadcast's message carries no text: it is read from the broadcast (once in Redis) at send time.
+          const bodies = [p.text, p.template, p.invoice].filter((v) => v !== undefined).length + (p.broadcastId !== undefined && p.text === undefined && p.template === undefined ? 1 : 0);
           const media = [p.photo, p.document, p.album, p.transcript].filter((v) => v !== undefined).length;
           if (media > 1) return false;
           // Telegram takes no caption text and no buttons for an album as a whole.
           if (p.album) return bodies === 0 && !p.replyMarkup;
           return media === 1 ? bodies <= 1 && !p.invoice : bodies === 1;
         },
-        'exactly one of text, template or invoice; a photo, document or transcript takes an optional text or template as its caption or header; an album takes neither, nor buttons',
+        'exactly one of text, template, invoice or a broadcast id; a photo, document or transcript takes an optional text or template as its caption or header; an album takes neither, nor buttons',
       ),
   }),
 } as const;

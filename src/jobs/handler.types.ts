@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { TelegramClient } from '../adapters/telegram.client';
 import type { Config, QueueName } from '../config';
 import type { Logger } from '../lib/logger';
+import type { Keyring } from '../lib/crypto';
 import type { AuditRepository } from '../repositories/audit.repository';
 import type { ReceiptsRepository } from '../repositories/receipts.repository';
 import type { LedgerRepository } from '../repositories/ledger.repository';
@@ -51,6 +52,8 @@ export interface WorkerDeps {
   outbox: OutboxRepository;
   /** Named values kept between runs (the reconciliation's cursor). */
   state: SystemStateRepository;
+  /** ENCRYPTION_KEY's keys: what users wrote is sealed before it is stored (transcripts, feedback). */
+  keyring: Keyring;
   /** Backup records and their drill verdicts. */
   backups: BackupsRepository;
 }

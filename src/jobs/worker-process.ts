@@ -47,6 +47,7 @@ export async function startWorkerProcess(
   const pacer = new ChatPacer(producerConnection, config.QUEUE_PREFIX, chatLimits(config));
   const enqueue = createEnqueue(queues, pacer);
   const ledger = new LedgerRepository(knex, { lowBalanceThreshold: config.LOW_BALANCE_THRESHOLD });
+  const keyring = Keyring.fromConfig(config);
   const deps: WorkerDeps = {
     config,
     log,
@@ -60,7 +61,8 @@ export async function startWorkerProcess(
     outbox: new OutboxRepository(knex),
     state: new SystemStateRepository(knex),
     avatars: new AvatarsRepository(knex),
-    transcripts: new TranscriptsRepository(knex, Keyring.fromConfig(config)),
+    transcripts: new TranscriptsRepository(knex, keyring),
+    keyring,
     backups: new BackupsRepository(knex),
     telegram: new TelegramClient(config.BOT_TOKEN, config.TELEGRAM_API_ROOT, metrics),
     enqueue,
@@ -82,6 +84,7 @@ export async function startWorkerProcess(
       // Every billing replica upserts the same scheduler (idempotent): one sweep a minute, whoever runs it.
       await schedule(queues, 'billing.sweep', { every: 60_000 }, {});
       await schedule(queues, 'outbox.relay', { every: config.OUTBOX_RELAY_SECONDS * 1_000 }, {});
+      await schedule(queues, 'retention.prune', { pattern: '40 4 * * *', tz: 'UTC' }, {});
       await schedule(queues, 'payments.reconcile', config.RECONCILE_EVERY_MINUTES ? { every: config.RECONCILE_EVERY_MINUTES * 60_000 } : null, {});
     }
     for (const def of defs.filter((d) => config.WORKER_QUEUES.includes(d.queue))) await def.start?.(deps);

@@ -37,7 +37,9 @@ export class AdminAlerts {
       .multi()
       .incr(count)
       .set(this.key(fingerprint, 'window'), '1', 'EX', this.opts.windowSeconds, 'NX')
-      .exec()) as [[null, number], [null, string | null]];
+      // A day past the window: a fingerprint that stops failing does not keep its counter for ever.
+      .expire(count, this.opts.windowSeconds + 86_400)
+      .exec()) as [[null, number], [null, string | null], [null, number]];
     if (first !== 'OK') return;
     await this.enqueue(
       'admin.alert',

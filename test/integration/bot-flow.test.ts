@@ -100,7 +100,11 @@ describe('bot flow through the sandbox', () => {
     const forwarded = await stack.client.waitForMessages(4242, 1);
     expect(forwarded[0]!.text).to.equal(`Feedback from user ${user.id}:\nThe bot is lovely`);
     const [event] = await stack.knex('audit_events').where({ actor: `user:${user.id}`, action: 'feedback.submitted' });
-    expect(event.details).to.deep.equal({ text: 'The bot is lovely' });
+    // Kept sealed, not in clear; the team's key opens it.
+    expect(JSON.stringify(event.details)).to.not.contain('lovely');
+    expect(event.details.length).to.equal('The bot is lovely'.length);
+    const opened = stack.workers!.deps.keyring.open({ keyId: event.details.sealed.keyId, data: Buffer.from(event.details.sealed.data, 'base64') }, event.idempotency_key);
+    expect(opened).to.equal('The bot is lovely');
     // The dialog ended: the same text again is just text.
     await stack.client.sendText(user.id, 'The bot is lovely');
     const after = await stack.client.waitForMessages(user.id, 3);

@@ -43,6 +43,11 @@ describe('broadcast', function () {
     expect(statuses).to.deep.equal(Array(10).fill('blocked_bot'));
     const [audit] = await stack.knex('audit_events').where({ actor: `user:${ADMIN}`, action: 'admin.broadcast' });
     expect(audit).to.not.equal(undefined);
+    // The text is kept once (with the broadcast), not copied into each of the 1,001 jobs.
+    const kept = await stack.workers!.deps.queues.get('notifications').getCompleted(0, 2_000);
+    const fanned = kept.filter((j) => String(j.id).startsWith('bc-') && !String(j.id).startsWith('bc-report-'));
+    expect(fanned.length).to.be.greaterThan(900);
+    expect(fanned.filter((j) => JSON.stringify(j.data).includes('Maintenance'))).to.have.length(0);
 
     // Five users turn notifications off in /settings (the button itself is tested in billing.test.ts).
     const optedOut = users.slice(10, 15);

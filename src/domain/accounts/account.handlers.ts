@@ -40,11 +40,14 @@ export function accountHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, '
     },
 
     'feedback.submit': async ({ actor, updateId, text }, ctx) => {
+      // Kept for the team, but not in clear: the audit trail is read and exported by operators (docs/RELIABILITY.md).
+      const idempotencyKey = `feedback:${jobKey(config, ctx.job)}`;
+      const sealed = deps.keyring.seal(text, idempotencyKey);
       await audit.record({
         actor: `user:${actor.telegramId}`,
         action: 'feedback.submitted',
-        details: { text },
-        idempotencyKey: `feedback:${jobKey(config, ctx.job)}`,
+        details: { length: text.length, sealed: { keyId: sealed.keyId, data: sealed.data.toString('base64') } },
+        idempotencyKey,
       });
       await reply(enqueue, ctx, actor, updateId, { key: 'feedback.thanks' });
       await Promise.all(

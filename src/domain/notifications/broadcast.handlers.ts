@@ -33,13 +33,13 @@ export function broadcastHandlers(deps: WorkerDeps): Pick<HandlerMap<'notificati
       }
       const id = String(ctx.job.id);
       await audit.record({ actor: who, action: 'admin.broadcast', subject: `broadcast:${id}`, details: { length: text.length }, idempotencyKey: `admin:${jobKey(config, ctx.job)}` });
-      await broadcasts.start(id, actor.chatId, lang);
+      await broadcasts.start(id, actor.chatId, lang, text);
       let cursor = 0;
       let queued = 0;
       for (;;) {
         const ids = await users.activeIdsAfter(cursor, PAGE);
         if (!ids.length) break;
-        await Promise.all(ids.map((chatId) => enqueue('message.send', { chatId, text, broadcastId: id }, { jobId: `bc-${id}-${chatId}` })));
+        await Promise.all(ids.map((chatId) => enqueue('message.send', { chatId, broadcastId: id }, { jobId: `bc-${id}-${chatId}` })));
         queued += ids.length;
         cursor = ids[ids.length - 1]!;
         await ctx.job.updateProgress({ queued });

@@ -56,9 +56,14 @@ export class BroadcastTally {
     return r[0] === 1 ? { sent: r[1]!, blocked: r[2]!, failed: r[3]!, total: r[4]! } : null;
   }
 
-  /** Who gets the report, in which language (set before the fan-out). */
-  async start(id: string, adminChatId: number, lang: string): Promise<void> {
-    await this.redis.multi().hset(this.key(id), 'admin', String(adminChatId), 'lang', lang).expire(this.key(id), 7 * 86400).exec();
+  /** Who gets the report, and the text: kept once here (7 days), not copied into every message's job. */
+  async start(id: string, adminChatId: number, lang: string, text: string): Promise<void> {
+    await this.redis.multi().hset(this.key(id), 'admin', String(adminChatId), 'lang', lang, 'text', text).expire(this.key(id), 7 * 86400).exec();
+  }
+
+  /** The broadcast's text (null once its 7 days are over, or after Redis lost it). */
+  async text(id: string): Promise<string | null> {
+    return this.redis.hget(this.key(id), 'text');
   }
 
   async reportTarget(id: string): Promise<{ chatId: number; lang: 'en' | 'ru' } | null> {

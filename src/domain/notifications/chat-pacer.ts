@@ -139,7 +139,8 @@ export class ChatPacer {
 
   /** A number that will never be sent (its job already existed): the chat must not wait for it. */
   async skip(chatId: number, seq: number): Promise<void> {
-    await this.redis.sadd(this.key(chatId, 'skip'), String(seq));
+    // A day, like the chat's other keys: a chat that never sends again does not keep its skip set for ever.
+    await this.redis.multi().sadd(this.key(chatId, 'skip'), String(seq)).pexpire(this.key(chatId, 'skip'), 86_400_000).exec();
   }
 
   async claim(chatId: number, seq: number, jobId: string): Promise<Claim> {

@@ -83,7 +83,18 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       return { edited: messageId !== undefined };
     },
     'message.send': async ({ chatId, lang, text, template, invoice, photo, document, album, transcript, parseMode, replyMarkup, seq, broadcastId }, { job, log, token, signal }) => {
-      const body = text ?? (template ? translate(lang, template.key, template.params) : '');
+      let body = text ?? (template ? translate(lang, template.key, template.params) : '');
+      if (broadcastId && !body && !invoice) {
+        // The broadcast's text, kept once (not in each of its thousands of jobs). Gone (past its 7 days, or Redis lost
+        // it): nothing to send; the tally counts it failed so the report still comes.
+        const stored = await broadcasts.text(broadcastId);
+        if (stored === null) {
+          await moveLine(chatId, seq);
+          await tally(broadcastId, chatId, 'failed');
+          return { delivered: false, reason: 'broadcast_gone' };
+        }
+        body = stored;
+      }
       let transcriptParts: string[] | undefined;
       let media = await loadAvatarMedia(avatars, { photo, document, album });
       if (transcript) {

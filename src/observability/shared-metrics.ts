@@ -15,7 +15,7 @@ export const COUNTERS = {
   switchyard_telegram_calls_total: { help: 'Bot API calls by method and result (ok, 429, 403, 400, error)', labels: ['method', 'result'] },
   switchyard_ingress_updates_total: { help: 'Updates through the ingress by outcome (enqueued, duplicate, rate_limited, ignored, failed)', labels: ['outcome'] },
   switchyard_billing_holds_total: { help: 'Holds for paid work by service and outcome (held, captured, released, insufficient, swept, waited)', labels: ['service', 'outcome'] },
-  switchyard_payments_total: { help: 'Stars payments by outcome (checkout_ok, checkout_refused, credited, duplicate, refunded, reconciled: found by reconciliation with no record)', labels: ['outcome'] },
+  switchyard_payments_total: { help: 'Stars payments by outcome (checkout_ok, checkout_refused, checkout_expired: answered past Telegram’s 10 s, credited, duplicate, refunded, reconciled: found by reconciliation with no record)', labels: ['outcome'] },
   switchyard_outbox_total: {
     help: 'Outbox relay sweep by outcome (relayed_late: its run died after the commit; relayed_again: its job vanished; completed, failed, abandoned)',
     labels: ['outcome'],

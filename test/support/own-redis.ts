@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { waitFor } from './wait';
 
@@ -20,16 +23,30 @@ export class OwnRedis {
   private constructor(
     readonly port: number,
     private child: ChildProcess,
+    /** With an append-only file: its folder (a restart replays it). */
+    private readonly dir?: string,
   ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<OwnRedis> {
+  /** `aof`: keep an append-only file (fsync every second, as production does) in a folder of its own. */
+  static async start(opts: { aof?: boolean } = {}): Promise<OwnRedis> {
     const port = await freePort();
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const own = new OwnRedis(port, child);
+    const dir = opts.aof ? mkdtempSync(path.join(tmpdir(), 'switchyard-redis-')) : undefined;
+    const own = new OwnRedis(port, OwnRedis.spawn(port, dir), dir);
+    await own.ready();
+    return own;
+  }
+
+  private static spawn(port: number, dir: string | undefined): ChildProcess {
+    const persistence = dir ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', dir] : ['--appendonly', 'no'];
+    return spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence], { stdio: 'ignore' });
+  }
+
+  private async ready(): Promise<void> {
+    const port = this.port;
     await waitFor(async () => {
       const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
       probe.on('error', () => undefined);
@@ -41,8 +58,19 @@ export class OwnRedis {
       } finally {
         probe.disconnect();
       }
-    }, `redis-server on port ${port}`);
-    return own;
+    }, `redis-server on port ${port}`, 30_000);
+  }
+
+  /** Starts it again on the same port (after kill()): with an append-only file, what it holds is replayed. */
+  async restart(): Promise<void> {
+    this.child = OwnRedis.spawn(this.port, this.dir);
+    await this.ready();
+  }
+
+  /** Kills it and removes its folder. */
+  async destroy(): Promise<void> {
+    await this.kill();
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 
   async kill(): Promise<void> {

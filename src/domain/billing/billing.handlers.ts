@@ -1,4 +1,5 @@
 import { QUEUE_NAMES, type QueueName } from '../../config';
+import { TelegramBadRequestError } from '../../adapters/telegram.client';
 import { jobKey } from '../../jobs/job-key';
 import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
 import type { Language } from '../../jobs/payloads';
@@ -121,8 +122,23 @@ export function billingHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, B
       // Runs without Postgres (actorPolicy 'none'): the signed payload is all it checks, so an outage of the database
       // does not decline a payment. The language is Telegram's.
       const verdict = verifyCheckout(key(), packages(), { payload: invoicePayload, currency, totalAmount, telegramId: actor.telegramId });
+      // Answered too late (past Telegram's 10 s, after a backlog or a crash): Telegram declined the payment itself,
+      // no Stars moved; the user can pay again. A clean drop, not a failure.
+      const answer = async (ok: boolean, message?: string) => {
+        try {
+          await telegram.answerPreCheckoutQuery(queryId, ok, message);
+          return true;
+        } catch (err) {
+          if (err instanceof TelegramBadRequestError && /query is too old|query id is invalid/i.test(err.message)) {
+            ctx.log.warn('pre-checkout answered too late; Telegram declined the payment', { ok });
+            metrics.inc('switchyard_payments_total', { outcome: 'checkout_expired' });
+            return false;
+          }
+          throw err;
+        }
+      };
       if (verdict.ok) {
-        await telegram.answerPreCheckoutQuery(queryId, true);
+        if (!(await answer(true))) return { ok: false, expired: true };
         metrics.inc('switchyard_payments_total', { outcome: 'checkout_ok' });
         return { ok: true, packageId: verdict.pkg.id };
       }
@@ -138,7 +154,7 @@ export function billingHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, B
         ctx.log.warn('pre-checkout refused while Postgres is unreachable; not audited', details);
       }
       // Telegram shows error_message to the user in the payment form: it says why, in their language.
-      await telegram.answerPreCheckoutQuery(queryId, false, translate(languageFromCode(actor.languageCode), `checkout.${verdict.reason}`));
+      if (!(await answer(false, translate(languageFromCode(actor.languageCode), `checkout.${verdict.reason}`)))) return { ok: false, expired: true };
       metrics.inc('switchyard_payments_total', { outcome: 'checkout_refused' });
       return { ok: false, reason: verdict.reason, audited };
     },

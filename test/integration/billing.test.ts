@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { Telegram } from 'telegraf';
 import type { SandboxMessage } from '../../src/sandbox/sandbox.types';
 import { Stack } from '../support/stack';
-import { buttons, chooseStyle, downloadSent, nextMessage as nextIn } from '../support/chat';
+import { invoiceFor as invoiceOf, buttons, chooseStyle, downloadSent, nextMessage as nextIn } from '../support/chat';
 import { waitFor } from '../support/wait';
 
 const ADMIN = 5151;
@@ -34,14 +34,7 @@ describe('billing: Stars top-up, refunds, paid work, cabinet', function () {
     return Number(row?.total ?? 0);
   };
   const nextMessage = (userId: number, afterId: number, match: (m: SandboxMessage) => boolean) => nextIn(client(), userId, afterId, match);
-  /** /topup → the package button → the invoice message. */
-  async function invoiceFor(userId: number, packageIndex: number): Promise<SandboxMessage> {
-    const last = (await client().messages(userId)).at(-1)?.message_id ?? 0;
-    await client().sendText(userId, '/topup');
-    const offer = await nextMessage(userId, last, (m) => buttons(m).includes('topup:0'));
-    await client().pressButton(userId, offer.message_id, buttons(offer)[packageIndex]!);
-    return nextMessage(userId, offer.message_id, (m) => !!m.invoice);
-  }
+  const invoiceFor = (userId: number, packageIndex = 0) => invoiceOf(client(), userId, packageIndex);
 
   it('/topup offers the packages; paying one credits its coins once and thanks with the new balance', async () => {
     const user = await registered();

@@ -5,7 +5,7 @@ import { startWorkerProcess } from '../../src/jobs/worker-process';
 import { effect, outboxRows } from '../../src/jobs/outbox';
 import type { SandboxMessage } from '../../src/sandbox/sandbox.types';
 import { workerDefinitions } from '../../workers';
-import { buttons, chooseStyle, nextMessage as nextIn } from '../support/chat';
+import { chooseStyle, invoiceFor, nextMessage as nextIn } from '../support/chat';
 import { Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
 
@@ -39,10 +39,7 @@ describe('the outbox: effects that follow a commit survive a lost job and a dead
 
   it('a thank-you lost from Redis after the credit is relayed again and arrives once', async () => {
     const user = await stack.registered();
-    await client().sendText(user.id, '/topup');
-    const offer = await nextMessage(user.id, 0, (m) => buttons(m).includes('topup:0'));
-    await client().pressButton(user.id, offer.message_id, 'topup:0');
-    const invoice = await nextMessage(user.id, offer.message_id, (m) => !!m.invoice);
+    const invoice = await invoiceFor(client(), user.id);
     // Nobody sends messages for a while: the thanks waits in the notifications queue…
     await restartWorkers(['billing']);
     const paid = await client().payInvoice(user.id, invoice.message_id);

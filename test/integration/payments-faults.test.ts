@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { SandboxMessage } from '../../src/sandbox/sandbox.types';
 import { TelegramRefusedError } from '../../src/repositories/payments.repository';
-import { buttons, nextMessage as nextIn } from '../support/chat';
+import { invoiceFor as invoiceOf, buttons, nextMessage as nextIn } from '../support/chat';
 import { Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
 
@@ -33,14 +33,7 @@ describe('payments under faults: rate limit, bans, refunds retried from any stat
     return Number(row?.total ?? 0);
   };
   const paymentOf = (chargeId: string) => stack.knex('payments').where({ telegram_payment_charge_id: chargeId }).first();
-  /** /topup → the first package's button → its invoice (three messages of the user's bucket). */
-  async function invoiceFor(userId: number): Promise<SandboxMessage> {
-    const last = (await client().messages(userId)).at(-1)?.message_id ?? 0;
-    await client().sendText(userId, '/topup');
-    const offer = await nextMessage(userId, last, (m) => buttons(m).includes('topup:0'));
-    await client().pressButton(userId, offer.message_id, 'topup:0');
-    return nextMessage(userId, offer.message_id, (m) => !!m.invoice);
-  }
+  const invoiceFor = (userId: number) => invoiceOf(client(), userId);
 
   /** A new user who bought the first package: their charge id, once the coins are credited. */
   async function paidUser() {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { RECONCILE_CURSOR } from '../../src/domain/billing/billing.handlers';
 import { refundCharge } from '../../src/domain/billing/refunds';
 import type { SandboxMessage } from '../../src/sandbox/sandbox.types';
-import { buttons, nextMessage as nextIn } from '../support/chat';
+import { invoiceFor as invoiceOf, nextMessage as nextIn } from '../support/chat';
 import { Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
 
@@ -35,13 +35,7 @@ describe('reconciliation with Telegram: a payment whose update was lost is credi
     await waitFor(async () => (await job.getState()) === 'completed', 'reconciliation done', 15_000);
     return (await stack.workers!.deps.queues.get('billing').getJob(job.id!))!.returnvalue;
   }
-  async function invoiceFor(userId: number): Promise<SandboxMessage> {
-    const last = (await client().messages(userId)).at(-1)?.message_id ?? 0;
-    await client().sendText(userId, '/topup');
-    const offer = await nextMessage(userId, last, (m) => buttons(m).includes('topup:0'));
-    await client().pressButton(userId, offer.message_id, 'topup:0');
-    return nextMessage(userId, offer.message_id, (m) => !!m.invoice);
-  }
+  const invoiceFor = (userId: number) => invoiceOf(client(), userId);
 
   it('credits a payment Telegram took with no update, once, thanks the user, audits and tells the admins', async () => {
     const user = await stack.registered();

@@ -17,6 +17,15 @@ export async function nextMessage(client: SandboxClient, chatId: number, afterId
 
 export const lastMessageId = async (client: SandboxClient, chatId: number) => (await client.messages(chatId)).at(-1)?.message_id ?? 0;
 
+/** /topup → the package button (the first by default) → its invoice, once it is there (three actions of the user's). */
+export async function invoiceFor(client: SandboxClient, userId: number, packageIndex = 0): Promise<SandboxMessage> {
+  const last = await lastMessageId(client, userId);
+  await client.sendText(userId, '/topup');
+  const offer = await nextMessage(client, userId, last, (m) => buttons(m).includes('topup:0'));
+  await client.pressButton(userId, offer.message_id, buttons(offer)[packageIndex]!);
+  return nextMessage(client, userId, offer.message_id, (m) => !!m.invoice);
+}
+
 /** The message id of the user's photo or file in an update. */
 export const sourceMessageId = (update: Update) => (update as { message: { message_id: number } }).message.message_id;
 

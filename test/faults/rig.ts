@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -95,7 +96,11 @@ export class FaultRig {
   }
 
   private spawn(name: string): void {
-    const child = spawn(process.execPath, PROCESSES[name]!.map((a, i) => (i === 0 ? path.join(ROOT, a) : a)), { cwd: ROOT, env: this.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    // FAULTS_LOG_DIR=<dir> keeps each process's log (TEST_LOG_LEVEL=info for the detail) to read a failure by.
+    const logDir = process.env.FAULTS_LOG_DIR;
+    const out = logDir ? (mkdirSync(logDir, { recursive: true }), openSync(path.join(logDir, `${name}.log`), 'a')) : 'ignore';
+    const child = spawn(process.execPath, PROCESSES[name]!.map((a, i) => (i === 0 ? path.join(ROOT, a) : a)), { cwd: ROOT, env: this.env, stdio: ['ignore', out, 'pipe'] });
+    if (typeof out === 'number') closeSync(out);
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4_000)));
     child.once('exit', (code, signal) => {
@@ -140,17 +145,23 @@ export class FaultRig {
     return out;
   }
 
-  /** Waits until nothing is queued, running or delayed and the outbox is empty; returns the ms it took. */
-  async quiesce(timeoutMs: number, extra: () => Promise<boolean> = async () => true): Promise<number> {
+  /**
+   * Waits until Telegram (the sandbox) holds no update the bot has not confirmed, nothing is queued, running or
+   * delayed, and the outbox is empty — all of it for `calmMs` on end (a bot just restarted takes seconds to poll
+   * again: an update it has not fetched yet is work too). Returns the ms it took.
+   */
+  async quiesce(timeoutMs: number, extra: () => Promise<boolean> = async () => true, calmMs = 3_000): Promise<number> {
     const began = Date.now();
-    let calm = 0;
+    let calmSince: number | undefined;
     await waitFor(async () => {
+      const pending = (await this.client.stats().catch(() => undefined))?.pendingUpdates ?? 1;
       const c = await this.jobCounts().catch(() => undefined);
       const open = await this.knex('outbox').whereNull('done_at').count<{ n: string }[]>({ n: '*' }).first().catch(() => undefined);
       // Job schedulers keep one delayed job each (sweep, relay, reconcile, prunes): those are not work.
-      const busy = !c || c.active! + c.waiting! + c.prioritized! + (c['waiting-children'] ?? 0) > 0 || (c.delayed ?? 0) > 6 || Number(open?.n ?? 1) > 0;
-      calm = busy ? 0 : calm + 1;
-      return calm >= 3 && (await extra());
+      const busy = pending > 0 || !c || c.active! + c.waiting! + c.prioritized! + (c['waiting-children'] ?? 0) > 0 || (c.delayed ?? 0) > 6 || Number(open?.n ?? 1) > 0;
+      if (busy) calmSince = undefined;
+      else calmSince ??= Date.now();
+      return calmSince !== undefined && Date.now() - calmSince >= calmMs && (await extra());
     }, 'the platform to settle', timeoutMs);
     return Date.now() - began;
   }

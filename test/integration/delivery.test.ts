@@ -1,5 +1,11 @@
+import { DelayedError, Worker } from 'bullmq';
 import { expect } from 'chai';
+import { notificationHandlers } from '../../src/domain/notifications/message.handlers';
+import { parsePayload } from '../../src/jobs/enqueue';
+import { startWorkerProcess, type WorkerProcess } from '../../src/jobs/worker-process';
+import { workerDefinitions } from '../../workers';
 import { Stack } from '../support/stack';
+import { sleep } from '../support/wait';
 
 async function sendAll(stack: Stack, messages: { chatId: number; text: string }[]): Promise<void> {
   // In order, as producers would: each chat's messages must arrive in this order.
@@ -74,6 +80,41 @@ describe('Telegram-grade delivery', function () {
       expect((await stack.client.stats()).tooManyRequests - before, 'the sandbox did refuse the busy chat').to.be.at.least(1);
       // The busy chat's last message needed the 429 pauses; the other chats were served before it.
       expect(othersDoneAt).to.be.below(got.at(-1)!.at);
+    });
+  });
+
+  describe('a worker whose job stalled and was handed to another worker', () => {
+    let stack: Stack;
+    let producer: WorkerProcess;
+    let taker: Worker;
+    before(async () => {
+      stack = await Stack.start({ bot: false, workers: false });
+      // The workers' dependencies, with no queue worked: this test takes the job itself, as a worker would.
+      producer = await startWorkerProcess({ ...stack.config, WORKER_QUEUES: [] }, workerDefinitions, stack.log);
+      taker = new Worker('notifications', null, { connection: stack.redis, prefix: stack.config.QUEUE_PREFIX });
+    });
+    after(async () => {
+      await taker?.close();
+      await producer?.close();
+      await stack?.stop();
+    });
+
+    it('sends nothing from the stalled run (its lock is another worker\'s now); the lock holder sends it once', async () => {
+      const user = await stack.client.createUser();
+      await producer.deps.enqueue('message.send', { chatId: user.id, text: 'your avatar is ready' }, { jobId: 'reply-stall-1' });
+      const job = (await taker.getNextJob('stalled-run'))!;
+      expect(job.id).to.equal('reply-stall-1');
+      const send = notificationHandlers(producer.deps)['message.send'];
+      const run = (token: string) => send(parsePayload('message.send', job.data) as Parameters<typeof send>[0], { job, token, log: stack.log });
+      // What BullMQ does when a worker's event loop was too busy to renew the lock: the stalled job goes back to the
+      // queue and the next worker takes it under its own token.
+      await stack.redis.set(`${job.queueQualifiedName}:${job.id}:lock`, 'next-worker', 'PX', 30_000);
+      const stalled = await run('stalled-run').then(() => 'sent', (err: unknown) => err);
+      expect(stalled).to.be.instanceOf(DelayedError);
+      await sleep(300);
+      expect(await stack.client.messages(user.id)).to.have.length(0);
+      await run('next-worker');
+      expect((await stack.client.messages(user.id)).map((m) => m.text)).to.deep.equal(['your avatar is ready']);
     });
   });
 });

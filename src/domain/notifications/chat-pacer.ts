@@ -12,10 +12,12 @@ import type { Config } from '../../config';
  * good) are marked skipped; a chat whose next message is missing for `stallMs` moves on so it can never wedge.
  */
 
-/** KEYS: next, bucket, until, skip, waiting, global bucket. ARGV: seq, rate per ms, burst, stall ms, job id,
- * global rate per ms, global burst.
- * Returns {0} go, {1, ms} wait (not this job's turn), {2, ms} wait (paused or no token). */
+/** KEYS: next, bucket, until, skip, waiting, global bucket, job lock. ARGV: seq, rate per ms, burst, stall ms, job id,
+ * global rate per ms, global burst, lock token ('' = not checked).
+ * Returns {0} go, {1, ms} wait (not this job's turn), {2, ms} wait (paused or no token), {3} the job's lock is no
+ * longer this worker's (it stalled and another worker runs it now): send nothing. */
 const CLAIM = `
+if ARGV[8] ~= '' and redis.call('GET', KEYS[7]) ~= ARGV[8] then return {3} end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local seq = tonumber(ARGV[1])
@@ -116,7 +118,8 @@ export function chatLimits(config: Pick<Config, 'CHAT_RATE_PER_SECOND' | 'CHAT_B
   };
 }
 
-export type Claim = { go: true } | { go: false; waitMs: number; reason: 'turn' | 'pace' };
+/** `lost`: the job's lock is another worker's now (nothing may be sent from here). */
+export type Claim = { go: true } | { go: false; waitMs: number; reason: 'turn' | 'pace' | 'lost' };
 
 export class ChatPacer {
   constructor(
@@ -143,7 +146,12 @@ export class ChatPacer {
     await this.redis.multi().sadd(this.key(chatId, 'skip'), String(seq)).pexpire(this.key(chatId, 'skip'), 86_400_000).exec();
   }
 
-  async claim(chatId: number, seq: number, jobId: string): Promise<Claim> {
+  /**
+   * May this message go now? `lock` (the job's BullMQ lock key and this worker's token) is checked in the same
+   * step: a worker whose job stalled (its event loop too busy to renew the lock) and was handed to another worker
+   * must not send it as well.
+   */
+  async claim(chatId: number, seq: number, jobId: string, lock?: { key: string; token: string }): Promise<Claim> {
     const group = chatId < 0;
     // A 5 % margin under Telegram's own numbers, so clock and network jitter never earn a 429.
     const ratePerMs = (group ? this.limits.groupPerMinute / 60_000 : this.limits.privatePerSecond / 1_000) * 0.95;
@@ -152,12 +160,13 @@ export class ChatPacer {
     // and requests that a busy event loop sends in a bunch still fit; that slack lets it run at 98 % of the rate.
     const globalPerMs = (this.limits.globalPerSecond / 1_000) * 0.98;
     const [code, ms] = (await this.redis.eval(
-      CLAIM, 6,
+      CLAIM, 7,
       this.key(chatId, 'next'), this.key(chatId, 'bucket'), this.key(chatId, 'until'), this.key(chatId, 'skip'), this.key(chatId, 'waiting'),
-      `${this.prefix}:telegram:global-bucket`,
-      seq, ratePerMs, burst, this.limits.stallMs, jobId, globalPerMs, Math.max(1, Math.floor(this.limits.globalPerSecond / 3)),
+      `${this.prefix}:telegram:global-bucket`, lock?.key ?? `${this.prefix}:telegram:no-lock`,
+      seq, ratePerMs, burst, this.limits.stallMs, jobId, globalPerMs, Math.max(1, Math.floor(this.limits.globalPerSecond / 3)), lock?.token ?? '',
     )) as [number, number?];
     if (code === 0) return { go: true };
+    if (code === 3) return { go: false, waitMs: 0, reason: 'lost' };
     return { go: false, waitMs: Number(ms), reason: code === 1 ? 'turn' : 'pace' };
   }
 

@@ -26,6 +26,13 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
     if (turn && seq && (await pacer.isTurn(chatId, seq))) await job.promote().catch(() => undefined);
     throw new DelayedError();
   };
+  // The job's BullMQ lock, checked with each claim: a worker that lost it sends nothing (see ChatPacer.claim).
+  const lockOf = (job: Job, token: string | undefined) => (token ? { key: `${job.queueQualifiedName}:${job.id}:lock`, token } : undefined);
+  /** The job stalled and another worker runs it now: this run stops without touching it (DelayedError: hands off). */
+  const handOff = (log: Logger): never => {
+    log.warn('the job\'s lock went to another worker (this one stalled); not sending from here');
+    throw new DelayedError();
+  };
   // Done with (sent, or given up): the chat's next message may go, at once if it is already waiting.
   const moveLine = async (chatId: number, seq: number | undefined) => {
     if (!seq) return;
@@ -61,9 +68,10 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       );
       return { admins: config.ADMIN_IDS.length, count };
     },
-    'message.edit': async ({ chatId, messageJobId, messageId: givenId, lang, text, template, replyMarkup, seq }, { job, token }) => {
+    'message.edit': async ({ chatId, messageJobId, messageId: givenId, lang, text, template, replyMarkup, seq }, { job, token, log }) => {
       // In the chat's line like any message: the edit waits for what was queued before it, the message it edits too.
-      const claim = await pacer.claim(chatId, seq ?? 0, job.id!);
+      const claim = await pacer.claim(chatId, seq ?? 0, job.id!, lockOf(job, token));
+      if (!claim.go && claim.reason === 'lost') handOff(log);
       if (!claim.go) await waitInLine(job, token, chatId, seq, claim.waitMs, claim.reason === 'turn');
       const done = () => moveLine(chatId, seq);
       const messageId = givenId ?? (await receipts.messageId(jobKey(config, { id: messageJobId!, timestamp: 0 })));
@@ -125,15 +133,17 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       // Parts an earlier run of this job already delivered (before a 429, a crash, a stall) are not sent again.
       const key = jobKey(config, job);
       // The receipts and the first part's claim are independent: ask Postgres and Redis at once.
-      const [sent, firstClaim] = await Promise.all([receipts.sentParts(key), pacer.claim(chatId, seq ?? 0, job.id!)]);
+      const lock = lockOf(job, token);
+      const [sent, firstClaim] = await Promise.all([receipts.sentParts(key), pacer.claim(chatId, seq ?? 0, job.id!, lock)]);
       let claimed: typeof firstClaim | undefined = firstClaim;
       const wait = (ms: number, turn = false) => waitInLine(job, token, chatId, seq, ms, turn);
       const finish = () => moveLine(chatId, seq);
       try {
         for (let i = 0; i < parts.length; i++) {
           if (sent.has(i)) continue;
-          const claim = claimed ?? (await pacer.claim(chatId, seq ?? 0, job.id!));
+          const claim = claimed ?? (await pacer.claim(chatId, seq ?? 0, job.id!, lock));
           claimed = undefined;
+          if (!claim.go && claim.reason === 'lost') handOff(log);
           if (!claim.go) await wait(claim.waitMs, claim.reason === 'turn');
           // Buttons belong under the last part, where the user reads on.
           const markup = i === parts.length - 1 ? replyMarkup : undefined;

@@ -229,6 +229,8 @@ export const configSchema = z.object({
   OUTBOX_CONFIRM_SECONDS: int(5, 24 * 3_600).default(120),
   /** Relays of one row before it is given up (and the admins told). */
   OUTBOX_MAX_RELAYS: int(1, 100).default(5),
+  /** Each worker process checks this often that its job schedules are still in Redis, and puts back any it lost. */
+  SCHEDULES_CHECK_SECONDS: int(1, 3_600).default(60),
   /** Reconciliation with Telegram's Star transactions runs this often (minutes); 0 turns it off. */
   RECONCILE_EVERY_MINUTES: int(0, 24 * 60).default(10),
   /** A Star transaction younger than this is left for the next run: its `successful_payment` may still be on its way. */

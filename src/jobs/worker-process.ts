@@ -20,7 +20,7 @@ import { TranscriptsRepository } from '../repositories/transcripts.repository';
 import { BackupsRepository } from '../repositories/backups.repository';
 import { Keyring } from '../lib/crypto';
 import { createEnqueue } from './enqueue';
-import { schedule } from './schedule';
+import { restoreSchedules, schedule } from './schedule';
 import type { QueueWorkerDefinition, WorkerDeps } from './handler.types';
 import { QueueRegistry } from './queues';
 import { startWorkers, type RunningWorkers } from './worker-runner';
@@ -94,10 +94,19 @@ export async function startWorkerProcess(
     throw err;
   }
   log.info('workers started', { queues: running.workers.map((w) => w.name) });
+  // Redis flushed (or restored from an older file) loses the job schedulers with everything else: put ours back.
+  const keeper = setInterval(() => {
+    restoreSchedules(queues).then(
+      (names) => names.length && log.warn('job schedules were missing from Redis; restored', { names }),
+      (err: Error) => log.debug('job schedules not checked', { error: err.message }),
+    );
+  }, config.SCHEDULES_CHECK_SECONDS * 1_000);
+  keeper.unref();
   return {
     running,
     deps,
     async close() {
+      clearInterval(keeper);
       await running.close(config.SHUTDOWN_TIMEOUT_MS);
       await closeConnections();
     },

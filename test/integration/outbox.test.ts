@@ -105,3 +105,24 @@ describe('the outbox: effects that follow a commit survive a lost job and a dead
     expect(await stack.balanceOf(user.id)).to.equal(BONUS - PRICE);
   });
 });
+
+describe('job schedules Redis lost (flushed, or an older file restored)', function () {
+  this.timeout(30_000);
+  let stack: Stack;
+  before(async () => {
+    stack = await Stack.start({ bot: false, env: { SCHEDULES_CHECK_SECONDS: '1', OUTBOX_RELAY_SECONDS: '1' } });
+  });
+  after(() => stack?.stop());
+
+  it('are put back by the worker processes: the outbox relay, the sweep and reconciliation run again without a restart', async () => {
+    const billing = stack.workers!.deps.queues.get('billing');
+    const names = ['outbox.relay', 'billing.sweep', 'payments.reconcile', 'retention.prune'];
+    for (const name of names) expect(await billing.getJobScheduler(name), name).to.not.equal(undefined);
+    // What a FLUSHALL does to them (the shared Redis is not flushed: only this run's schedulers go).
+    for (const name of names) await billing.removeJobScheduler(name);
+    expect(await billing.getJobSchedulersCount()).to.equal(0);
+    await waitFor(async () => (await billing.getJobSchedulersCount()) === names.length, 'the schedules to be back', 10_000);
+    // Restored means running: the relay ticks again (a scheduler counts the runs it made).
+    await waitFor(async () => ((await billing.getJobScheduler('outbox.relay'))?.iterationCount ?? 0) >= 2, 'the restored outbox relay to run', 10_000);
+  });
+});

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { Telegraf } from 'telegraf';
 import type { Config } from '../config';
 import { createBatchedEnqueue } from '../jobs/enqueue';
+import { untilReachable } from '../jobs/outage';
 import { QueueRegistry } from '../jobs/queues';
 import type { Logger } from '../lib/logger';
 import { closeRedis, connectRedis, createRedis } from '../lib/redis';
@@ -31,7 +32,7 @@ export async function createBotRuntime(config: Config, log: Logger): Promise<Bot
       // Below the ingress's chat-lock TTL (10 s): a handler never outlives the lock that serialises its chat.
       handlerTimeout: 8_000,
     });
-    const botInfo = await bot.telegram.getMe();
+    const botInfo = await untilReachable('getMe', () => bot.telegram.getMe(), log, config.OUTAGE_BUDGET_MINUTES * 60_000);
     const metrics = new SharedMetrics(redis, config.QUEUE_PREFIX);
     const pacer = new ChatPacer(redis, config.QUEUE_PREFIX, chatLimits(config));
     const enqueue = createBatchedEnqueue(queues, pacer);

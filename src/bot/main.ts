@@ -2,6 +2,7 @@ import { exitOnStartupError, loadConfig } from '../config';
 import { createLogger } from '../lib/logger';
 import { onShutdown } from '../lib/shutdown';
 import { installCrashReporting } from '../observability/crash-reporter';
+import { untilReachable } from '../jobs/outage';
 import { createBotRuntime } from './bot-runtime';
 import { PollingLeader } from './polling';
 
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
   const runtime = await createBotRuntime(config, log);
   installCrashReporting(log, runtime.alerts, 'bot');
   // Polling and the webhook exclude each other at Telegram; switching back to polling removes the webhook.
-  await runtime.bot.telegram.deleteWebhook({ drop_pending_updates: false });
+  await untilReachable('deleteWebhook', () => runtime.bot.telegram.deleteWebhook({ drop_pending_updates: false }), log, config.OUTAGE_BUDGET_MINUTES * 60_000);
   const poller = new PollingLeader(runtime.redis, runtime.bot.telegram, runtime.ingress, log, {
     prefix: config.QUEUE_PREFIX,
     botId: runtime.bot.botInfo!.id,

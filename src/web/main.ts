@@ -15,6 +15,7 @@ import { AdminAlerts } from '../observability/admin-alerts';
 import { installCrashReporting } from '../observability/crash-reporter';
 import { ChatPacer, chatLimits } from '../domain/notifications/chat-pacer';
 import { createEnqueue } from '../jobs/enqueue';
+import { untilReachable } from '../jobs/outage';
 import { AuditRepository } from '../repositories/audit.repository';
 
 /** Board accounts: the operator is required in production (elsewhere a one-off password is shown once); the viewer is optional. */
@@ -46,10 +47,13 @@ async function main(): Promise<void> {
   let runtime: BotRuntime | undefined;
   if (config.BOT_MODE === 'webhook') {
     runtime = await createBotRuntime(config, log);
-    await runtime.bot.telegram.setWebhook(config.WEBHOOK_URL!, {
-      secret_token: config.WEBHOOK_SECRET,
-      allowed_updates: [...ALLOWED_UPDATES],
-    });
+    const { bot } = runtime;
+    await untilReachable(
+      'setWebhook',
+      () => bot.telegram.setWebhook(config.WEBHOOK_URL!, { secret_token: config.WEBHOOK_SECRET, allowed_updates: [...ALLOWED_UPDATES] }),
+      log,
+      config.OUTAGE_BUDGET_MINUTES * 60_000,
+    );
   }
   const queues = runtime?.queues ?? new QueueRegistry(redis, config.QUEUE_PREFIX);
   const alerts =

@@ -91,4 +91,18 @@ describe('polling leader hand-over (two bot processes)', function () {
     await new Promise((r) => b.child.once('exit', r));
     expect(b.lines.some((l) => l.message === 'polling lease released')).to.equal(true);
   });
+
+  it('started while Telegram answers 502 and 429, a bot process waits for it instead of exiting, then answers', async () => {
+    await stack.client.injectFault({ code: 502, methods: ['getMe'], times: 2 });
+    await stack.client.injectFault({ code: 429, methods: ['getMe'], times: 1, retryAfter: 1 });
+    const bot = startBot();
+    const user = await stack.client.createUser();
+    await stack.client.sendText(user.id, '/help');
+    const [reply] = await stack.client.waitForMessages(user.id, 1, 20_000);
+    expect(reply!.text).to.match(/^What I can do/);
+    expect(bot.child.exitCode, 'the process did not exit').to.equal(null);
+    expect(bot.lines.filter((l) => String(l.message).startsWith('getMe: Telegram is not reachable')), 'each refusal waited out').to.have.length(3);
+    bot.child.kill('SIGTERM');
+    await new Promise((r) => bot.child.once('exit', r));
+  });
 });

@@ -30,6 +30,12 @@ export class AuditRepository {
     return rows.length > 0;
   }
 
+  /** Whether the event kept under `idempotencyKey` was recorded by job `job` (its `details.job`): a retry of that job. */
+  async recordedBy(idempotencyKey: string, job: string): Promise<boolean> {
+    const row = await this.knex('audit_events').where({ idempotency_key: idempotencyKey }).whereRaw(`details->>'job' = ?`, [job]).first('id');
+    return row !== undefined;
+  }
+
   async latest(limit = 20, action?: string): Promise<AuditEventModel[]> {
     const q = AuditEventModel.query(this.knex).orderBy('id', 'desc').limit(limit);
     return action ? await q.where({ action }) : await q;

@@ -14,20 +14,23 @@ export function accountHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, '
     'account.register': async ({ actor, updateId }, ctx) => {
       const { user, userCreated } = ctx;
       const lang = user?.language ?? 'en';
-      // Keyed by the user: a retry of this job (after the user row was made) still records it, and only once.
-      const firstRegistration = await audit.record({
-        actor: `user:${actor.telegramId}`,
-        action: 'account.registered',
-        subject: `user:${actor.telegramId}`,
-        idempotencyKey: `account.registered:${actor.telegramId}`,
-      });
+      // Keyed by the user: a retry of this job (after the user row was made) still records it, and only once. The
+      // event names the job that registered the user, so a retry of that job — its process died after this insert —
+      // still knows it is the registration and says the first-time welcome, not "welcome back".
+      const key = `account.registered:${actor.telegramId}`;
+      const job = jobKey(config, ctx.job);
+      const firstRegistration =
+        (await audit.record({ actor: `user:${actor.telegramId}`, action: 'account.registered', subject: `user:${actor.telegramId}`, details: { job }, idempotencyKey: key })) ||
+        (await audit.recordedBy(key, job));
       const isNew = userCreated || firstRegistration;
-      // The welcome bonus, once per user whatever the retries or repeated /start (the key is the user).
+      // The welcome bonus, once per user whatever the retries or repeated /start (the key is the user). A retry of
+      // the registration finds it posted already, and still tells the user about it.
       const bonus =
         config.WELCOME_BONUS > 0
           ? await ledger.post({ userId: user!.id, kind: 'bonus', amount: config.WELCOME_BONUS, idempotencyKey: `bonus:welcome:${user!.id}` })
           : { applied: false };
-      const text = translate(lang, isNew ? 'welcome' : 'welcome.back') + (bonus.applied ? `\n${translate(lang, 'welcome.bonus', { coins: String(config.WELCOME_BONUS) })}` : '');
+      const told = bonus.applied || (isNew && config.WELCOME_BONUS > 0);
+      const text = translate(lang, isNew ? 'welcome' : 'welcome.back') + (told ? `\n${translate(lang, 'welcome.bonus', { coins: String(config.WELCOME_BONUS) })}` : '');
       await reply(enqueue, ctx, actor, updateId, { text });
       return { registered: isNew };
     },

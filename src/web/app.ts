@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { Update } from 'telegraf/types';
@@ -78,12 +78,23 @@ export function createWebApp(deps: WebAppDeps): Express {
 
   if (deps.webhook) {
     const { ingress, secret } = deps.webhook;
-    app.post(WEBHOOK_PATH, express.json({ limit: '1mb' }), async (req, res) => {
-      if (!secretMatches(req.get('X-Telegram-Bot-Api-Secret-Token'), secret)) {
-        log.warn('webhook call refused: wrong or missing secret token', { ip: req.ip });
-        res.status(401).json({ ok: false, description: 'wrong secret token' });
-        return;
-      }
+    // A body that is not JSON (or too large) is refused here: 400 (413), logged without the body, which may hold
+    // what a user wrote; Express's default handler would print it with a stack trace.
+    const json = express.json({ limit: '1mb' });
+    const parse: RequestHandler = (req, res, next) =>
+      json(req, res, (err?: unknown) => {
+        if (!err) return next();
+        const status = (err as { status?: number }).status === 413 ? 413 : 400;
+        log.warn('webhook call refused: body is not a JSON update', { status, reason: (err as { type?: string }).type ?? 'unreadable' });
+        res.status(status).json({ ok: false, description: status === 413 ? 'body too large' : 'not JSON' });
+      });
+    // The secret first: a caller without it gets its 401 before its body is even read.
+    const authenticate: RequestHandler = (req, res, next) => {
+      if (secretMatches(req.get('X-Telegram-Bot-Api-Secret-Token'), secret)) return next();
+      log.warn('webhook call refused: wrong or missing secret token', { ip: req.ip });
+      res.status(401).json({ ok: false, description: 'wrong secret token' });
+    };
+    app.post(WEBHOOK_PATH, authenticate, parse, async (req, res) => {
       const update = req.body as Update;
       if (typeof update?.update_id !== 'number') {
         res.status(400).json({ ok: false, description: 'not an update' });

@@ -50,7 +50,8 @@ export class FaultRig {
   readonly prefix = uniquePrefix();
   private env: NodeJS.ProcessEnv = {};
 
-  async start(names: string[]): Promise<void> {
+  /** `webhook`: Telegram (the sandbox) pushes updates to the web process (BOT_MODE=webhook) instead of the bot polling. */
+  async start(names: string[], opts: { webhook?: boolean } = {}): Promise<void> {
     this.pg = await OwnPostgres.start();
     this.own = await OwnRedis.start({ aof: true });
     this.sandbox = await startSandbox({ limits: { enabled: false } });
@@ -83,6 +84,7 @@ export class FaultRig {
       BACKUP_CRON: 'off',
       BACKUP_VERIFY_CRON: 'off',
       ALERT_DELAY_MS: '0',
+      ...(opts.webhook ? { BOT_MODE: 'webhook', WEBHOOK_URL: `http://127.0.0.1:${webPort}/telegram/webhook`, WEBHOOK_SECRET: 'fault-suite-hook' } : {}),
     };
     const migrated = spawnSync(process.execPath, [path.join(ROOT, 'dist/src/db/migrate.main.js')], { cwd: ROOT, env: this.env, encoding: 'utf8' });
     if (migrated.status !== 0) throw new Error(`migrations failed: ${migrated.stderr}`);

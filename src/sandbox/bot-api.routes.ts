@@ -20,7 +20,7 @@ export async function invoke(bot: BotState, method: string, params: Params, gone
   if (!entry) throw new ApiError(404, 'Not Found: method not found');
   bot.stats.calls[entry.name] = (bot.stats.calls[entry.name] ?? 0) + 1;
   try {
-    bot.faults.check(entry.name);
+    await bot.faults.check(entry.name);
     return await entry.handler({ bot, params, gone });
   } catch (err) {
     if (err instanceof ApiError) {

@@ -138,7 +138,7 @@ export function controlRouter(sandbox: Sandbox): express.Router {
     if (![400, 429, 500, 502, 503, 504].includes(code)) throw new ApiError(400, 'Bad Request: code must be 400, 429, 500, 502, 503 or 504');
     const methods = Array.isArray(b.methods) ? b.methods.map(String) : undefined;
     const n = (k: string): number | undefined => (b[k] === undefined ? undefined : num(b[k], k));
-    bot.faults.add({ methods, code: code as 429, times: n('times'), forMs: n('for_ms'), retryAfter: n('retry_after'), description: opt(b.description) });
+    bot.faults.add({ methods, code: code as 429, times: n('times'), forMs: n('for_ms'), retryAfter: n('retry_after'), hangMs: n('hang_ms'), description: opt(b.description) });
     return { injected: bot.faults.injected };
   });
   route('delete', '/faults', (bot) => {

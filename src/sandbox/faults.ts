@@ -18,6 +18,11 @@ export interface FaultRule {
   forMs?: number;
   /** For a 429: the retry_after Telegram names (s); 1 if absent. */
   retryAfter?: number;
+  /**
+   * A timeout: the call is held this long (ms) before its error is answered, and is not carried out — as when
+   * Telegram's front end times out before the request reached it. A client whose own timeout is shorter gives up first.
+   */
+  hangMs?: number;
 }
 
 interface ActiveRule {
@@ -27,6 +32,7 @@ interface ActiveRule {
   until: number;
   retryAfter: number;
   description: string;
+  hangMs: number;
 }
 
 const DESCRIPTIONS: Record<number, string> = {
@@ -50,6 +56,7 @@ export class FaultPlan {
       until: rule.forMs === undefined ? Number.POSITIVE_INFINITY : now + rule.forMs,
       retryAfter: rule.retryAfter ?? 1,
       description: rule.description ?? 'injected fault',
+      hangMs: rule.hangMs ?? 0,
     });
   }
 
@@ -57,13 +64,17 @@ export class FaultPlan {
     this.rules = [];
   }
 
-  /** Throws the fault's error if a rule matches this call (and counts it against the rule). */
-  check(method: string, now = Date.now()): void {
+  /**
+   * Throws the fault's error if a rule matches this call (and counts it against the rule); a hanging rule first
+   * holds the call for its `hangMs`.
+   */
+  async check(method: string, now = Date.now()): Promise<void> {
     this.rules = this.rules.filter((r) => r.remaining > 0 && now < r.until);
     const rule = this.rules.find((r) => !r.methods || r.methods.has(method.toLowerCase()));
     if (!rule) return;
     rule.remaining--;
     this.injected++;
+    if (rule.hangMs > 0) await new Promise((r) => setTimeout(r, rule.hangMs));
     if (rule.code === 400) throw new ApiError(400, `Bad Request: ${rule.description}`);
     if (rule.code === 429) throw new ApiError(429, `Too Many Requests: retry after ${rule.retryAfter}`, { retry_after: rule.retryAfter });
     throw new ApiError(rule.code, DESCRIPTIONS[rule.code]!);

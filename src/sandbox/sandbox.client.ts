@@ -182,8 +182,8 @@ export class SandboxClient {
    * Makes Bot API methods (all, or `methods`) answer `code` (5xx, 429 with `retryAfter`, 400 with `description`) for `times` calls and/or
    * `forMs`, like an outage or a flood limit at Telegram.
    */
-  async injectFault(fault: { code: 400 | 429 | 500 | 502 | 503 | 504; methods?: string[]; times?: number; forMs?: number; retryAfter?: number; description?: string }): Promise<void> {
-    await this.call('/faults', { code: fault.code, methods: fault.methods, times: fault.times, for_ms: fault.forMs, retry_after: fault.retryAfter, description: fault.description });
+  async injectFault(fault: { code: 400 | 429 | 500 | 502 | 503 | 504; methods?: string[]; times?: number; forMs?: number; retryAfter?: number; hangMs?: number; description?: string }): Promise<void> {
+    await this.call('/faults', { code: fault.code, methods: fault.methods, times: fault.times, for_ms: fault.forMs, retry_after: fault.retryAfter, hang_ms: fault.hangMs, description: fault.description });
   }
 
   /** Ends every injected fault; returns how many calls they answered in all. */

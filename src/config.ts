@@ -63,6 +63,8 @@ export const configSchema = z.object({
   BOT_TOKEN: z.string().regex(/^\d+:[A-Za-z0-9_-]{20,}$/, 'expected a token like 123456:ABC-DEF… from @BotFather').optional(),
   /** Bot API base URL (the sandbox, a local Bot API server, or Telegram). */
   TELEGRAM_API_ROOT: url(['http:', 'https:'], 'an http(s) URL such as https://api.telegram.org').default(OFFICIAL_API_ROOT),
+  /** A Bot API call of a worker not answered within this long is given up and waited out as an outage (telegraf alone waits 500 s). */
+  TELEGRAM_TIMEOUT_SECONDS: int(1, 600).default(60),
   /** polling: one leader behind a Redis lease; webhook: the web process receives updates. */
   BOT_MODE: z.enum(['polling', 'webhook'], { message: 'expected polling or webhook' }).default('polling'),
   /** Public HTTPS URL Telegram posts updates to (webhook mode). */

@@ -91,8 +91,14 @@ export class TelegramClient {
     token: string,
     apiRoot: string,
     private readonly metrics?: SharedMetrics,
+    private readonly timeoutMs = 60_000,
   ) {
     this.telegram = new Telegram(token, { apiRoot });
+    // telegraf waits up to 500 s for an answer: a call Telegram leaves hanging would hold its job (and its chat's
+    // line) that long. Every call of this client gets our bound instead (TELEGRAM_TIMEOUT_SECONDS).
+    const callApi = this.telegram.callApi.bind(this.telegram);
+    this.telegram.callApi = ((method: never, payload: never, opts: { signal?: AbortSignal } = {}) =>
+      callApi(method, payload, { ...opts, signal: (opts.signal ?? AbortSignal.timeout(timeoutMs)) as never })) as typeof callApi;
   }
 
   /** Runs one Bot API call, counting it by method and result, and sorting its failure. */
@@ -103,7 +109,10 @@ export class TelegramClient {
       return result;
     } catch (err) {
       const code = (err as TelegrafErrorShape)?.response?.error_code;
-      this.metrics?.inc('switchyard_telegram_calls_total', { method, result: code ? String(code) : 'error' });
+      const timedOut = (err as Error)?.name === 'AbortError';
+      this.metrics?.inc('switchyard_telegram_calls_total', { method, result: code ? String(code) : timedOut ? 'timeout' : 'error' });
+      // No answer in time: an outage (ETIMEDOUT), waited out like a 5xx. Telegram may have done it: a send repeats.
+      if (timedOut) throw Object.assign(new Error(`Telegram did not answer ${method} within ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' });
       throw classifyTelegramError(err);
     }
   }

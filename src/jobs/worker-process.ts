@@ -64,7 +64,7 @@ export async function startWorkerProcess(
     transcripts: new TranscriptsRepository(knex, keyring),
     keyring,
     backups: new BackupsRepository(knex),
-    telegram: new TelegramClient(config.BOT_TOKEN, config.TELEGRAM_API_ROOT, metrics),
+    telegram: new TelegramClient(config.BOT_TOKEN, config.TELEGRAM_API_ROOT, metrics, config.TELEGRAM_TIMEOUT_SECONDS * 1_000),
     enqueue,
     queues,
     pacer,

@@ -19,7 +19,7 @@ describe('outages: Postgres away, Telegram 5xx', function () {
     pg = await OwnPostgres.start();
     const url = pg.url('switchyard');
     await migratedDatabase(url);
-    stack = await Stack.start({ env: { DATABASE_URL: url, RATE_LIMIT_BURST: '1000', TOPUP_PACKAGES: '100:50' }, limits: { enabled: false } });
+    stack = await Stack.start({ env: { DATABASE_URL: url, RATE_LIMIT_BURST: '1000', TOPUP_PACKAGES: '100:50', TELEGRAM_TIMEOUT_SECONDS: '1' }, limits: { enabled: false } });
   });
   after(async () => {
     // Back up first, so the stack's pools close cleanly; then the cluster goes.
@@ -105,5 +105,20 @@ describe('outages: Postgres away, Telegram 5xx', function () {
     expect((await s.client.stats()).serverErrors).to.be.greaterThan(0);
     const sends = await jobsOf('notifications', user.id);
     expect(sends.every((j) => j.attemptsMade === 1), JSON.stringify(sends.map((j) => [j.name, j.attemptsMade]))).to.equal(true);
+  });
+
+  it('Telegram not answering (timeouts) for a while: each call is given up after TELEGRAM_TIMEOUT_SECONDS and waited out; the replies arrive once', async () => {
+    const s = stack!;
+    const user = await s.registered();
+    // Each of the next 4 sends is held 30 s and not carried out: only our own 1 s timeout ends them.
+    await s.client.injectFault({ code: 504, methods: ['sendMessage'], times: 4, hangMs: 30_000 });
+    for (const command of ['/balance', '/prices']) await s.client.sendText(user.id, command);
+    await s.client.waitForMessages(user.id, 3, 25_000);
+    await sleep(500);
+    // The welcome, then each reply once.
+    expect(await s.client.messages(user.id)).to.have.length(3);
+    const sends = await jobsOf('notifications', user.id);
+    expect(sends.every((j) => j.attemptsMade === 1), JSON.stringify(sends.map((j) => [j.name, j.attemptsMade]))).to.equal(true);
+    expect(sends.some((j) => (j.data as { _outage?: unknown })._outage !== undefined), 'waited out as an outage').to.equal(true);
   });
 });

@@ -143,6 +143,8 @@ describe(`fault suite (${FULL ? 'full' : 'short'} profile: ${USERS} users)`, fun
         n++;
         if (n === 2) await rig.client.injectFault({ code: 502, forMs: FULL ? 20_000 : 5_000 });
         if (n === 3) await rig.client.injectFault({ code: 429, retryAfter: 1, times: FULL ? 60 : 20 });
+        // Timeouts: calls held 3 s and not carried out; the workers give up after their 2 s (TELEGRAM_TIMEOUT_SECONDS).
+        if (n === 1) await rig.client.injectFault({ code: 504, hangMs: 3_000, forMs: FULL ? 20_000 : 5_000 });
         if (n >= targetKills && !loading) break;
       }
     })();
@@ -154,7 +156,7 @@ describe(`fault suite (${FULL ? 'full' : 'short'} profile: ${USERS} users)`, fun
     const sample = updates.filter((_, i) => i % 7 === 0);
     for (const [i, id] of sample.entries()) for (let k = 0; k < (i % 3 === 0 ? 9 : 1); k++) await rig.client.redeliver(id).catch(() => undefined);
     await rig.client.clearFaults();
-    return { runs, faults: `${rig.kills} SIGKILLs, 502 for ${FULL ? 20 : 5} s, 429 ×${FULL ? 60 : 20}, ${sample.length} updates redelivered (1× or 9×)`, lastFault: Date.now() };
+    return { runs, faults: `${rig.kills} SIGKILLs, 502 for ${FULL ? 20 : 5} s, 429 ×${FULL ? 60 : 20}, timeouts for ${FULL ? 20 : 5} s, ${sample.length} updates redelivered (1× or 9×)`, lastFault: Date.now() };
   }
   const anyOf = (names: string[]) => names[Math.floor(Math.random() * names.length)]!;
 

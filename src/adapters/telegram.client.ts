@@ -1,5 +1,6 @@
 import { Telegram } from 'telegraf';
 import type { InlineKeyboardMarkup, Message } from 'telegraf/types';
+import { isOutage } from '../jobs/outage';
 import { redact } from '../lib/logger';
 import type { SharedMetrics } from '../observability/shared-metrics';
 
@@ -44,6 +45,27 @@ export function classifyTelegramError(err: unknown): Error {
   }
   if (code === 400) return new TelegramBadRequestError(description);
   return err instanceof Error ? Object.assign(err, { message: redact(err.message) }) : new Error(description);
+}
+
+/**
+ * A start-up call (getMe, setWebhook, deleteWebhook) made while Telegram is away (5xx, 429, the network) is tried
+ * again, 0.5 s … 10 s apart (a 429's retry_after when it names one), for up to `budgetMs`, instead of the process
+ * exiting and being restarted in a loop. Anything else (a wrong token: 401) throws at once.
+ */
+export async function untilReachable<T>(what: string, fn: () => Promise<T>, log: { warn(msg: string, meta?: object): void }, budgetMs: number): Promise<T> {
+  const deadline = Date.now() + budgetMs;
+  for (let wait = 500, tries = 1; ; wait = Math.min(wait * 2, 10_000), tries++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const sorted = classifyTelegramError(err);
+      const limited = sorted instanceof TelegramRateLimitError;
+      if ((!limited && !isOutage(err)) || Date.now() >= deadline) throw sorted;
+      const ms = limited ? sorted.retryAfterSeconds * 1_000 : wait;
+      log.warn(`${what}: Telegram is not reachable; trying again`, { error: sorted.message, tries, retry_in_ms: ms });
+      await new Promise((r) => setTimeout(r, ms));
+    }
+  }
 }
 
 export interface SendOptions {

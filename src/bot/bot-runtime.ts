@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { Telegraf } from 'telegraf';
 import type { Config } from '../config';
 import { createBatchedEnqueue } from '../jobs/enqueue';
-import { untilReachable } from '../jobs/outage';
+import { untilReachable } from '../adapters/telegram.client';
 import { QueueRegistry } from '../jobs/queues';
 import type { Logger } from '../lib/logger';
 import { closeRedis, connectRedis, createRedis } from '../lib/redis';

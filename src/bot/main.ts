@@ -2,7 +2,7 @@ import { exitOnStartupError, loadConfig } from '../config';
 import { createLogger } from '../lib/logger';
 import { onShutdown } from '../lib/shutdown';
 import { installCrashReporting } from '../observability/crash-reporter';
-import { untilReachable } from '../jobs/outage';
+import { untilReachable } from '../adapters/telegram.client';
 import { createBotRuntime } from './bot-runtime';
 import { PollingLeader } from './polling';
 

@@ -66,29 +66,3 @@ export function outageDelayMs(waits: number, random = Math.random): number {
   const base = Math.min(15_000, 1_000 * 2 ** Math.min(waits, 4));
   return Math.round(base * (0.75 + random() * 0.5));
 }
-
-/** Telegram's "slow down" at start-up: its retry_after (s), or undefined for any other error. */
-function retryAfterOf(err: unknown): number | undefined {
-  const r = (err as { response?: { error_code?: unknown; parameters?: { retry_after?: unknown } } })?.response;
-  return r?.error_code === 429 ? Number(r.parameters?.retry_after ?? 1) : undefined;
-}
-
-/**
- * A start-up call (getMe, setWebhook, deleteWebhook) made while Telegram is away (5xx, 429, the network) is tried
- * again, 0.5 s … 10 s apart (a 429's retry_after when it names one), for up to `budgetMs`, instead of the process
- * exiting and being restarted in a loop. Anything else (a wrong token: 401) throws at once.
- */
-export async function untilReachable<T>(what: string, fn: () => Promise<T>, log: { warn(msg: string, meta?: object): void }, budgetMs: number): Promise<T> {
-  const deadline = Date.now() + budgetMs;
-  for (let wait = 500, tries = 1; ; wait = Math.min(wait * 2, 10_000), tries++) {
-    try {
-      return await fn();
-    } catch (err) {
-      const retryAfter = retryAfterOf(err);
-      if ((retryAfter === undefined && !isOutage(err)) || Date.now() >= deadline) throw err;
-      const ms = retryAfter !== undefined ? retryAfter * 1_000 : wait;
-      log.warn(`${what}: Telegram is not reachable; trying again`, { error: err instanceof Error ? err.message : String(err), tries, retry_in_ms: ms });
-      await new Promise((r) => setTimeout(r, ms));
-    }
-  }
-}

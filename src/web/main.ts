@@ -15,7 +15,7 @@ import { AdminAlerts } from '../observability/admin-alerts';
 import { installCrashReporting } from '../observability/crash-reporter';
 import { ChatPacer, chatLimits } from '../domain/notifications/chat-pacer';
 import { createEnqueue } from '../jobs/enqueue';
-import { untilReachable } from '../jobs/outage';
+import { untilReachable } from '../adapters/telegram.client';
 import { AuditRepository } from '../repositories/audit.repository';
 
 /** Board accounts: the operator is required in production (elsewhere a one-off password is shown once); the viewer is optional. */

@@ -43,10 +43,10 @@ describe(`fuzzing the ingress and the jobs (${RUNS} runs)`, function () {
   const postHook = (body: unknown, secret = SECRET) =>
     fetch(`${web.url}/telegram/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': secret }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
-  /** Every queue's jobs in a state, with the job (for the report). */
-  async function jobsIn(state: 'failed' | 'delayed' | 'completed'): Promise<Job[]> {
+  /** Every queue's failed jobs. */
+  async function failedJobs(): Promise<Job[]> {
     const out: Job[] = [];
-    for (const name of QUEUE_NAMES) out.push(...(await hook.queues.get(name).getJobs([state], 0, 1_000)));
+    for (const name of QUEUE_NAMES) out.push(...(await hook.queues.get(name).getFailed(0, 1_000)));
     return out;
   }
 
@@ -68,10 +68,8 @@ describe(`fuzzing the ingress and the jobs (${RUNS} runs)`, function () {
   }
 
   it('random Bot API updates into polling and the webhook: no crash, no retry storm, a reply to every message, coins exact', async () => {
-    let cases = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(fc.record({ update: botUpdate, viaWebhook: fc.boolean() }), { minLength: 1, maxLength: 6 }), async (batch) => {
-        cases++;
         const sent: { userId: number; kind: FuzzUpdate['kind']; status?: number }[] = [];
         for (const { update, viaWebhook } of batch) {
           const user = await stack.client.createUser({ first_name: 'Fuzz', language_code: update.lang });
@@ -99,12 +97,11 @@ describe(`fuzzing the ingress and the jobs (${RUNS} runs)`, function () {
           if (balance !== sum || balance < 0 || Number(held?.n) > 0) problems.push(`user ${s.userId}: balance ${balance}, ledger ${sum}, open holds ${held?.n}`);
         }
         // A job that can never succeed fails at once (unrecoverable): none spent a second attempt.
-        for (const job of await jobsIn('failed')) if (job.attemptsMade > 1) problems.push(`${job.name} failed after ${job.attemptsMade} attempts: ${job.failedReason}`);
+        for (const job of await failedJobs()) if (job.attemptsMade > 1) problems.push(`${job.name} failed after ${job.attemptsMade} attempts: ${job.failedReason}`);
         expect(problems, problems.join('\n')).to.deep.equal([]);
       }),
       { numRuns: RUNS, endOnFailure: true },
     );
-    expect(cases).to.be.at.least(RUNS);
   });
 
   it('random JSON at the webhook: 400 or 200, never 5xx, and the ingress goes on working', async () => {

@@ -4,6 +4,7 @@ import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
 import { isLastTry } from '../../jobs/failures';
 import { jobKey } from '../../jobs/job-key';
 import type { Logger } from '../../lib/logger';
+import type { Claim } from './chat-pacer';
 import { loadAvatarMedia, sendAvatarMedia } from '../avatars/avatar-media';
 import { translate } from '../i18n/messages';
 import { splitText, TELEGRAM_TEXT_LIMIT } from './split-text';
@@ -28,10 +29,16 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
   };
   // The job's BullMQ lock, checked with each claim: a worker that lost it sends nothing (see ChatPacer.claim).
   const lockOf = (job: Job, token: string | undefined) => (token ? { key: `${job.queueQualifiedName}:${job.id}:lock`, token } : undefined);
-  /** The job stalled and another worker runs it now: this run stops without touching it (DelayedError: hands off). */
-  const handOff = (log: Logger): never => {
-    log.warn('the job\'s lock went to another worker (this one stalled); not sending from here');
-    throw new DelayedError();
+  /**
+   * Acts on a claim that said "not now": waits in line (delayed), or — the job stalled and another worker runs it
+   * now — stops without touching it (a DelayedError leaves the job to its new owner).
+   */
+  const notNow = async (claim: Exclude<Claim, { go: true }>, job: Job, token: string | undefined, chatId: number, seq: number | undefined, log: Logger): Promise<never> => {
+    if (claim.reason === 'lost') {
+      log.warn('the job\'s lock went to another worker (this one stalled); not sending from here');
+      throw new DelayedError();
+    }
+    return waitInLine(job, token, chatId, seq, claim.waitMs, claim.reason === 'turn');
   };
   // Done with (sent, or given up): the chat's next message may go, at once if it is already waiting.
   const moveLine = async (chatId: number, seq: number | undefined) => {
@@ -71,8 +78,7 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
     'message.edit': async ({ chatId, messageJobId, messageId: givenId, lang, text, template, replyMarkup, seq }, { job, token, log }) => {
       // In the chat's line like any message: the edit waits for what was queued before it, the message it edits too.
       const claim = await pacer.claim(chatId, seq ?? 0, job.id!, lockOf(job, token));
-      if (!claim.go && claim.reason === 'lost') handOff(log);
-      if (!claim.go) await waitInLine(job, token, chatId, seq, claim.waitMs, claim.reason === 'turn');
+      if (!claim.go) await notNow(claim, job, token, chatId, seq, log);
       const done = () => moveLine(chatId, seq);
       const messageId = givenId ?? (await receipts.messageId(jobKey(config, { id: messageJobId!, timestamp: 0 })));
       try {
@@ -143,8 +149,7 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
           if (sent.has(i)) continue;
           const claim = claimed ?? (await pacer.claim(chatId, seq ?? 0, job.id!, lock));
           claimed = undefined;
-          if (!claim.go && claim.reason === 'lost') handOff(log);
-          if (!claim.go) await wait(claim.waitMs, claim.reason === 'turn');
+          if (!claim.go) await notNow(claim, job, token, chatId, seq, log);
           // Buttons belong under the last part, where the user reads on.
           const markup = i === parts.length - 1 ? replyMarkup : undefined;
           let message;

@@ -2,6 +2,7 @@ import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { Model } from 'objection';
 import pg from 'pg';
+import { disablePrepared } from './statements';
 
 // Telegram ids and coin sums are int8 in Postgres; they stay far below 2^53, so read them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -9,7 +10,8 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 /** Compiled migrations live beside the compiled sources (dist/migrations). */
 export const MIGRATIONS_DIR = path.resolve(__dirname, '..', '..', 'migrations');
 
-export function createKnex(databaseUrl: string, pool: { min?: number; max?: number } = {}): Knex {
+/** `prepared: false` runs the hot statements unprepared (DATABASE_PREPARED_STATEMENTS=off; see statements.ts). */
+export function createKnex(databaseUrl: string, pool: { min?: number; max?: number } = {}, opts: { prepared?: boolean } = {}): Knex {
   const knex = knexFactory({
     client: 'pg',
     connection: { connectionString: databaseUrl, connectionTimeoutMillis: 5_000 },
@@ -17,6 +19,7 @@ export function createKnex(databaseUrl: string, pool: { min?: number; max?: numb
     migrations: { directory: MIGRATIONS_DIR, loadExtensions: ['.js'], tableName: 'knex_migrations' },
   });
   Model.knex(knex);
+  if (opts.prepared === false) disablePrepared(knex);
   return knex;
 }
 

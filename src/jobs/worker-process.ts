@@ -41,7 +41,7 @@ export async function startWorkerProcess(
   if (!config.BOT_TOKEN) throw new Error('BOT_TOKEN is not set (npm start sets one for the local sandbox)');
   const workerConnection = await connectRedis(createRedis(config.REDIS_URL, 'worker'));
   const producerConnection = await connectRedis(createRedis(config.REDIS_URL, 'producer'));
-  const knex = createKnex(config.DATABASE_URL);
+  const knex = createKnex(config.DATABASE_URL, {}, { prepared: config.DATABASE_PREPARED_STATEMENTS === 'on' });
   const queues = new QueueRegistry(producerConnection, config.QUEUE_PREFIX);
   const metrics = new SharedMetrics(producerConnection, config.QUEUE_PREFIX);
   const pacer = new ChatPacer(producerConnection, config.QUEUE_PREFIX, chatLimits(config));

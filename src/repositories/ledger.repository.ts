@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { runStatement } from '../db/statements';
 
 export type LedgerKind = 'bonus' | 'topup' | 'hold' | 'capture' | 'release' | 'refund' | 'grant' | 'debit';
 
@@ -144,7 +145,8 @@ export class LedgerRepository {
     const bindings = [...(st.gate?.bindings ?? []), ...st.entry.bindings, threshold, threshold, threshold, threshold, ...st.user.bindings];
     for (let attempt = 0; ; attempt++) {
       try {
-        const { rows } = await db.raw<{ rows: { applied: boolean; balance: string | number; low: boolean; gate?: Record<string, unknown> | null }[] }>(sql, bindings as Knex.RawBinding[]);
+        // Prepared (statements.ts): planning this statement cost more than running it.
+        const rows = await runStatement<{ applied: boolean; balance: string | number; low: boolean; gate?: Record<string, unknown> | null }>(db, sql, bindings);
         const row = rows[0]!;
         return { applied: row.applied, balance: Number(row.balance), lowBalance: row.low, gate: row.gate ?? null };
       } catch (err) {

@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   // Readiness must answer "Redis is down" rather than hang: a fail-fast producer connection.
   const redis = createRedis(config.REDIS_URL, 'producer');
   await connectRedis(redis).catch((err: Error) => log.warn('Redis not reachable at start', { error: err.message }));
-  const knex = createKnex(config.DATABASE_URL, { max: 5 });
+  const knex = createKnex(config.DATABASE_URL, { max: 5 }, { prepared: config.DATABASE_PREPARED_STATEMENTS === 'on' });
   let runtime: BotRuntime | undefined;
   if (config.BOT_MODE === 'webhook') {
     runtime = await createBotRuntime(config, log);

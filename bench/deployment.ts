@@ -49,9 +49,13 @@ export async function startDeployment(
   name: string,
   tokenBase: number,
   processes: DeployedProcess[] = [{ script: 'src/bot/main.js' }, { script: 'workers/main.js' }],
+  /** Another Redis and database than the shared bench ones (the profile's own servers). */
+  servers: { redisUrl?: string; databaseUrl?: string } = {},
 ): Promise<Deployment> {
-  await ensureDatabase(BENCH_DATABASE_URL);
-  const knex = createKnex(BENCH_DATABASE_URL, { max: 1 });
+  const redisUrl = servers.redisUrl ?? BENCH_REDIS_URL;
+  const databaseUrl = servers.databaseUrl ?? BENCH_DATABASE_URL;
+  await ensureDatabase(databaseUrl);
+  const knex = createKnex(databaseUrl, { max: 1 });
   await migrateLatest(knex);
   await knex.destroy();
   const sandbox = await startSandbox({ limits: { enabled: false } });
@@ -64,13 +68,15 @@ export async function startDeployment(
     ENCRYPTION_KEY: Buffer.alloc(32, 0x5b).toString('base64'),
     BOT_TOKEN: token,
     TELEGRAM_API_ROOT: sandbox.apiRoot,
-    REDIS_URL: BENCH_REDIS_URL,
-    DATABASE_URL: BENCH_DATABASE_URL,
+    REDIS_URL: redisUrl,
+    DATABASE_URL: databaseUrl,
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: 'info',
     POLLING_TIMEOUT_SECONDS: '10',
     // Our own global send limit follows the sandbox's: off.
     TELEGRAM_GLOBAL_RATE: '10000',
+    // One process per worker command unless a benchmark asks for more (the profile reads each process's CPU).
+    WORKER_PROCESSES: '1',
   };
   const children: ChildProcess[] = [];
   for (const p of processes) children.push(await startProcess(p, { ...env, ...p.env }));
@@ -84,7 +90,7 @@ export async function startDeployment(
       for (const c of children) c.kill('SIGTERM');
       await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
       await sandbox.close();
-      const redis = new Redis(BENCH_REDIS_URL);
+      const redis = new Redis(redisUrl);
       await deleteKeysWithPrefix(redis, prefix);
       await redis.quit();
     },

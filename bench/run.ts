@@ -2,16 +2,18 @@ import os from 'node:os';
 import { benchAvatarMemory, benchAvatarThroughput } from './avatars.bench';
 import { benchIngress } from './ingress.bench';
 import { benchBroadcast, benchOutbound } from './delivery.bench';
-import { benchLatency } from './latency.bench';
+import { benchCapacity, benchLatency } from './latency.bench';
 import { benchCharges, benchPrecheckout } from './billing.bench';
 import { fmt } from './support';
 import { benchWorker } from './worker.bench';
 import { benchTranscripts } from './transcripts.bench';
 import { benchBackups } from './backups.bench';
+import { benchProfile } from './profile.bench';
 
 /** `npm run bench`: every benchmark, printed as the Markdown rows docs/BENCHMARKS.md keeps. */
 async function main(): Promise<void> {
   const only = process.argv[2];
+  if (only === 'profile') return printProfile();
   console.log(`# ${new Date().toISOString()} · Node ${process.version} · ${os.cpus().length} × ${os.cpus()[0]?.model} · ${fmt(os.totalmem() / 2 ** 30)} GiB\n`);
   console.log('| benchmark | ours | baseline (same run) | ratio | target |');
   console.log('|---|---|---|---|---|');
@@ -65,15 +67,36 @@ async function main(): Promise<void> {
       `| backup + restore drill, ${fmt(b.rows)}-row ledger (${fmt(b.megabytes, 1)} MB dump), through the backups worker process vs raw \`pg_dump -Fc\` + createdb + \`pg_restore --jobs=2\` + dropdb, ${b.runs} alternating runs, medians | ${fmt(b.ours, 2)} s (dump ${fmt(b.oursDump, 2)} s · drill ${fmt(b.oursDrill, 2)} s) | ${fmt(b.raw, 2)} s (dump ${fmt(b.rawDump, 2)} s · restore ${fmt(b.rawRestore, 2)} s) | ${fmt(b.ratio, 2)} | ≤ 1.3 |`,
     );
   }
+  if (!only || only === 'capacity') {
+    const c = await benchCapacity();
+    console.log(
+      `| capacity: highest first-contact \`/start\` rate held ${process.env.BENCH_CAPACITY_SECONDS ?? 30} s with p99 ≤ 100 ms, every update answered (ours: ${c.oursSteps.join('; ')} — bare: ${c.bareSteps.join('; ')}) | ${fmt(c.ours)}/s | bare telegraf → \`queue.add\` → \`Worker\` → upsert → \`sendMessage\`: ${fmt(c.bare)}/s | ${fmt(c.ratio, 2)} | ≥ 0.8 |`,
+    );
+  }
   if (!only || only === 'latency') {
     // The target rate, and a quarter of it to show the pipeline's own latency when the machine is not saturated.
-    for (const rate of [200, 50]) {
-      const r = await benchLatency(rate);
+    for (const [rate, processes] of [[200, 1], [200, 2], [50, 1], [50, 2]] as const) {
+      const r = await benchLatency(rate, processes);
       console.log(
-        `| /start update → reply at ${r.rate}/s (${r.count} updates, sent at ${fmt(r.achievedRate)}/s) | p50 ${fmt(r.p50)} ms · p99 ${fmt(r.p99)} ms · max ${fmt(r.max)} ms | — | — | p50 ≤ 10 ms · p99 ≤ 50 ms |`,
+        `| /start update → reply at ${r.rate}/s (${r.count} updates, sent at ${fmt(r.achievedRate)}/s), WORKER_PROCESSES=${processes} | p50 ${fmt(r.p50)} ms · p99 ${fmt(r.p99)} ms · max ${fmt(r.max)} ms | — | — | p50 ≤ 10 ms · p99 ≤ 50 ms |`,
       );
     }
   }
+}
+
+/** `npm run bench -- profile`: the per-update cost budget (docs/PERFORMANCE.md). */
+async function printProfile(): Promise<void> {
+  const rows = await benchProfile();
+  console.log(`# ${new Date().toISOString()} · per-update cost, net of the idle deployment · Node ${process.version} · ${os.cpus().length} × ${os.cpus()[0]?.model}\n`);
+  console.log('| update | n | Redis commands, scripts\' own included (scripts) | Postgres statements (writes) | CPU µs: bot · worker · avatars | Redis · Postgres · sandbox | total |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const c = r.cpuUs;
+    const total = Object.values(c).reduce((a, b) => a + b, 0);
+    console.log(`| ${r.scenario} | ${r.count} | ${fmt(r.redisCalls, 1)} (${fmt(r.redisScripts, 1)}) | ${fmt(r.pgStatements, 1)} (${fmt(r.pgWrites, 1)}) | ${fmt(c.bot!)} · ${fmt(c.worker!)} · ${fmt(c.avatars!)} | ${fmt(c.redis!)} · ${fmt(c.postgres!)} · ${fmt(c.sandbox!)} | ${fmt(total)} |`);
+  }
+  console.log('\nWhere it goes (per update):\n');
+  for (const r of rows) console.log(`- ${r.scenario}: Redis ${r.topRedis}; Postgres ${r.topPg}`);
 }
 
 main().then(

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 
@@ -100,6 +101,23 @@ export const configSchema = z.object({
       }
       if (items.includes('all')) return QUEUE_NAMES.filter((q) => !excluded.includes(q));
       return named as QueueName[];
+    }),
+  /**
+   * Worker processes one `worker` command runs (`auto`: one per core), each running the same queues: one Node thread
+   * no longer caps a box. A supervisor forks them and starts a crashed one again; the `--processes=` argument takes
+   * its place (the Procfile's heavy queues use 1: their work already runs beside the Node thread).
+   */
+  WORKER_PROCESSES: z
+    .string()
+    .default('auto')
+    .transform((v, ctx) => {
+      if (v.trim() === 'auto') return Math.max(1, Math.min(availableParallelism(), 16));
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 64) {
+        ctx.addIssue({ code: 'custom', message: 'expected auto or a whole number from 1 to 64' });
+        return z.NEVER;
+      }
+      return n;
     }),
   /** Jobs one worker process runs at once, per queue. */
   CONCURRENCY_BILLING: int(1, 1000).default(10),

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Telegram } from 'telegraf';
 import type { Update } from 'telegraf/types';
 import { redact, type Logger } from '../lib/logger';
+import { luaScript } from '../lib/redis';
 import { ALLOWED_UPDATES, type Ingress } from './ingress';
 
 /** Take the lease if free: value "<instance>:<fencing token>". KEYS: lease, fence. ARGV: instance, ttl ms. */
@@ -32,6 +33,9 @@ export interface PollingOptions {
  * the current lease holder, so a new leader resumes where the old one stopped: unconfirmed updates come again and
  * the ingress de-duplication drops any the old leader had already enqueued.
  */
+// Once per getUpdates batch: by its SHA. The lease's own scripts run seldom and stay plain EVAL.
+const commitScript = luaScript(COMMIT, 2);
+
 export class PollingLeader {
   readonly instance = randomUUID();
   private leaseValue: string | null = null;
@@ -47,7 +51,9 @@ export class PollingLeader {
     private readonly ingress: Ingress,
     private readonly log: Logger,
     private readonly opts: PollingOptions,
-  ) {}
+  ) {
+    commitScript.define(redis);
+  }
 
   private key(name: string): string {
     return `${this.opts.prefix}:bot:${this.opts.botId}:polling:${name}`;
@@ -132,7 +138,7 @@ export class PollingLeader {
           this.log.warn('update not handled; will fetch it again', { update_id: next, error: redact(reason?.message ?? String(reason)) });
         }
         if (next > offset) {
-          const committed = await this.redis.eval(COMMIT, 2, this.key('lease'), this.key('offset'), value, next);
+          const committed = await commitScript(this.redis, this.key('lease'), this.key('offset'), value, next);
           if (!committed) this.lose(value, 'offset refused: another instance holds the lease');
         }
         if (failed >= 0) await this.sleep(500);

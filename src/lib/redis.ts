@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 
 export type RedisRole =
@@ -60,4 +61,32 @@ export async function deleteKeysWithPrefix(redis: Redis, prefix: string): Promis
     cursor = next;
     if (keys.length) await redis.del(...keys);
   } while (cursor !== '0');
+}
+
+type ScriptArg = string | number | Buffer;
+type Scripted = Redis & Record<string, (...args: ScriptArg[]) => Promise<unknown>>;
+
+export interface LuaScript {
+  (redis: Redis, ...args: ScriptArg[]): Promise<unknown>;
+  /**
+   * Defines it on a connection; call it where the connection is handed over (a constructor), before any command:
+   * an auto-pipeline opened before the definition would not know the command.
+   */
+  define(redis: Redis): void;
+}
+
+/**
+ * A Lua script run by its SHA (EVALSHA, loaded again on NOSCRIPT, through ioredis's defineCommand), so the hot
+ * scripts are not sent and hashed on every call as `EVAL` would. `keys` of `numberOfKeys` come first.
+ */
+export function luaScript(lua: string, numberOfKeys: number): LuaScript {
+  const name = `sy_${createHash('sha1').update(lua).digest('hex').slice(0, 16)}`;
+  const define = (redis: Redis) => {
+    if (typeof (redis as Scripted)[name] !== 'function') redis.defineCommand(name, { lua, numberOfKeys });
+  };
+  const run = (redis: Redis, ...args: ScriptArg[]) => {
+    define(redis);
+    return (redis as Scripted)[name]!(...args);
+  };
+  return Object.assign(run, { define });
 }

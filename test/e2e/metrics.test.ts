@@ -41,7 +41,7 @@ describe('/metrics across processes', function () {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH, NODE_ENV: 'test', BOT_TOKEN: token, TELEGRAM_API_ROOT: sandbox.apiRoot, REDIS_URL: TEST_REDIS_URL,
-        DATABASE_URL: TEST_DATABASE_URL, QUEUE_PREFIX: prefix, WORKER_QUEUES: 'notifications', LOG_LEVEL: 'info',
+        DATABASE_URL: TEST_DATABASE_URL, QUEUE_PREFIX: prefix, WORKER_QUEUES: 'notifications', WORKER_PROCESSES: '1', LOG_LEVEL: 'info',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -65,6 +65,8 @@ export class FaultRig {
       REDIS_URL: this.own.url,
       DATABASE_URL: this.pg.url(),
       QUEUE_PREFIX: this.prefix,
+      // kill -9 must hit the process running the jobs, not a supervisor whose children would then stop cleanly.
+      WORKER_PROCESSES: '1',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
       WEB_PORT: String(webPort),
       POLLING_TIMEOUT_SECONDS: '1',

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from './own-redis';
@@ -27,6 +27,8 @@ export class OwnPostgres {
   private constructor(
     readonly port: number,
     private readonly dir: string,
+    /** More server settings (`name=value`), e.g. shared_preload_libraries for a profile. */
+    private readonly settings: string[] = [],
   ) {}
 
   /** A URL of a database on this cluster (`postgres` exists; create others with ensureDatabase). */
@@ -34,7 +36,7 @@ export class OwnPostgres {
     return `postgres://postgres@127.0.0.1:${this.port}/${database}`;
   }
 
-  static async start(): Promise<OwnPostgres> {
+  static async start(opts: { settings?: string[] } = {}): Promise<OwnPostgres> {
     const port = await freePort();
     const dir = mkdtempSync(path.join(tmpdir(), 'switchyard-pg-'));
     if (process.getuid?.() === 0) {
@@ -42,7 +44,7 @@ export class OwnPostgres {
       const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
       chownSync(dir, uid, gid);
     }
-    const own = new OwnPostgres(port, dir);
+    const own = new OwnPostgres(port, dir, opts.settings);
     try {
       asPostgres('initdb', ['-D', path.join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
       own.resume();
@@ -53,9 +55,18 @@ export class OwnPostgres {
     return own;
   }
 
+  /** The server's processes now: the postmaster and its children (backends, writer, WAL writer…). */
+  processIds(): number[] {
+    const pidFile = path.join(this.dir, 'data', 'postmaster.pid');
+    if (!existsSync(pidFile)) return [];
+    const main = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    const children = `/proc/${main}/task/${main}/children`;
+    return [main, ...(existsSync(children) ? readFileSync(children, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number) : [])];
+  }
+
   /** Starts the server (again) and waits until it accepts connections. */
   resume(): void {
-    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
+    const options = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off${this.settings.map((x) => ` -c ${x}`).join('')}`;
     asPostgres('pg_ctl', ['-D', path.join(this.dir, 'data'), '-o', options, '-l', path.join(this.dir, 'server.log'), '-w', '-t', '60', 'start']);
   }
 

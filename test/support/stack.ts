@@ -89,6 +89,8 @@ export class Stack {
       REDIS_URL: this.config.REDIS_URL,
       DATABASE_URL: this.config.DATABASE_URL,
       QUEUE_PREFIX: this.config.QUEUE_PREFIX,
+      // One process per spawned worker: a test that kills it kills the process that runs the jobs.
+      WORKER_PROCESSES: '1',
       ...extra,
     };
   }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { luaScript } from '../../lib/redis';
 
 export type BroadcastOutcome = 'sent' | 'blocked' | 'failed';
 
@@ -42,11 +43,17 @@ export interface BroadcastReport {
  * The tally of one broadcast in Redis: every message's final outcome is counted, and whoever counts the last one
  * (or sets the total after the last one) gets the report — exactly once, whatever the number of workers.
  */
+const countScript = luaScript(COUNT, 2);
+const setTotalScript = luaScript(SET_TOTAL, 1);
+
 export class BroadcastTally {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    countScript.define(redis);
+    setTotalScript.define(redis);
+  }
 
   private key(id: string): string {
     return `${this.prefix}:broadcast:${id}`;
@@ -72,10 +79,10 @@ export class BroadcastTally {
   }
 
   async count(id: string, chatId: number, outcome: BroadcastOutcome): Promise<BroadcastReport | null> {
-    return BroadcastTally.report((await this.redis.eval(COUNT, 2, this.key(id), `${this.key(id)}:counted`, outcome, chatId)) as number[]);
+    return BroadcastTally.report((await countScript(this.redis, this.key(id), `${this.key(id)}:counted`, outcome, chatId)) as number[]);
   }
 
   async setTotal(id: string, total: number): Promise<BroadcastReport | null> {
-    return BroadcastTally.report((await this.redis.eval(SET_TOTAL, 1, this.key(id), total)) as number[]);
+    return BroadcastTally.report((await setTotalScript(this.redis, this.key(id), total)) as number[]);
   }
 }

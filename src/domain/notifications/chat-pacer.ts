@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config';
+import { luaScript } from '../../lib/redis';
 
 /**
  * Per-chat order and pace for outbound messages, shared by every notifications worker through Redis.
@@ -121,12 +122,20 @@ export function chatLimits(config: Pick<Config, 'CHAT_RATE_PER_SECOND' | 'CHAT_B
 /** `lost`: the job's lock is another worker's now (nothing may be sent from here). */
 export type Claim = { go: true } | { go: false; waitMs: number; reason: 'turn' | 'pace' | 'lost' };
 
+const claimScript = luaScript(CLAIM, 7);
+const sequenceScript = luaScript(SEQUENCE, 2);
+const advanceScript = luaScript(ADVANCE, 2);
+
 export class ChatPacer {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly limits: ChatLimits,
-  ) {}
+  ) {
+    claimScript.define(redis);
+    sequenceScript.define(redis);
+    advanceScript.define(redis);
+  }
 
   private key(chatId: number, name: string): string {
     return `${this.prefix}:chat:${chatId}:${name}`;
@@ -137,7 +146,7 @@ export class ChatPacer {
    * also becomes its `next`, so a later number can never overtake it.
    */
   async sequence(chatId: number): Promise<number> {
-    return (await this.redis.eval(SEQUENCE, 2, this.key(chatId, 'seq'), this.key(chatId, 'next'))) as number;
+    return (await sequenceScript(this.redis, this.key(chatId, 'seq'), this.key(chatId, 'next'))) as number;
   }
 
   /** A number that will never be sent (its job already existed): the chat must not wait for it. */
@@ -159,8 +168,8 @@ export class ChatPacer {
     // The global bucket keeps a third of a second's burst: Telegram's own bucket is then never drained by our burst,
     // and requests that a busy event loop sends in a bunch still fit; that slack lets it run at 98 % of the rate.
     const globalPerMs = (this.limits.globalPerSecond / 1_000) * 0.98;
-    const [code, ms] = (await this.redis.eval(
-      CLAIM, 7,
+    const [code, ms] = (await claimScript(
+      this.redis,
       this.key(chatId, 'next'), this.key(chatId, 'bucket'), this.key(chatId, 'until'), this.key(chatId, 'skip'), this.key(chatId, 'waiting'),
       `${this.prefix}:telegram:global-bucket`, lock?.key ?? `${this.prefix}:telegram:no-lock`,
       seq, ratePerMs, burst, this.limits.stallMs, jobId, globalPerMs, Math.max(1, Math.floor(this.limits.globalPerSecond / 3)), lock?.token ?? '',
@@ -184,6 +193,6 @@ export class ChatPacer {
 
   /** This message is done (sent, or given up): the chat's next one may go. Returns the job waiting for that turn. */
   async advance(chatId: number, seq: number): Promise<string | null> {
-    return (await this.redis.eval(ADVANCE, 2, this.key(chatId, 'next'), this.key(chatId, 'waiting'), seq)) as string | null;
+    return (await advanceScript(this.redis, this.key(chatId, 'next'), this.key(chatId, 'waiting'), seq)) as string | null;
   }
 }

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import multer from 'multer';
-import { apiErrorHandler, botApiRouter, sendApiError } from './bot-api.routes';
+import { apiErrorHandler, botApiRouter, fastBotCall, sendApiError } from './bot-api.routes';
 import { controlRouter } from './control.routes';
 import { Sandbox, type SandboxOptions } from './sandbox.state';
 import { ApiError } from './sandbox.util';
@@ -43,7 +43,11 @@ export function createSandboxApp(sandbox: Sandbox): express.Express {
 /** Starts a Bot-API-compatible fake Telegram on loopback. */
 export async function startSandbox(opts: StartSandboxOptions = {}): Promise<RunningSandbox> {
   const sandbox = new Sandbox(opts);
-  const server = http.createServer(createSandboxApp(sandbox));
+  const app = createSandboxApp(sandbox);
+  // JSON Bot API calls skip Express (fastBotCall); everything else goes through it.
+  const server = http.createServer((req, res) => {
+    if (!fastBotCall(sandbox, req, res)) app(req, res);
+  });
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -93,6 +93,26 @@ describe('telegram sandbox', function () {
       expect(((await res.json()) as any).result).to.include({ text: 'hi' });
     });
 
+    it('answers a JSON call, a form call and a query-string call alike; a broken JSON body is a 400', async () => {
+      const user = await client.createUser();
+      const post = (type: string, body: string, query = '') =>
+        fetch(`${sandbox.url}/bot${bot.token}/sendMessage${query}`, { method: 'POST', headers: { 'content-type': type }, body }).then(async (r) => ({ status: r.status, type: r.headers.get('content-type'), body: (await r.json()) as any }));
+      const json = await post('application/json', JSON.stringify({ chat_id: user.id, text: 'one' }));
+      const form = await post('application/x-www-form-urlencoded', `chat_id=${user.id}&text=two`);
+      const query = await post('application/json', JSON.stringify({ text: 'three' }), `?chat_id=${user.id}`);
+      for (const [r, text] of [[json, 'one'], [form, 'two'], [query, 'three']] as const) {
+        expect(r.status).to.equal(200);
+        expect(r.type).to.match(/^application\/json/);
+        expect(r.body.result).to.include({ text });
+      }
+      expect((await client.messages(user.id)).map((m) => m.text)).to.deep.equal(['one', 'two', 'three']);
+      const broken = await post('application/json', '{"chat_id": ');
+      expect(broken).to.deep.include({ status: 400, body: { ok: false, error_code: 400, description: "Bad Request: can't parse JSON body" } });
+      const wrong = await post('application/json', JSON.stringify({ chat_id: user.id, text: '' }));
+      expect(wrong.status).to.equal(400);
+      expect(wrong.body.ok).to.equal(false);
+    });
+
     it('rejects malformed tokens with 401 and unknown methods with 404', async () => {
       const bad = await new Bot(sandbox.url, 'nope').call('getMe');
       expect(bad.status).to.equal(401);

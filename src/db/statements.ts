@@ -58,9 +58,12 @@ export async function runStatement<R>(db: Knex | Knex.Transaction, sql: string, 
     try {
       return (await run()).rows;
     } catch (err) {
-      // The session lost it (DEALLOCATE, DISCARD ALL by a pooler) while node-postgres still counts it prepared:
-      // forget it there and prepare it again, once.
-      if ((err as { code?: string }).code !== '26000') throw err;
+      // 26000: the session lost it (DEALLOCATE, DISCARD ALL by a pooler) while node-postgres still counts it
+      // prepared. 0A000 "cached plan must not change result type": a migration changed a table under it. Either
+      // way: forget it (on the server too) and prepare it again, once.
+      const code = (err as { code?: string }).code;
+      if (code !== '26000' && code !== '0A000') throw err;
+      if (code === '0A000') await conn.query(`DEALLOCATE ${n.name}`);
       const cache = (conn as unknown as { connection?: { parsedStatements?: Record<string, string> } }).connection?.parsedStatements;
       if (cache) delete cache[n.name];
       return (await run()).rows;

@@ -65,6 +65,11 @@ export interface JobContext {
   user?: UserModel;
   /** True when this job registered the user. */
   userCreated?: boolean;
+  /**
+   * The user's coins when the job started, read with the user's row. For showing only: what a charge may take is
+   * decided by the ledger's statements, never from this.
+   */
+  balance?: number;
   /** The worker's lock token for this job (needed to delay it, e.g. to wait for a chat's turn). */
   token?: string;
   /** Aborted when the worker gives up on in-flight jobs at shutdown: long work stops and the job is handed back. */

@@ -76,13 +76,14 @@ export function createProcessor(table: Map<JobName, Handler<never>>, deps: Worke
         const policy = catalogue[job.name as JobName].actorPolicy ?? 'register';
         let result: unknown;
         if (actor && policy !== 'none') {
-          const { user, created } = await deps.users.ensure(actor, deps.config.ADMIN_IDS.includes(actor.telegramId));
+          const { user, created, balance } = await deps.users.ensure(actor, deps.config.ADMIN_IDS.includes(actor.telegramId));
           if (user.status === 'banned' && policy !== 'banned-too') {
             ctx.log.info('job skipped: user is banned');
             result = { skipped: 'banned' };
           }
           ctx.user = user;
           ctx.userCreated = created;
+          ctx.balance = balance;
         }
         result ??= await (handler as Handler<JobName>)(payload as never, ctx);
         // A job relayed from the outbox closes its row: it ran its course, the sweep need not relay it again. (A

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { runStatement } from '../db/statements';
 import type { Actor, Language } from '../jobs/payloads';
 import { UserModel, type UserStatus } from './user.model';
 
@@ -10,7 +11,15 @@ export function languageFromCode(code: string | undefined): Language {
 export interface EnsuredUser {
   user: UserModel;
   created: boolean;
+  /** The user's coins as the statement saw them (0 before the first posting). */
+  balance: number;
 }
+
+/**
+ * What ensure returns, named: a prepared statement must not return `*` (a migration that adds a column would
+ * change its result type under running workers).
+ */
+const USER_COLUMNS = 'id, telegram_id, username, language, role, status, created_at, updated_at, last_seen_at, language_chosen, notifications, low_balance_notified';
 
 export class UsersRepository {
   constructor(private readonly knex: Knex) {}
@@ -22,7 +31,10 @@ export class UsersRepository {
    * list reads `user` again (the right itself is ADMIN_IDS alone, see isAdmin). One statement, safe under concurrency.
    */
   async ensure(actor: Actor, admin = false): Promise<EnsuredUser> {
-    const { rows } = await this.knex.raw<{ rows: (UserModel & { inserted: boolean })[] }>(
+    // Before every job: prepared (planned once per connection), and it brings the balance along, so a job that
+    // shows it (/balance, the cabinet) needs no statement of its own.
+    const rows = await runStatement<UserModel & { inserted: boolean; coins: number }>(
+      this.knex,
       `INSERT INTO users (telegram_id, username, language, role)
        VALUES (?, ?, ?, ?)
        ON CONFLICT (telegram_id) DO UPDATE SET
@@ -32,11 +44,11 @@ export class UsersRepository {
          role = EXCLUDED.role,
          language = CASE WHEN users.language_chosen OR ?::boolean IS FALSE THEN users.language ELSE EXCLUDED.language END,
          status = CASE WHEN users.status = 'blocked_bot' THEN 'active' ELSE users.status END
-       RETURNING *, (xmax = 0) AS inserted`,
+       RETURNING ${USER_COLUMNS}, (xmax = 0) AS inserted, COALESCE((SELECT b.coins FROM balances b WHERE b.user_id = users.id), 0) AS coins`,
       [actor.telegramId, actor.username ?? null, languageFromCode(actor.languageCode), admin ? 'admin' : 'user', actor.languageCode !== undefined],
     );
-    const { inserted, ...row } = rows[0]!;
-    return { user: UserModel.fromJson(row, { skipValidation: true }), created: inserted };
+    const { inserted, coins, ...row } = rows[0]!;
+    return { user: UserModel.fromJson(row, { skipValidation: true }), created: inserted, balance: Number(coins) };
   }
 
   async findById(id: number): Promise<UserModel | undefined> {

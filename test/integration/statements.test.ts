@@ -59,6 +59,17 @@ describe('prepared ledger statements', () => {
     expect(await ledger.balance(userId)).to.equal(10);
   });
 
+  it('a table changed under a prepared statement (a migration while workers run) prepares it again', async () => {
+    const knex = knexWith(true);
+    await knex.raw('CREATE TEMP TABLE stmt_probe (a int)');
+    await knex.raw('INSERT INTO stmt_probe VALUES (1)');
+    const read = () => runStatement<Record<string, number>>(knex, 'SELECT * FROM stmt_probe WHERE a = ?::int', [1]);
+    expect(await read()).to.deep.equal([{ a: 1 }]);
+    await knex.raw('ALTER TABLE stmt_probe ADD COLUMN b int DEFAULT 2');
+    // Postgres: "cached plan must not change result type"; answered, not thrown.
+    expect(await read()).to.deep.equal([{ a: 1, b: 2 }]);
+  });
+
   it('refuses a statement whose values do not match its placeholders', async () => {
     const knex = knexWith(true);
     let err: unknown;

@@ -66,7 +66,8 @@ export function billingHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, B
 
   return {
     'balance.show': async ({ actor, updateId }, ctx) => {
-      const coins = await ledger.balance(ctx.user!.id);
+      // Read with the user's row at the start of the job (users.ensure): no statement of its own.
+      const coins = ctx.balance ?? (await ledger.balance(ctx.user!.id));
       await reply(enqueue, ctx, actor, updateId, { key: 'balance', params: { coins: String(coins) } });
       return { coins };
     },

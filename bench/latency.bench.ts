@@ -88,12 +88,13 @@ const CAPACITY_P99_MS = 100;
 
 /**
  * The highest `/start` rate a pipeline sustains for CAPACITY_SECONDS with p99 ≤ 100 ms and every update answered:
- * doubling from 25/s until a rate fails, then halving the gap three times. Each step has new users (first contact).
+ * doubling from 25/s until a rate fails (twice in a row), then halving the gap three times. Each step has new users
+ * (first contact).
  */
 async function capacity(name: string, tokenBase: number, processes: DeployedProcess[]): Promise<{ rate: number; steps: string[] }> {
   const { client, close } = await startDeployment(name, tokenBase, processes);
   const steps: string[] = [];
-  const holds = async (rate: number) => {
+  const once = async (rate: number) => {
     const r = await startLatency(client, rate, CAPACITY_SECONDS);
     const ok = r.unanswered === 0 && r.p99 <= CAPACITY_P99_MS && r.achievedRate >= rate * 0.97;
     steps.push(`${rate}/s: p99 ${Math.round(r.p99)} ms${r.unanswered ? `, ${r.unanswered} unanswered` : ''} ${ok ? '✓' : '✗'}`);
@@ -102,6 +103,9 @@ async function capacity(name: string, tokenBase: number, processes: DeployedProc
     if (!ok) await new Promise((res) => setTimeout(res, 5_000));
     return ok;
   };
+  // A rate fails only if it fails twice: one hiccup of this shared machine (a checkpoint, a neighbour) must not set
+  // the ceiling of the search.
+  const holds = async (rate: number) => (await once(rate)) || (await once(rate));
   try {
     let lo = 0;
     let hi = 25;

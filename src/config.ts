@@ -74,7 +74,7 @@ export const configSchema = z.object({
   WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'expected 1-256 characters of A-Z, a-z, 0-9, _ and -').optional(),
   REDIS_URL: url(['redis:', 'rediss:'], 'a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/switchyard'),
-  /** on: the ledger's hot statements are prepared once per connection (src/db/statements.ts); off behind PgBouncer < 1.21 in transaction mode. */
+  /** on: the hot statements (ledger, users.ensure) are prepared once per connection (src/db/statements.ts); off behind PgBouncer < 1.21 in transaction mode. */
   DATABASE_PREPARED_STATEMENTS: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on'),
   /** Prefix of every BullMQ key; use `{switchyard}` on Redis Cluster so keys share a hash slot. */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}.-]{1,64}$/, 'expected 1-64 characters of A-Z, a-z, 0-9, _ . - { }').default('switchyard'),

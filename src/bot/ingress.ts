@@ -6,6 +6,7 @@ import type { Config } from '../config';
 import { PayloadError, type Enqueue } from '../jobs/enqueue';
 import type { Actor } from '../jobs/payloads';
 import { Batcher } from '../lib/batcher';
+import { luaScript } from '../lib/redis';
 import { redact, type Logger, type TraceContext } from '../lib/logger';
 import { languageFromCode } from '../repositories/users.repository';
 import type { BotContext } from './context';
@@ -41,10 +42,9 @@ interface Admitted {
 const DEDUPE_TTL_S = 24 * 3600;
 const LOCK_TTL_MS = 10_000;
 
-type RedisWithScripts = Redis & {
-  ingressAdmit(numKeys: number, ...args: (string | number)[]): Promise<[number, string | null][]>;
-  ingressRelease(numKeys: number, ...args: (string | number)[]): Promise<number>;
-};
+// Key counts vary with the batch size, so the first argument says how many keys follow.
+const admitScript = luaScript(ADMIT_SCRIPT);
+const releaseScript = luaScript(RELEASE_SCRIPT);
 
 interface AdmitRequest {
   keys: [dedupe: string, lock: string, bucket: string, dialog: string];
@@ -82,7 +82,7 @@ function actorOf(update: Update): Actor | undefined {
  * to ONE catalogue job, enqueue it. Shared by polling (bot process) and webhook (web process).
  */
 export class Ingress {
-  private readonly redis: RedisWithScripts;
+  private readonly redis: Redis;
   private readonly admitted = new WeakMap<Update, Admitted>();
   // Same-process updates of one chat wait here instead of spinning on the Redis lock.
   private readonly chains = new Map<number, Promise<unknown>>();
@@ -96,24 +96,22 @@ export class Ingress {
 
   constructor(private readonly deps: IngressDeps) {
     const { redis, bot, config } = deps;
-    if (!('ingressAdmit' in redis)) {
-      // Key counts vary with the batch size, so the first argument says how many keys follow.
-      redis.defineCommand('ingressAdmit', { lua: ADMIT_SCRIPT });
-      redis.defineCommand('ingressRelease', { lua: RELEASE_SCRIPT });
-    }
-    this.redis = redis as RedisWithScripts;
+    admitScript.define(redis);
+    releaseScript.define(redis);
+    this.redis = redis;
     const refillPerMs = config.RATE_LIMIT_PER_MINUTE / 60_000;
     const noticeTtl = Math.max(60, Math.ceil(config.RATE_LIMIT_BURST / refillPerMs / 1000));
     this.admitBatch = new Batcher((items) =>
-      this.redis.ingressAdmit(
+      admitScript(
+        this.redis,
         items.length * 4,
         ...items.flatMap((i) => i.keys),
         LOCK_TTL_MS, config.RATE_LIMIT_BURST, refillPerMs, noticeTtl,
         ...items.flatMap((i) => i.args),
-      ),
+      ) as Promise<[number, string | null][]>,
     );
     this.releaseBatch = new Batcher(async (items) => {
-      await this.redis.ingressRelease(items.length * 3, ...items.flatMap((i) => i.keys), DEDUPE_TTL_S, ...items.flatMap((i) => i.args));
+      await releaseScript(this.redis, items.length * 3, ...items.flatMap((i) => i.keys), DEDUPE_TTL_S, ...items.flatMap((i) => i.args));
       return items.map(() => 1);
     });
     // Keyed by bot id too: update ids are only unique per bot.

@@ -27,15 +27,15 @@ export interface PollingOptions {
   standbyIntervalMs?: number;
 }
 
+// Once per getUpdates batch: by its SHA. The lease's own scripts run seldom and stay plain EVAL.
+const commitScript = luaScript(COMMIT, 2);
+
 /**
  * Long polling behind a Redis lease. Exactly one instance polls; the others stand by and take over once the
  * lease lapses (leader killed) or is released (leader stopped). The offset lives in Redis and is only advanced by
  * the current lease holder, so a new leader resumes where the old one stopped: unconfirmed updates come again and
  * the ingress de-duplication drops any the old leader had already enqueued.
  */
-// Once per getUpdates batch: by its SHA. The lease's own scripts run seldom and stay plain EVAL.
-const commitScript = luaScript(COMMIT, 2);
-
 export class PollingLeader {
   readonly instance = randomUUID();
   private leaseValue: string | null = null;

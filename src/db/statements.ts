@@ -4,8 +4,8 @@ import type pg from 'pg';
 
 /**
  * Hot statements as named prepared statements. Postgres then parses and plans one of them once per connection
- * instead of on every call. The ledger's posting statement (six CTEs) took 1.0 ms, 0.55 ms of it planning; prepared,
- * it takes 0.55 ms (docs/PERFORMANCE.md).
+ * instead of on every call. A hold (the ledger's six-CTE posting statement) took 1.03 ms, and 0.62 ms prepared:
+ * planning it cost more than running it (docs/PERFORMANCE.md). The ledger's statements and `users.ensure` use it.
  *
  * Off for a knex made with `prepared: false` (`DATABASE_PREPARED_STATEMENTS=off`). Turn it off behind a pooler
  * that cannot keep prepared statements across transactions, such as PgBouncer before 1.21 in transaction mode.

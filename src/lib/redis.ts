@@ -77,12 +77,13 @@ export interface LuaScript {
 
 /**
  * A Lua script run by its SHA (EVALSHA, loaded again on NOSCRIPT, through ioredis's defineCommand), so the hot
- * scripts are not sent and hashed on every call as `EVAL` would. `keys` of `numberOfKeys` come first.
+ * scripts are not sent and hashed on every call as `EVAL` would. `numberOfKeys` keys come first; without it (a count
+ * that varies, as with batches) the first argument is the number of keys that follow.
  */
-export function luaScript(lua: string, numberOfKeys: number): LuaScript {
+export function luaScript(lua: string, numberOfKeys?: number): LuaScript {
   const name = `sy_${createHash('sha1').update(lua).digest('hex').slice(0, 16)}`;
   const define = (redis: Redis) => {
-    if (typeof (redis as Scripted)[name] !== 'function') redis.defineCommand(name, { lua, numberOfKeys });
+    if (typeof (redis as Scripted)[name] !== 'function') redis.defineCommand(name, numberOfKeys === undefined ? { lua } : { lua, numberOfKeys });
   };
   const run = (redis: Redis, ...args: ScriptArg[]) => {
     define(redis);

@@ -50,7 +50,7 @@ describe('WORKER_PROCESSES: one worker command, several processes', function () 
     for (const u of users) expect((await stack.client.waitForMessages(u.id, 1, 20_000))[0]!.text).to.be.a('string').and.not.equal('');
   };
 
-  it('runs two processes on the queues, both answering, and starts a crashed one again', async () => {
+  it('runs two processes on the queues, answers every user, and after one is killed starts it again and still answers', async () => {
     const first = childrenOf(supervisor!.pid!);
     expect(first).to.have.length(2);
     await answered(20);

@@ -39,13 +39,13 @@ export interface BroadcastReport {
   total: number;
 }
 
+const countScript = luaScript(COUNT, 2);
+const setTotalScript = luaScript(SET_TOTAL, 1);
+
 /**
  * The tally of one broadcast in Redis: every message's final outcome is counted, and whoever counts the last one
  * (or sets the total after the last one) gets the report — exactly once, whatever the number of workers.
  */
-const countScript = luaScript(COUNT, 2);
-const setTotalScript = luaScript(SET_TOTAL, 1);
-
 export class BroadcastTally {
   constructor(
     private readonly redis: Redis,

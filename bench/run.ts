@@ -20,6 +20,10 @@ async function main(): Promise<void> {
   if (!only || only === 'ingress') {
     const r = await benchIngress();
     console.log(`| ingress updates/s vs bare \`queue.add\`/s | ${fmt(r.ingress)} | ${fmt(r.raw)} | ${fmt(r.ratio, 2)} | ≥ 0.8 |`);
+    const perUpdate = (rate: number) => 1e6 / rate;
+    console.log(
+      `| ingress without the add (admission, routing, validation, release) | ${fmt(r.admissionOnly)}/s = ${fmt(perUpdate(r.admissionOnly))} µs per update | bare \`queue.add\` ${fmt(perUpdate(r.raw))} µs per update | ${fmt(r.admissionOnly / r.raw, 2)} | — |`,
+    );
   }
   if (!only || only === 'worker') {
     const r = await benchWorker();

@@ -5,6 +5,10 @@ import { z } from 'zod';
 /** Telegram's production Bot API root; the sandbox or a self-hosted Bot API server replaces it. */
 export const OFFICIAL_API_ROOT = 'https://api.telegram.org';
 
+/** Features a deployment may run without, each with its own tools (FEATURES_OFF). */
+export const FEATURES = ['transcripts', 'backups'] as const;
+export type Feature = (typeof FEATURES)[number];
+
 /** Every queue Switchyard knows; `WORKER_QUEUES` picks from these. */
 export const QUEUE_NAMES = ['billing', 'transcripts', 'avatars', 'notifications', 'backups'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
@@ -259,6 +263,14 @@ export const configSchema = z.object({
   RECONCILE_GRACE_SECONDS: int(0, 24 * 3_600).default(300),
   /** How long a worker owns a job before another may take it over (BullMQ lock); a dead worker's job resumes after it. */
   JOB_LOCK_MS: int(1_000, 600_000).default(30_000),
+  /**
+   * Features this deployment runs without (`transcripts`, `backups`): the bot answers their requests with "not
+   * available on this server", and /readyz and /stats list them. `npm start` sets it in development when a tool
+   * is missing (docs/OPERATIONS.md); an operator may set it on purpose. It turns no worker off by itself.
+   */
+  FEATURES_OFF: csv(z.enum(FEATURES, { message: 'expected transcripts or backups' })).default([]),
+  /** `npm start` refuses to start when a tool is missing, instead of turning its feature off (always so in production). */
+  START_STRICT: z.enum(['true', 'false'], { message: 'expected true or false' }).default('false').transform((v) => v === 'true'),
   /** Telegram user ids with admin rights, comma separated. */
   ADMIN_IDS: csv(z.coerce.number({ message: 'expected Telegram user ids (digits) separated by commas' }).int().positive('expected positive Telegram user ids')).default([]),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug'], { message: 'expected error, warn, info or debug' }).default('info'),

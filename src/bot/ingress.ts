@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { Composer, Telegraf } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
-import type { Config } from '../config';
+import type { Config, Feature } from '../config';
 import { PayloadError, type Enqueue } from '../jobs/enqueue';
 import type { Actor } from '../jobs/payloads';
 import { Batcher } from '../lib/batcher';
@@ -21,7 +21,7 @@ export type IngressOutcome = 'enqueued' | 'duplicate' | 'rate_limited' | 'ignore
 export const ALLOWED_UPDATES = ['message', 'callback_query', 'pre_checkout_query'] as const;
 
 export interface IngressDeps {
-  config: Pick<Config, 'QUEUE_PREFIX' | 'RATE_LIMIT_BURST' | 'RATE_LIMIT_PER_MINUTE' | 'FSM_TTL_SECONDS'>;
+  config: Pick<Config, 'QUEUE_PREFIX' | 'RATE_LIMIT_BURST' | 'RATE_LIMIT_PER_MINUTE' | 'FSM_TTL_SECONDS'> & Partial<Pick<Config, 'FEATURES_OFF'>>;
   redis: Redis;
   enqueue: Enqueue;
   log: Logger;
@@ -93,9 +93,11 @@ export class Ingress {
   private readonly admitBatch: Batcher<AdmitRequest, [number, string | null]>;
   private readonly releaseBatch: Batcher<ReleaseRequest, number>;
   private readonly failures = new Map<number, number>();
+  private readonly off: ReadonlySet<Feature>;
 
   constructor(private readonly deps: IngressDeps) {
     const { redis, bot, config } = deps;
+    this.off = new Set(config.FEATURES_OFF ?? []);
     admitScript.define(redis);
     releaseScript.define(redis);
     this.redis = redis;
@@ -242,6 +244,7 @@ export class Ingress {
       const state = this.admitted.get(ctx.update);
       if (!state) throw new Error('update reached the features without admission');
       ctx.dialog = state.dialog;
+      ctx.off = this.off;
       ctx.act = async (name, extra) => {
         if (state.jobs > 0) throw new Error(`update ${ctx.update.update_id} already mapped to a job`);
         state.jobs++;

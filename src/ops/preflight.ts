@@ -17,7 +17,18 @@ export const START_HINTS = {
 };
 
 export class PreflightError extends Error {
-  override readonly name = 'PreflightError';
+  override readonly name: string = 'PreflightError';
+}
+
+/** A queue's own tools are missing or unusable here: `detail` says what and how to install them. */
+export class QueueSetupError extends PreflightError {
+  override readonly name = 'QueueSetupError';
+  constructor(
+    readonly queue: QueueName,
+    readonly detail: string,
+  ) {
+    super(`${queue[0]!.toUpperCase()}${queue.slice(1)} cannot run: ${detail}\n  (To start without ${queue}: WORKER_QUEUES=all,-${queue})`);
+  }
 }
 
 function hostOf(url: string): string {
@@ -92,7 +103,6 @@ async function checkQueueSetup(config: Config, queue: QueueName, check: () => Pr
     await check();
   } catch (err) {
     if (!(err instanceof setupError)) throw err;
-    const name = `${queue[0]!.toUpperCase()}${queue.slice(1)}`;
-    throw new PreflightError(`${name} cannot run: ${err.message}\n  (To start without ${queue}: WORKER_QUEUES=all,-${queue})`);
+    throw new QueueSetupError(queue, err.message);
   }
 }

@@ -28,6 +28,8 @@ export interface WebAppDeps {
   webhook?: { ingress: Ingress; secret: string };
   /** `/metrics`: the registry and who may read it (basic auth when set; otherwise by source network). */
   metrics?: { registry: Registry; user?: string; password?: string; allow?: 'loopback' | 'private' };
+  /** Features this deployment runs without (FEATURES_OFF), listed by /readyz; they do not make it unready. */
+  featuresOff?: readonly string[];
   /** How long a readiness probe waits for each dependency. */
   readyTimeoutMs?: number;
 }
@@ -59,7 +61,7 @@ export function createWebApp(deps: WebAppDeps): Express {
   app.get('/readyz', async (_req, res) => {
     const status = await checkDependencies(redis, knex, deps.readyTimeoutMs ?? 1_000);
     const ready = status.redis === 'ok' && status.postgres === 'ok';
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...status });
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', ...status, off: deps.featuresOff ?? [] });
   });
 
   if (deps.metrics) {

@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     queues,
     audit: new AuditRepository(knex),
     board,
+    featuresOff: config.FEATURES_OFF,
     metrics: {
       registry: createMetricsRegistry(redis, config.QUEUE_PREFIX, queues, knex),
       user: config.METRICS_USER,

@@ -34,13 +34,13 @@ describe('start-up checks', () => {
     expect(r.stderr).to.include('pg_ctlcluster');
   });
 
-  it('npm start names a missing ffmpeg or speech engine and the command that installs it', () => {
-    const noFfmpeg = run('src/ops/start.main.js', { FFMPEG_BIN: '/nonexistent/ffmpeg' });
+  it('npm start with START_STRICT=true refuses a missing ffmpeg or speech engine, naming the command that installs it', () => {
+    const noFfmpeg = run('src/ops/start.main.js', { FFMPEG_BIN: '/nonexistent/ffmpeg', START_STRICT: 'true' });
     expect(noFfmpeg.status).to.equal(1);
     expect(noFfmpeg.stderr).to.include('Transcripts cannot run: ffmpeg is missing (FFMPEG_BIN=/nonexistent/ffmpeg)');
     expect(noFfmpeg.stderr).to.include('apt-get update && apt-get install -y ffmpeg');
     expect(noFfmpeg.stderr).to.include('WORKER_QUEUES=all,-transcripts');
-    const noEngine = run('src/ops/start.main.js', { POCKETSPHINX_BIN: 'pocketsphinx_nowhere' });
+    const noEngine = run('src/ops/start.main.js', { POCKETSPHINX_BIN: 'pocketsphinx_nowhere', NODE_ENV: 'production', ENCRYPTION_KEY: Buffer.alloc(32, 3).toString('base64') });
     expect(noEngine.status).to.equal(1);
     expect(noEngine.stderr).to.include('pocketsphinx is missing (POCKETSPHINX_BIN=pocketsphinx_nowhere)');
     expect(noEngine.stderr).to.include('apt-get update && apt-get install -y pocketsphinx pocketsphinx-en-us');
@@ -52,8 +52,8 @@ describe('start-up checks', () => {
     expect(r.stderr).to.include('Start-up failed: the pocketsphinx English model is missing (POCKETSPHINX_MODEL_DIR=/nonexistent/model');
   });
 
-  it('npm start names a missing or too old pg_dump, and a backups worker without one does not start', async () => {
-    const missing = run('src/ops/start.main.js', { PG_RESTORE_BIN: '/nonexistent/pg_restore', DATABASE_URL: TEST_DATABASE_URL });
+  it('npm start with an explicit WORKER_QUEUES refuses a missing pg_restore, and a backups worker with a too old pg_dump does not start', async () => {
+    const missing = run('src/ops/start.main.js', { PG_RESTORE_BIN: '/nonexistent/pg_restore', DATABASE_URL: TEST_DATABASE_URL, WORKER_QUEUES: 'all' });
     expect(missing.status).to.equal(1);
     expect(missing.stderr).to.include('Backups cannot run: pg_restore is missing (PG_RESTORE_BIN=/nonexistent/pg_restore)');
     expect(missing.stderr).to.include('apt-get update && apt-get install -y postgresql-client');

@@ -44,6 +44,10 @@ export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'ad
       await audit.record({ actor: who, action: `admin.${command}`, subject, details: { args }, idempotencyKey: `admin:${jobKey(config, ctx.job)}` });
       switch (command) {
         case 'backup': {
+          if (config.FEATURES_OFF.includes('backups')) {
+            await answer('backups.unavailable');
+            return { off: true };
+          }
           // Told when the dump is written and again after its restore drill (docs/BACKUPS.md).
           const lang = ctx.user?.language ?? 'en';
           await enqueue('backup.run', { trigger: 'admin', requestedBy: { chatId: actor.chatId, lang } }, { jobId: `backup-admin-${ctx.job.id}` });
@@ -126,8 +130,9 @@ export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'ad
                 id: String(newest.id), hours: ((Date.now() - newest.finishedAt!.getTime()) / 3_600_000).toFixed(1), size: megabytes(newest.sizeBytes!),
               })
             : translate(lang, 'admin.stats.no_backup');
+          const off = config.FEATURES_OFF.length ? translate(lang, 'admin.stats.off', { features: config.FEATURES_OFF.join(', ') }) : '';
           await answer('admin.stats', {
-            backup,
+            backup, off,
             users: String(total), active: String(counts.active), blocked: String(counts.blocked_bot), banned: String(counts.banned),
             queues: lines.join('\n'), failed24h: String(failed24h),
           });

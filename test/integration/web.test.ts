@@ -144,7 +144,7 @@ describe('web process', () => {
     it('/readyz is 200 while Redis and Postgres answer', async () => {
       const res = await fetch(`${url}/readyz`);
       expect(res.status).to.equal(200);
-      expect(await res.json()).to.deep.equal({ status: 'ready', redis: 'ok', postgres: 'ok' });
+      expect(await res.json()).to.deep.equal({ status: 'ready', redis: 'ok', postgres: 'ok', off: [] });
     });
 
     it('/readyz turns 503 and names Redis while Redis is unreachable; /healthz stays 200', async () => {

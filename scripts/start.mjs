@@ -30,7 +30,7 @@ if (mtime(installed) < mtime(path.join(root, 'package-lock.json'))) {
   run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 const built = path.join(root, 'dist', '.tsbuildinfo');
-const sources = Math.max(...['src', 'workers', 'migrations', 'test', 'bench'].map((d) => newest(path.join(root, d))), mtime(path.join(root, 'tsconfig.json')));
+const sources = Math.max(...['src', 'workers', 'migrations', 'test', 'bench', 'scripts'].map((d) => newest(path.join(root, d))), mtime(path.join(root, 'tsconfig.json')));
 if (mtime(built) < sources || !existsSync(path.join(root, 'dist', 'src', 'ops', 'start.main.js'))) {
   console.log('Compiling TypeScript…');
   run(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json']);

@@ -8,6 +8,7 @@ import type { Logger } from '../lib/logger';
 import { closeRedis, connectRedis, createRedis } from '../lib/redis';
 import type { BotContext } from './context';
 import { Ingress } from './ingress';
+import { publishCommands } from './commands';
 import { SharedMetrics } from '../observability/shared-metrics';
 import { ChatPacer, chatLimits } from '../domain/notifications/chat-pacer';
 import { AdminAlerts } from '../observability/admin-alerts';
@@ -33,6 +34,7 @@ export async function createBotRuntime(config: Config, log: Logger): Promise<Bot
       handlerTimeout: 8_000,
     });
     const botInfo = await untilReachable('getMe', () => bot.telegram.getMe(), log, config.OUTAGE_BUDGET_MINUTES * 60_000);
+    await publishCommands(bot.telegram, log);
     const metrics = new SharedMetrics(redis, config.QUEUE_PREFIX);
     const pacer = new ChatPacer(redis, config.QUEUE_PREFIX, chatLimits(config));
     const enqueue = createBatchedEnqueue(queues, pacer);

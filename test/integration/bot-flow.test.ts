@@ -39,6 +39,21 @@ describe('bot flow through the sandbox', () => {
     expect((await stack.client.waitForMessages(user.id, 4))[3]!.text).to.equal('Prices:\nTranscript: 10 coins per started minute\nAvatar: 20 coins');
   });
 
+  it('the bot publishes its command menu at start, in English and in Russian, with the lines of /help', async () => {
+    const call = async (extra: object) => {
+      const res = await fetch(`${stack.sandbox.apiRoot}/bot${stack.config.BOT_TOKEN}/getMyCommands`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(extra),
+      });
+      return ((await res.json()) as { result: { command: string; description: string }[] }).result;
+    };
+    const en = await call({});
+    const ru = await call({ language_code: 'ru' });
+    expect(en.map((c) => c.command)).to.deep.equal(['start', 'help', 'balance', 'topup', 'history', 'usage', 'prices', 'avatars', 'transcripts', 'settings', 'feedback', 'cancel']);
+    expect(en).to.deep.include({ command: 'balance', description: 'your coins' });
+    expect(ru.map((c) => c.command)).to.deep.equal(en.map((c) => c.command));
+    expect(ru).to.deep.include({ command: 'balance', description: 'ваши монеты' });
+  });
+
   it('a Russian-speaking user is answered in Russian; /start again says welcome back', async () => {
     const user = await stack.client.createUser({ language_code: 'ru' });
     await stack.client.sendText(user.id, '/start');

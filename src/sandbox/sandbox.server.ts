@@ -33,6 +33,10 @@ export function createSandboxApp(sandbox: Sandbox): express.Express {
   app.get('/', (_req, res) => {
     res.type('html').send(webChatPage());
   });
+  // What the web chat needs to know about this sandbox (not per bot): the admin id it may offer.
+  app.get('/sandbox/config', (_req, res) => {
+    res.json({ ok: true, result: { admin_id: sandbox.adminId ?? null } });
+  });
   app.use('/sandbox/:token', controlRouter(sandbox));
   app.use(botApiRouter(sandbox));
   app.use((_req, res) => sendApiError(res, new ApiError(404, 'Not Found')));

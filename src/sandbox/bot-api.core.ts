@@ -147,6 +147,7 @@ function setMyCommands({ bot, params }: Ctx): boolean {
     return { command: c.command, description: d };
   });
   bot.commands.set(commandsKey(params), clean);
+  bot.emit({ type: 'commands' });
   return true;
 }
 
@@ -158,7 +159,10 @@ export const coreMethods: Record<string, Handler> = {
   getWebhookInfo,
   setMyCommands,
   getMyCommands: ({ bot, params }) => bot.commands.get(commandsKey(params)) ?? [],
-  deleteMyCommands: ({ bot, params }) => bot.commands.delete(commandsKey(params)) || true,
+  deleteMyCommands: ({ bot, params }) => {
+    if (bot.commands.delete(commandsKey(params))) bot.emit({ type: 'commands' });
+    return true;
+  },
   // Meaningful only on the real cloud/local server split; accepting them keeps bots happy.
   close: () => true,
   logOut: () => true,

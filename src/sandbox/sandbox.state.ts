@@ -57,12 +57,13 @@ export interface ChargeRec {
 
 /**
  * What the web chat hears about a bot's chats (sent as Server-Sent Events): a message added, edited or deleted, a chat
- * action, a callback query answered, or everything cleared.
+ * action, a callback query answered, the command menu changed (setMyCommands / deleteMyCommands), or everything cleared.
  */
 export type ChatEvent =
   | { type: 'message' | 'edit' | 'delete'; chat_id: number; message_id: number }
   | { type: 'action'; chat_id: number; action: string; at: number }
   | { type: 'callback_answer'; chat_id: number; callback_query_id: string; text?: string; show_alert: boolean; url?: string }
+  | { type: 'commands' }
   | { type: 'reset' };
 
 export type ChatListener = (event: ChatEvent) => void;

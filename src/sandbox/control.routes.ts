@@ -97,7 +97,8 @@ export function controlRouter(sandbox: Sandbox): express.Router {
       duration = await probeDuration(bytes);
     }
     return act.sendMedia(bot, p(req, 'userId'), {
-      kind, bytes, caption: opt(b.caption) || undefined, file_name: opt(b.file_name) || (kind === 'photo' ? undefined : part?.originalname),
+      kind, bytes, caption: opt(b.caption) || undefined, // A converted voice is a new OGG file: Telegram's voice messages carry no name.
+      file_name: flag('convert') ? undefined : opt(b.file_name) || (kind === 'photo' ? undefined : part?.originalname),
       mime_type: mime, width: n('width'), height: n('height'), duration,
       length: n('length'), declared_size: n('declared_size'), chat_id: n('chat_id'),
     });

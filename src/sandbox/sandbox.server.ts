@@ -29,7 +29,9 @@ export function createSandboxApp(sandbox: Sandbox): express.Express {
   app.disable('x-powered-by');
   app.use(express.json({ limit: '60mb' }));
   app.use(express.urlencoded({ extended: false, limit: '60mb' }));
-  app.use(multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, fieldSize: 10 * 1024 * 1024 } }).any());
+  // Browsers, telegraf and undici send a file name with non-ASCII letters as raw UTF-8 in the part header; busboy's
+  // default (latin1) would turn "отчёт.csv" into mojibake.
+  app.use(multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: { fileSize: MAX_UPLOAD_BYTES, fieldSize: 10 * 1024 * 1024 } }).any());
   app.get('/', (_req, res) => {
     res.type('html').send(webChatPage());
   });

@@ -162,6 +162,20 @@ export function controlRouter(sandbox: Sandbox): express.Router {
     res.setHeader('cache-control', 'private, max-age=3600');
     res.setHeader('x-content-type-options', 'nosniff');
     if (rec.file_name) res.setHeader('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(rec.file_name)}`);
+    res.setHeader('accept-ranges', 'bytes');
+    // <audio> and <video> read a file's end to learn an OGG's or WebM's duration: one byte range, as static servers do.
+    const range = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
+    const total = rec.bytes.length;
+    if (range && (range[1] !== '' || range[2] !== '')) {
+      const start = range[1] === '' ? Math.max(0, total - Number(range[2])) : Number(range[1]);
+      const end = range[1] === '' || range[2] === '' ? total - 1 : Math.min(total - 1, Number(range[2]));
+      if (start >= total || start > end) {
+        res.setHeader('content-range', `bytes */${total}`);
+        return void res.status(416).end();
+      }
+      res.setHeader('content-range', `bytes ${start}-${end}/${total}`);
+      return void res.status(206).end(rec.bytes.subarray(start, end + 1));
+    }
     res.status(200).end(rec.bytes);
   });
   route('post', '/updates', (bot, req) => act.injectUpdate(bot, (body(req).update ?? body(req)) as Json));

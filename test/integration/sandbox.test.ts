@@ -783,6 +783,11 @@ describe('telegram sandbox', function () {
       expect(res.status).to.equal(200);
       expect(res.headers.get('content-type')).to.equal('image/png');
       expect(Buffer.from(await res.arrayBuffer()).equals(png(40, 30))).to.equal(true);
+      // Media elements ask for ranges (an OGG's duration is at its end).
+      const part = await fetch(`${sandbox.url}/sandbox/${bot.token}/files/${photo.file_id}`, { headers: { range: 'bytes=1-3' } });
+      expect(part.status).to.equal(206);
+      expect(part.headers.get('content-range')).to.equal('bytes 1-3/33');
+      expect(await part.text()).to.equal('PNG');
       const form = new FormData();
       form.append('chat_id', String(user.id));
       form.append('document', new Blob(['a,b\n1,2\n']), 'отчёт.csv');

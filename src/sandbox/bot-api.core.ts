@@ -107,6 +107,35 @@ function commandsKey(params: Params): string {
   return `${JSON.stringify(params.json<Json>('scope') ?? { type: 'default' })}|${params.str('language_code') ?? ''}`;
 }
 
+/** Every command list the bot set, with its scope and language (`''` for all languages). */
+export function commandSets(bot: BotState): Array<{ scope: Json; language_code: string; commands: Json[] }> {
+  return [...bot.commands].map(([key, commands]) => {
+    const bar = key.lastIndexOf('|');
+    return { scope: JSON.parse(key.slice(0, bar)) as Json, language_code: key.slice(bar + 1), commands };
+  });
+}
+
+/**
+ * The commands a user sees in a private chat, chosen the way Telegram documents it (BotCommandScope, "Determining
+ * list of commands"): chat scope with the user's language, chat scope, all_private_chats with language, without,
+ * default with language, default.
+ */
+export function commandsFor(bot: BotState, chatId: number | undefined, languageCode: string | undefined): Json[] {
+  const sets = commandSets(bot);
+  const find = (match: (scope: Json) => boolean, lang: string): Json[] | undefined =>
+    sets.find((s) => match(s.scope) && s.language_code === lang)?.commands;
+  const scopes: Array<(scope: Json) => boolean> = [
+    (s) => s.type === 'chat' && chatId !== undefined && String(s.chat_id) === String(chatId),
+    (s) => s.type === 'all_private_chats',
+    (s) => s.type === 'default',
+  ];
+  for (const match of scopes) {
+    const found = (languageCode ? find(match, languageCode) : undefined) ?? find(match, '');
+    if (found) return found;
+  }
+  return [];
+}
+
 function setMyCommands({ bot, params }: Ctx): boolean {
   const commands = params.json<unknown>('commands');
   if (!Array.isArray(commands)) throw badRequest("can't parse commands JSON array");
@@ -118,6 +147,7 @@ function setMyCommands({ bot, params }: Ctx): boolean {
     return { command: c.command, description: d };
   });
   bot.commands.set(commandsKey(params), clean);
+  bot.emit({ type: 'commands' });
   return true;
 }
 
@@ -129,7 +159,10 @@ export const coreMethods: Record<string, Handler> = {
   getWebhookInfo,
   setMyCommands,
   getMyCommands: ({ bot, params }) => bot.commands.get(commandsKey(params)) ?? [],
-  deleteMyCommands: ({ bot, params }) => bot.commands.delete(commandsKey(params)) || true,
+  deleteMyCommands: ({ bot, params }) => {
+    if (bot.commands.delete(commandsKey(params))) bot.emit({ type: 'commands' });
+    return true;
+  },
   // Meaningful only on the real cloud/local server split; accepting them keeps bots happy.
   close: () => true,
   logOut: () => true,

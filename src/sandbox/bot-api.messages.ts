@@ -123,6 +123,7 @@ function applyEdit(bot: BotState, chat: Chat, rec: MsgRec, params: Params, chang
   if (params.has('parse_mode')) rec.parse_mode = params.str('parse_mode');
   rec.edited++;
   bot.changed.notify();
+  bot.emit({ type: 'edit', chat_id: chat.id, message_id: rec.message.message_id });
   return rec.message;
 }
 
@@ -156,6 +157,7 @@ function deleteMessage({ bot, params }: Ctx): boolean {
   if (!rec || rec.deleted) throw badRequest('message to delete not found');
   rec.deleted = true;
   bot.changed.notify();
+  bot.emit({ type: 'delete', chat_id: chat.id, message_id: rec.message.message_id });
   return true;
 }
 
@@ -168,6 +170,7 @@ function answerCallbackQuery({ bot, params }: Ctx): boolean {
   if (text !== undefined && text.length > 200) throw badRequest('MESSAGE_TOO_LONG');
   rec.answer = compact({ text, show_alert: params.bool('show_alert') ?? false, url: params.str('url') });
   bot.changed.notify();
+  bot.emit(compact({ type: 'callback_answer' as const, chat_id: rec.chatId, callback_query_id: params.str('callback_query_id')!, ...rec.answer }));
   return true;
 }
 
@@ -181,8 +184,12 @@ function sendChatAction({ bot, params }: Ctx): boolean {
   const action = params.str('action');
   if (!action || !ACTIONS.has(action)) throw badRequest('wrong parameter action in request');
   const list = bot.actions.get(chat.id) ?? [];
-  list.push({ action, at: Date.now() });
+  const at = Date.now();
+  list.push({ action, at });
+  // Bounded: the web chat only shows the latest, tests look at what a job did recently.
+  if (list.length > 1000) list.splice(0, list.length - 1000);
   bot.actions.set(chat.id, list);
+  bot.emit({ type: 'action', chat_id: chat.id, action, at });
   return true;
 }
 

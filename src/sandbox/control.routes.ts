@@ -1,5 +1,9 @@
 import express, { type Request, type Response } from 'express';
+import { commandSets, commandsFor } from './bot-api.core';
 import { sendApiError } from './bot-api.routes';
+import { probeDuration, toVoice } from './sandbox.audio';
+import { eventStream } from './sandbox.events';
+import { imageMime } from './sandbox.files';
 import { TOKEN_RE, toSandboxMessage, type BotState, type FileKind, type Sandbox } from './sandbox.state';
 import { DEFAULT_LIMITS, type Json, type Limits } from './sandbox.types';
 import { ApiError } from './sandbox.util';
@@ -69,15 +73,33 @@ export function controlRouter(sandbox: Sandbox): express.Router {
     const b = body(req);
     return act.sendText(bot, p(req, 'userId'), String(b.text ?? ''), b.chat_id === undefined ? undefined : num(b.chat_id, 'chat_id'));
   });
-  route('post', '/users/:userId/media', (bot, req) => {
+  // JSON with base64 `data`, or multipart with the bytes in a `file` part and the other fields beside it (the web
+  // chat's way: no base64 inflation). `convert: true` turns any audio into an OGG/Opus voice (ffmpeg) with its
+  // duration; `probe: true` fills a missing duration with ffprobe's (best effort).
+  route('post', '/users/:userId/media', async (bot, req) => {
     const b = body(req);
     const kind = b.kind as FileKind;
     if (!KINDS.has(kind)) throw new ApiError(400, `kind must be one of ${[...KINDS].join(', ')}`);
-    if (typeof b.data !== 'string') throw new ApiError(400, 'data (base64) is required');
-    const n = (k: string): number | undefined => (b[k] === undefined ? undefined : num(b[k], k));
+    const part = Array.isArray(req.files) ? req.files.find((f) => f.fieldname === 'file') : undefined;
+    if (!part && typeof b.data !== 'string') throw new ApiError(400, 'data (base64) or a multipart "file" part is required');
+    let bytes = part ? part.buffer : Buffer.from(b.data as string, 'base64');
+    const n = (k: string): number | undefined => (b[k] === undefined || b[k] === '' ? undefined : num(b[k], k));
+    const flag = (k: string): boolean => b[k] === true || b[k] === 'true' || b[k] === '1';
+    let duration = n('duration');
+    let mime = opt<string>(b.mime_type) || part?.mimetype || undefined;
+    if (flag('convert')) {
+      if (kind !== 'voice') throw new ApiError(400, 'convert is for kind voice only');
+      const voice = await toVoice(bytes);
+      bytes = voice.bytes;
+      duration = voice.duration;
+      mime = 'audio/ogg';
+    } else if (flag('probe') && duration === undefined && kind !== 'photo' && kind !== 'document') {
+      duration = await probeDuration(bytes);
+    }
     return act.sendMedia(bot, p(req, 'userId'), {
-      kind, bytes: Buffer.from(b.data, 'base64'), caption: opt(b.caption), file_name: opt(b.file_name),
-      mime_type: opt(b.mime_type), width: n('width'), height: n('height'), duration: n('duration'),
+      kind, bytes, caption: opt(b.caption) || undefined, // A converted voice is a new OGG file: Telegram's voice messages carry no name.
+      file_name: flag('convert') ? undefined : opt(b.file_name) || (kind === 'photo' ? undefined : part?.originalname),
+      mime_type: mime, width: n('width'), height: n('height'), duration,
       length: n('length'), declared_size: n('declared_size'), chat_id: n('chat_id'),
     });
   });
@@ -121,6 +143,41 @@ export function controlRouter(sandbox: Sandbox): express.Router {
   route('get', '/chats/:chatId/history', (bot, req) =>
     (bot.history.get(p(req, 'chatId')) ?? []).map((rec) => ({ outgoing: rec.outgoing, ...toSandboxMessage(rec) })));
   route('get', '/chats/:chatId/actions', (bot, req) => bot.actions.get(p(req, 'chatId')) ?? []);
+  // The web chat's live updates (sandbox.events.ts): per bot, optionally for one chat.
+  router.get('/events', eventStream(sandbox, 'query'));
+  router.get('/chats/:chatId/events', eventStream(sandbox, 'path'));
+  route('get', '/me', (bot) => bot.me);
+  // What the bot set with setMyCommands: the list a user with this language (and chat) sees, as Telegram picks it.
+  route('get', '/commands', (bot, req) => commandsFor(bot,
+    req.query.chat_id === undefined ? undefined : num(req.query.chat_id, 'chat_id'),
+    typeof req.query.language_code === 'string' ? req.query.language_code : undefined));
+  route('get', '/commands/sets', (bot) => commandSets(bot));
+  // A stored file's bytes (what users and the bot sent), for the web chat's <img>, <audio> and download links.
+  router.get('/files/:fileId', (req: Request, res: Response) => {
+    const token = String(req.params.token);
+    const rec = TOKEN_RE.test(token) ? sandbox.bots.get(token)?.files.get(String(req.params.fileId)) : undefined;
+    if (!rec) return sendApiError(res, new ApiError(404, 'Not Found: no such file'));
+    const type = rec.kind === 'photo' ? imageMime(rec.bytes) ?? rec.mime_type : rec.mime_type;
+    res.setHeader('content-type', type ?? 'application/octet-stream');
+    res.setHeader('cache-control', 'private, max-age=3600');
+    res.setHeader('x-content-type-options', 'nosniff');
+    if (rec.file_name) res.setHeader('content-disposition', `inline; filename*=UTF-8''${encodeURIComponent(rec.file_name)}`);
+    res.setHeader('accept-ranges', 'bytes');
+    // <audio> and <video> read a file's end to learn an OGG's or WebM's duration: one byte range, as static servers do.
+    const range = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
+    const total = rec.bytes.length;
+    if (range && (range[1] !== '' || range[2] !== '')) {
+      const start = range[1] === '' ? Math.max(0, total - Number(range[2])) : Number(range[1]);
+      const end = range[1] === '' || range[2] === '' ? total - 1 : Math.min(total - 1, Number(range[2]));
+      if (start >= total || start > end) {
+        res.setHeader('content-range', `bytes */${total}`);
+        return void res.status(416).end();
+      }
+      res.setHeader('content-range', `bytes ${start}-${end}/${total}`);
+      return void res.status(206).end(rec.bytes.subarray(start, end + 1));
+    }
+    res.status(200).end(rec.bytes);
+  });
   route('post', '/updates', (bot, req) => act.injectUpdate(bot, (body(req).update ?? body(req)) as Json));
   route('post', '/updates/:updateId/redeliver', (bot, req) => act.redeliver(bot, p(req, 'updateId')));
   route('get', '/stats', (bot) => ({ ...bot.stats, calls: { ...bot.stats.calls }, pendingUpdates: bot.queue.pendingCount }));

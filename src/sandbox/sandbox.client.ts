@@ -134,6 +134,11 @@ export class SandboxClient {
     return this.call(`/chats/${chatId}/messages`);
   }
 
+  /** Both directions of a chat, oldest first (what the web chat shows); `outgoing` is true for the bot's messages. */
+  history(chatId: number): Promise<Array<SandboxMessage & { outgoing: boolean }>> {
+    return this.call(`/chats/${chatId}/history`);
+  }
+
   chatActions(chatId: number): Promise<ChatActionRecord[]> {
     return this.call(`/chats/${chatId}/actions`);
   }

@@ -38,6 +38,15 @@ export function imageSize(buf: Buffer): { width: number; height: number } | unde
   return undefined;
 }
 
+/** An image's content type from its first bytes (a bot may send a PNG as a photo), or undefined. */
+export function imageMime(buf: Buffer): string | undefined {
+  if (buf.length > 8 && buf.readUInt32BE(0) === 0x89504e47) return 'image/png';
+  if (buf.length > 3 && buf[0] === 0xff && buf[1] === 0xd8) return 'image/jpeg';
+  if (buf.length > 6 && buf.toString('latin1', 0, 3) === 'GIF') return 'image/gif';
+  if (buf.length > 12 && buf.toString('latin1', 0, 4) === 'RIFF' && buf.toString('latin1', 8, 12) === 'WEBP') return 'image/webp';
+  return undefined;
+}
+
 export interface FileMeta {
   file_name?: string;
   mime_type?: string;

@@ -29,9 +29,15 @@ export function createSandboxApp(sandbox: Sandbox): express.Express {
   app.disable('x-powered-by');
   app.use(express.json({ limit: '60mb' }));
   app.use(express.urlencoded({ extended: false, limit: '60mb' }));
-  app.use(multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, fieldSize: 10 * 1024 * 1024 } }).any());
+  // Browsers, telegraf and undici send a file name with non-ASCII letters as raw UTF-8 in the part header; busboy's
+  // default (latin1) would turn "отчёт.csv" into mojibake.
+  app.use(multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: { fileSize: MAX_UPLOAD_BYTES, fieldSize: 10 * 1024 * 1024 } }).any());
   app.get('/', (_req, res) => {
     res.type('html').send(webChatPage());
+  });
+  // What the web chat needs to know about this sandbox (not per bot): the admin id it may offer.
+  app.get('/sandbox/config', (_req, res) => {
+    res.json({ ok: true, result: { admin_id: sandbox.adminId ?? null } });
   });
   app.use('/sandbox/:token', controlRouter(sandbox));
   app.use(botApiRouter(sandbox));

@@ -25,6 +25,8 @@ export interface FileRec extends Omit<FileMeta, 'declared_size'> {
 
 export interface MsgRec {
   message: Message;
+  /** What checkout made of an invoice message: refused at pre-checkout (with the bot's reason) or paid. */
+  checkout?: { status: 'refused' | 'paid'; error_message?: string };
   outgoing: boolean;
   edited: number;
   deleted: boolean;
@@ -53,6 +55,22 @@ export interface ChargeRec {
   refunded: boolean;
 }
 
+/**
+ * What the web chat hears about a bot's chats (sent as Server-Sent Events): a message added, edited or deleted, a chat
+ * action, a callback query answered, the command menu changed (setMyCommands / deleteMyCommands), or everything cleared.
+ */
+export type ChatEvent =
+  | { type: 'message' | 'edit' | 'delete'; chat_id: number; message_id: number }
+  | { type: 'action'; chat_id: number; action: string; at: number }
+  | { type: 'callback_answer'; chat_id: number; callback_query_id: string; text?: string; show_alert: boolean; url?: string }
+  | { type: 'commands' }
+  | { type: 'reset' };
+
+export type ChatListener = (event: ChatEvent) => void;
+
+/** Open event streams per bot: each is one listener; more than this is a leak or an abuse, refused with 429. */
+export const MAX_CHAT_LISTENERS = 64;
+
 export type Dispatch = (bot: BotState, method: string, params: Json) => Promise<unknown>;
 
 const newStats = (): SandboxStats => ({
@@ -67,6 +85,8 @@ export class BotState {
   readonly limiter: RateLimiter;
   readonly queue = new UpdateQueue();
   readonly changed = new Notifier();
+  /** Event-stream subscribers (bounded by MAX_CHAT_LISTENERS); each removes itself when its stream closes. */
+  readonly listeners = new Set<ChatListener>();
   readonly webhook: WebhookDelivery;
   users = new Map<number, { user: User; blocked: boolean }>();
   chats = new Map<number, Chat>();
@@ -99,6 +119,24 @@ export class BotState {
     };
     this.limiter = new RateLimiter({ ...sandbox.defaultLimits });
     this.webhook = new WebhookDelivery(this);
+  }
+
+  /** Adds an event-stream subscriber; returns its remover. Throws 429 once MAX_CHAT_LISTENERS are open. */
+  listen(listener: ChatListener): () => void {
+    if (this.listeners.size >= MAX_CHAT_LISTENERS) throw new ApiError(429, `Too Many Requests: at most ${MAX_CHAT_LISTENERS} event streams per bot`);
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Tells every event stream; a failing listener never breaks the Bot API call that caused the event. */
+  emit(event: ChatEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch {
+        this.listeners.delete(listener);
+      }
+    }
   }
 
   /** Creates, queues (or webhooks) an update. */
@@ -164,6 +202,7 @@ export class BotState {
       this.logStarPayment(message.from, chargeId, paid.total_amount, paid.invoice_payload, message.date);
     }
     this.changed.notify();
+    this.emit({ type: 'message', chat_id: chat.id, message_id: message.message_id });
     return rec;
   }
 
@@ -230,6 +269,7 @@ export class BotState {
     this.faults.clear();
     this.stats = newStats();
     this.changed.notify();
+    this.emit({ type: 'reset' });
   }
 }
 
@@ -243,7 +283,7 @@ export function toSandboxMessage(rec: MsgRec): SandboxMessage {
     video: m.video, video_note: m.video_note,
     invoice: m.invoice && rec.invoice ? { ...m.invoice, ...rec.invoice } : undefined,
     edited: rec.edited, edit_date: m.edit_date, deleted: rec.deleted,
-    disable_notification: rec.disable_notification, message: m,
+    disable_notification: rec.disable_notification, checkout: rec.checkout, message: m,
   });
 }
 
@@ -254,6 +294,8 @@ export interface SandboxOptions {
   /** First webhook retry delay; doubles per failure up to webhookRetryMaxMs. */
   webhookRetryMs?: number;
   webhookRetryMaxMs?: number;
+  /** A Telegram user id the web chat offers as "New admin user" (the launcher puts it into the bot's ADMIN_IDS). */
+  adminId?: number;
 }
 
 /** Root of all state; one per running server. */
@@ -263,6 +305,7 @@ export class Sandbox {
   readonly maxFileBytes: number;
   readonly webhookRetryMs: number;
   readonly webhookRetryMaxMs: number;
+  readonly adminId: number | undefined;
   private readonly closing = new AbortController();
   /** Set by the HTTP layer so webhook replies can invoke methods without a circular import. */
   dispatch: Dispatch = async () => {
@@ -274,6 +317,7 @@ export class Sandbox {
     this.maxFileBytes = opts.maxFileBytes ?? 20 * 1024 * 1024;
     this.webhookRetryMs = opts.webhookRetryMs ?? 200;
     this.webhookRetryMaxMs = opts.webhookRetryMaxMs ?? 30_000;
+    this.adminId = opts.adminId;
     // Every long poll (the bot's getUpdates, each client waiting for messages) listens for the close: many at once.
     setMaxListeners(0, this.closing.signal);
   }

@@ -196,6 +196,8 @@ export interface SandboxMessage extends MessageMedia {
   edit_date?: number;
   deleted: boolean;
   disable_notification?: boolean;
+  /** An invoice's checkout outcome in this chat: refused at pre-checkout (with the bot's error_message) or paid. */
+  checkout?: { status: 'refused' | 'paid'; error_message?: string };
   /** The Bot API Message object as last returned to the bot. */
   message: Message;
 }

@@ -146,8 +146,16 @@ export async function payInvoice(
     await bot.changed.wait(pending.deadline - Date.now(), bot.sandbox.closeSignal);
   }
   const answer = pending.answer as { ok: boolean; error_message?: string } | null;
-  if (!answer) return { ok: false, error_message: `bot did not answer pre_checkout_query within ${timeoutMs} ms` };
-  if (!answer.ok) return { ok: false, error_message: answer.error_message };
+  const refuse = (error_message: string | undefined): PayResult => {
+    // The client shows the refusal on the invoice (unless an earlier checkout of it went through).
+    if (rec.checkout?.status !== 'paid') {
+      rec.checkout = compact({ status: 'refused' as const, error_message });
+      bot.emit({ type: 'edit', chat_id: chat.id, message_id: messageId });
+    }
+    return { ok: false, error_message };
+  };
+  if (!answer) return refuse(`bot did not answer pre_checkout_query within ${timeoutMs} ms`);
+  if (!answer.ok) return refuse(answer.error_message);
   const chargeId = invoice.currency === 'XTR' ? `stx${randomToken(36)}` : `${Date.now()}_${randomToken(9)}`;
   bot.charges.set(chargeId, { userId, currency: invoice.currency, amount: invoice.total_amount, refunded: false });
   const paid = bot.addMessage(chat, {
@@ -158,6 +166,8 @@ export async function payInvoice(
       provider_payment_charge_id: invoice.currency === 'XTR' ? '' : `sandbox_${randomToken(12)}`,
     },
   });
+  rec.checkout = { status: 'paid' };
+  bot.emit({ type: 'edit', chat_id: chat.id, message_id: messageId });
   return { ok: true, update: bot.pushUpdate({ message: paid.message }), telegram_payment_charge_id: chargeId };
 }
 

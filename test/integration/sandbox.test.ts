@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
@@ -681,6 +685,218 @@ describe('telegram sandbox', function () {
       expect((await bot.call('sendMessage', { chat_id: user.id, text: 'x' })).body.description).to.equal('Bad Request: chat not found');
       expect((await client.limits()).privateBurst).to.equal(7);
       expect((await client.stats()).calls).to.deep.equal({ sendMessage: 1 });
+    });
+  });
+
+  describe('playground control routes (the web chat)', () => {
+    /** A raw SSE reader: collects parsed `event:`/`data:` pairs and comment lines from the stream. */
+    function openEvents(path: string): Promise<{ res: http.IncomingMessage; events: Array<{ event: string; data: any }>; raw: () => string; next: (type: string, ms?: number) => Promise<any>; close: () => void }> {
+      return new Promise((resolve, reject) => {
+        const req = http.get(`${sandbox.url}${path}`, (res) => {
+          let buf = '';
+          let all = '';
+          const events: Array<{ event: string; data: any }> = [];
+          const waiters: Array<() => void> = [];
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buf += chunk;
+            all += chunk;
+            let cut: number;
+            while ((cut = buf.indexOf('\n\n')) >= 0) {
+              const block = buf.slice(0, cut);
+              buf = buf.slice(cut + 2);
+              const event = /^event: (.*)$/m.exec(block)?.[1];
+              const data = /^data: (.*)$/m.exec(block)?.[1];
+              if (event && data) events.push({ event, data: JSON.parse(data) });
+            }
+            for (const w of waiters.splice(0)) w();
+          });
+          const next = async (type: string, ms = 3000) => {
+            const deadline = Date.now() + ms;
+            for (;;) {
+              const i = events.findIndex((e) => e.event === type);
+              if (i >= 0) return events.splice(i, 1)[0]!.data;
+              if (Date.now() > deadline) throw new Error(`no ${type} event within ${ms} ms; got ${JSON.stringify(events)}`);
+              await new Promise<void>((r) => {
+                waiters.push(r);
+                setTimeout(r, 50);
+              });
+            }
+          };
+          resolve({ res, events, raw: () => all, next, close: () => req.destroy() });
+        });
+        req.on('error', reject);
+      });
+    }
+
+    it('an event stream tells of the bot\'s new, edited and deleted messages and its chat actions, for the chat asked', async () => {
+      const user = await client.createUser();
+      const other = await client.createUser();
+      const stream = await openEvents(`/sandbox/${bot.token}/chats/${user.id}/events`);
+      try {
+        expect(stream.res.statusCode).to.equal(200);
+        expect(stream.res.headers['content-type']).to.match(/^text\/event-stream/);
+        expect(await stream.next('ready')).to.deep.equal({ type: 'ready' });
+        expect(stream.raw()).to.include('retry: 1000');
+        await bot.ok('sendMessage', { chat_id: other.id, text: 'not for this stream' });
+        const sent = await bot.ok<Message>('sendMessage', { chat_id: user.id, text: 'Working… 0%' });
+        expect(await stream.next('message')).to.deep.equal({ type: 'message', chat_id: user.id, message_id: sent.message_id });
+        await bot.ok('editMessageText', { chat_id: user.id, message_id: sent.message_id, text: 'Working… 50%' });
+        expect(await stream.next('edit')).to.deep.equal({ type: 'edit', chat_id: user.id, message_id: sent.message_id });
+        await bot.ok('sendChatAction', { chat_id: user.id, action: 'record_voice' });
+        expect(await stream.next('action')).to.include({ type: 'action', chat_id: user.id, action: 'record_voice' });
+        await bot.ok('deleteMessage', { chat_id: user.id, message_id: sent.message_id });
+        expect(await stream.next('delete')).to.deep.equal({ type: 'delete', chat_id: user.id, message_id: sent.message_id });
+        // The user's own message is an event too; the other chat's never came.
+        await client.sendText(user.id, 'hello');
+        expect(await stream.next('message')).to.include({ chat_id: user.id });
+        expect(stream.events.filter((e) => e.data.chat_id === other.id)).to.deep.equal([]);
+        await bot.ok('setMyCommands', { commands: [{ command: 'help', description: 'Help' }] });
+        expect(await stream.next('commands')).to.deep.equal({ type: 'commands' });
+      } finally {
+        stream.close();
+      }
+    });
+
+    it('the per-bot stream carries every chat and tells a pressed button\'s answer; a bad token is refused', async () => {
+      const user = await client.createUser();
+      const stream = await openEvents(`/sandbox/${bot.token}/events`);
+      try {
+        await stream.next('ready');
+        const sent = await bot.ok<Message>('sendMessage', { chat_id: user.id, text: 'Pick', reply_markup: { inline_keyboard: [[{ text: 'A', callback_data: 'a' }]] } });
+        await stream.next('message');
+        const { callbackQueryId } = await client.pressButton(user.id, sent.message_id, 'a');
+        await bot.ok('answerCallbackQuery', { callback_query_id: callbackQueryId, text: 'Done' });
+        expect(await stream.next('callback_answer')).to.deep.equal({ type: 'callback_answer', chat_id: user.id, callback_query_id: callbackQueryId, text: 'Done', show_alert: false });
+      } finally {
+        stream.close();
+      }
+      const refused = await fetch(`${sandbox.url}/sandbox/nope/events`);
+      expect(refused.status).to.equal(401);
+    });
+
+    it('serves stored files with their content type: a user\'s photo, a bot\'s document with its name; 404 otherwise', async () => {
+      const user = await client.createUser();
+      const update = await client.sendPhoto(user.id, png(40, 30));
+      const photo = (update as any).message.photo.at(-1);
+      const res = await fetch(`${sandbox.url}/sandbox/${bot.token}/files/${photo.file_id}`);
+      expect(res.status).to.equal(200);
+      expect(res.headers.get('content-type')).to.equal('image/png');
+      expect(Buffer.from(await res.arrayBuffer()).equals(png(40, 30))).to.equal(true);
+      // Media elements ask for ranges (an OGG's duration is at its end).
+      const part = await fetch(`${sandbox.url}/sandbox/${bot.token}/files/${photo.file_id}`, { headers: { range: 'bytes=1-3' } });
+      expect(part.status).to.equal(206);
+      expect(part.headers.get('content-range')).to.equal('bytes 1-3/33');
+      expect(await part.text()).to.equal('PNG');
+      const form = new FormData();
+      form.append('chat_id', String(user.id));
+      form.append('document', new Blob(['a,b\n1,2\n']), 'отчёт.csv');
+      const doc = (await bot.form<Message>('sendDocument', form)).body.result;
+      const file = await fetch(`${sandbox.url}/sandbox/${bot.token}/files/${(doc.document as any).file_id}`);
+      expect(file.headers.get('content-type')).to.match(/^text\/csv/);
+      expect(file.headers.get('content-disposition')).to.equal(`inline; filename*=UTF-8''${encodeURIComponent('отчёт.csv')}`);
+      expect(await file.text()).to.equal('a,b\n1,2\n');
+      expect((await fetch(`${sandbox.url}/sandbox/${bot.token}/files/AgACnothing`)).status).to.equal(404);
+      // Another bot's token does not reach this bot's files.
+      expect((await fetch(`${sandbox.url}/sandbox/${newToken()}/files/${photo.file_id}`)).status).to.equal(404);
+    });
+
+    it('a WebM recording sent with convert: true reaches the bot as an OGG/Opus voice with its duration (multipart upload)', async function () {
+      this.timeout(30_000);
+      const dir = mkdtempSync(path.join(tmpdir(), 'sandbox-webm-'));
+      let webm: Buffer;
+      try {
+        execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-f', 's16le', '-ar', '16000', '-ac', '1', '-i', '/usr/share/pocketsphinx/test/data/goforward.raw', '-c:a', 'libopus', '-f', 'webm', path.join(dir, 'rec.webm')]);
+        webm = readFileSync(path.join(dir, 'rec.webm'));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      expect(webm.subarray(0, 4).toString('hex')).to.equal('1a45dfa3');
+      const user = await client.createUser();
+      const form = new FormData();
+      form.append('kind', 'voice');
+      form.append('convert', 'true');
+      form.append('file', new Blob([webm], { type: 'audio/webm;codecs=opus' }), 'voice.webm');
+      const res = await fetch(`${sandbox.url}/sandbox/${bot.token}/users/${user.id}/media`, { method: 'POST', body: form });
+      const body = (await res.json()) as any;
+      expect(body.ok, JSON.stringify(body)).to.equal(true);
+      const [update] = await bot.ok<Update[]>('getUpdates');
+      const voice = update!.message!.voice as any;
+      expect(voice).to.include({ mime_type: 'audio/ogg', duration: 3 });
+      const file = await bot.ok('getFile', { file_id: voice.file_id });
+      const bytes = Buffer.from(await (await fetch(`${sandbox.url}/file/bot${bot.token}/${file.file_path}`)).arrayBuffer());
+      expect(bytes.subarray(0, 4).toString('latin1')).to.equal('OggS');
+      expect(bytes.includes(Buffer.from('OpusHead'))).to.equal(true);
+      expect(file.file_path).to.match(/\.oga$/);
+    });
+
+    it('without ffmpeg the conversion answers a clear error and the sandbox keeps running', async () => {
+      const user = await client.createUser();
+      const saved = process.env.PATH;
+      process.env.PATH = '/nonexistent';
+      let res: Response;
+      try {
+        res = await fetch(`${sandbox.url}/sandbox/${bot.token}/users/${user.id}/media`, {
+          method: 'POST', headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ kind: 'voice', convert: true, data: Buffer.from('webm?').toString('base64') }),
+        });
+      } finally {
+        process.env.PATH = saved;
+      }
+      expect(res.status).to.equal(501);
+      expect(await res.json()).to.deep.equal({ ok: false, error_code: 501, description: 'ffmpeg is not installed: apt-get install -y ffmpeg' });
+      expect(await bot.ok<Update[]>('getUpdates')).to.deep.equal([]);
+      expect((await bot.call('getMe')).status).to.equal(200);
+    });
+
+    it('the commands route answers what setMyCommands set, per language and scope, as Telegram picks them', async () => {
+      const user = await client.createUser({ language_code: 'ru' });
+      const commands = (q = '') => fetch(`${sandbox.url}/sandbox/${bot.token}/commands${q}`).then(async (r) => ((await r.json()) as any).result);
+      expect(await commands()).to.deep.equal([]);
+      await bot.ok('setMyCommands', { commands: [{ command: 'start', description: 'Start' }, { command: 'help', description: 'Help' }] });
+      await bot.ok('setMyCommands', { commands: [{ command: 'start', description: 'Начать' }], language_code: 'ru' });
+      expect(await commands()).to.deep.equal([{ command: 'start', description: 'Start' }, { command: 'help', description: 'Help' }]);
+      expect(await commands('?language_code=en')).to.have.length(2);
+      expect(await commands('?language_code=ru')).to.deep.equal([{ command: 'start', description: 'Начать' }]);
+      await bot.ok('setMyCommands', { commands: [{ command: 'stats', description: 'Admin stats' }], scope: { type: 'chat', chat_id: user.id } });
+      expect(await commands(`?language_code=ru&chat_id=${user.id}`)).to.deep.equal([{ command: 'stats', description: 'Admin stats' }]);
+      const sets = await commands('/sets');
+      expect(sets.map((s: any) => [s.scope.type, s.language_code])).to.deep.equal([['default', ''], ['default', 'ru'], ['chat', '']]);
+      await bot.ok('deleteMyCommands', { language_code: 'ru' });
+      expect(await commands('?language_code=ru')).to.have.length(2);
+    });
+
+    it('an invoice records its checkout: refused with the bot\'s message, then paid', async () => {
+      const user = await client.createUser();
+      const invoice = await bot.ok<Message>('sendInvoice', { chat_id: user.id, title: 'Coins', description: '100 coins', payload: 'p1', currency: 'XTR', prices: [{ label: '100', amount: 50 }] });
+      let offset = 0;
+      const answer = async (ok: boolean) => {
+        const next = await bot.next((u) => !!u.pre_checkout_query, offset);
+        const { update } = next;
+        offset = next.offset;
+        await bot.ok('answerPreCheckoutQuery', ok ? { pre_checkout_query_id: update.pre_checkout_query!.id, ok } : { pre_checkout_query_id: update.pre_checkout_query!.id, ok, error_message: 'Out of stock' });
+      };
+      const checkout = async () => (await client.messages(user.id)).find((m) => m.message_id === invoice.message_id)!.checkout;
+      const [refused] = await Promise.all([client.payInvoice(user.id, invoice.message_id), answer(false)]);
+      expect(refused).to.deep.equal({ ok: false, error_message: 'Out of stock' });
+      expect(await checkout()).to.deep.equal({ status: 'refused', error_message: 'Out of stock' });
+      const [paid] = await Promise.all([client.payInvoice(user.id, invoice.message_id), answer(true)]);
+      expect(paid.ok).to.equal(true);
+      expect(await checkout()).to.deep.equal({ status: 'paid' });
+    });
+
+    it('GET /sandbox/config names the admin id the sandbox was started with (null without one), and the page is UTF-8', async () => {
+      expect(await (await fetch(`${sandbox.url}/sandbox/config`)).json()).to.deep.equal({ ok: true, result: { admin_id: null } });
+      const own = await startSandbox({ adminId: 4242 });
+      try {
+        expect(await (await fetch(`${own.url}/sandbox/config`)).json()).to.deep.equal({ ok: true, result: { admin_id: 4242 } });
+        const page = await fetch(`${own.url}/`);
+        expect(page.headers.get('content-type')).to.equal('text/html; charset=utf-8');
+        const html = await page.text();
+        expect(html).to.include('Русский').and.include('New admin user').and.include('EventSource');
+      } finally {
+        await own.close();
+      }
     });
   });
 

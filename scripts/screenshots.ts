@@ -97,7 +97,7 @@ async function shootChat(browser: Browser, link: string, userId: number, ready: 
 /** The playground remembers the chosen user; choosing it from the user list is what a person would do. */
 async function openChat(page: Page, link: string, userId: number): Promise<void> {
   await page.goto(link);
-  await page.getByRole('button', { name: new RegExp(`\\(${userId}\\)|${userId}`) }).first().click();
+  await page.locator(`button[data-user="${userId}"]`).click();
 }
 
 async function main(): Promise<void> {

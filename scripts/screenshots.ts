@@ -166,9 +166,9 @@ async function main(): Promise<void> {
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--lang=en-US'],
     });
-    await shootChat(browser, link, anna.id, 'Anna', 'playground-avatar.png');
-    await shootChat(browser, link, boris.id, 'forward', 'playground-voice.png');
-    await shootChat(browser, link, chen.id, 'balance', 'playground-payment.png');
+    await shootChat(browser, link, anna.id, 'Your avatar is ready', 'playground-avatar.png');
+    await shootChat(browser, link, boris.id, 'go forward', 'playground-voice.png');
+    await shootChat(browser, link, chen.id, 'Your balance', 'playground-payment.png');
 
     const board = await browser.newPage({ viewport: { width: 1280, height: 760 }, httpCredentials: { username: BOARD.user, password: BOARD.password } });
     await board.goto(`http://127.0.0.1:${webPort}/admin/queues`);

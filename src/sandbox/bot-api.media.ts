@@ -14,9 +14,11 @@ const MIME_BY_EXT: Record<string, string> = {
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 };
 
-/** Multipart clients (telegraf included) often omit the part's content type; guess from the name. */
+/**
+ * Multipart clients (telegraf included) often omit the part's content type or send a generic one; like Telegram,
+ * which decides the type itself, a known extension wins over what the client said.
+ */
 export function guessMime(fileName: string | undefined, given?: string): string | undefined {
-  if (given && given !== 'application/octet-stream') return given;
   const ext = /\.([A-Za-z0-9]+)$/.exec(fileName ?? '')?.[1]?.toLowerCase();
   return (ext && MIME_BY_EXT[ext]) ?? given;
 }

@@ -102,7 +102,7 @@ function textHtml(text, mode) {
 function mediaHtml(m) {
   if (m.photo && m.photo.length) {
     const p = m.photo[m.photo.length - 1];
-    return '<img src="' + fileUrl(p.file_id) + '" alt="photo ' + p.width + '×' + p.height + '" width="' + p.width + '" height="' + p.height + '" style="height:auto">';
+    return '<img src="' + fileUrl(p.file_id) + '" alt="photo ' + p.width + '×' + p.height + '" width="' + p.width + '" height="' + p.height + '" style="width:auto;height:auto">';
   }
   if (m.voice) return '<div class="voice">🎤 voice ' + clock(m.voice.duration) + '</div><audio controls preload="metadata" src="' + fileUrl(m.voice.file_id) + '" aria-label="voice message"></audio>';
   if (m.audio) return '<div>🎵 ' + esc(m.audio.title || m.audio.file_name || 'audio') + ' ' + clock(m.audio.duration) + '</div><audio controls preload="metadata" src="' + fileUrl(m.audio.file_id) + '" aria-label="audio"></audio>';
@@ -174,7 +174,13 @@ function render() {
   if (!nodes.length) { const e = document.createElement('div'); e.className = 'empty'; e.textContent = 'No messages yet. Send /start.'; nodes.push(e); }
   S.cache = next;
   log.replaceChildren(...nodes);
-  if (nearBottom) log.scrollTop = log.scrollHeight;
+  if (nearBottom) {
+    log.scrollTop = log.scrollHeight;
+    // Pictures still loading grow the chat after this: keep the newest message in view once each has its size.
+    for (const img of log.querySelectorAll('img')) {
+      if (!img.complete) img.addEventListener('load', () => { log.scrollTop = log.scrollHeight; }, { once: true });
+    }
+  }
   renderReplyKb();
 }
 

@@ -125,8 +125,12 @@ export class FaultRig {
     const child = this.children.get(name);
     if (!child) return;
     this.kills++;
+    this.killLog.push({ name, at: Date.now() });
     child.kill('SIGKILL');
   }
+
+  /** Every SIGKILL this rig sent: which process and when (ms), for telling the send window's repeats apart. */
+  readonly killLog: { name: string; at: number }[] = [];
 
   /** Every queue's counts, summed. */
   async jobCounts(): Promise<Record<string, number>> {

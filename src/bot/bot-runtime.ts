@@ -12,6 +12,7 @@ import { publishCommands } from './commands';
 import { SharedMetrics } from '../observability/shared-metrics';
 import { ChatPacer, chatLimits } from '../domain/notifications/chat-pacer';
 import { AdminAlerts } from '../observability/admin-alerts';
+import { attachCriticalLog } from '../observability/critical-log';
 
 export interface BotRuntime {
   ingress: Ingress;
@@ -28,6 +29,7 @@ export async function createBotRuntime(config: Config, log: Logger): Promise<Bot
   const redis = await connectRedis(createRedis(config.REDIS_URL, 'producer'));
   try {
     const queues = new QueueRegistry(redis, config.QUEUE_PREFIX);
+    attachCriticalLog(log, redis, config.QUEUE_PREFIX, config.CRITICAL_LOG_MAX);
     const bot = new Telegraf<BotContext>(config.BOT_TOKEN, {
       telegram: { apiRoot: config.TELEGRAM_API_ROOT },
       // Below the ingress's chat-lock TTL (10 s): a handler never outlives the lock that serialises its chat.

@@ -255,7 +255,10 @@ export class Ingress {
         this.deps.log.info('update enqueued', { ...state.trace, job: name, job_id: job.id, queue: job.queueName });
       };
       await next();
-      if (ctx.callbackQuery) await this.answerPress(ctx, state.trace);
+      if (ctx.callbackQuery) {
+        if (ctx.state.unknownButton) this.deps.log.warn('button press with data no feature knows', { ...state.trace, security: 'callback.unknown' });
+        await this.answerPress(ctx, state.trace);
+      }
     };
   }
 

@@ -23,6 +23,7 @@ import type { Enqueue } from './enqueue';
 import type { QueueRegistry } from './queues';
 import type { ChatPacer } from '../domain/notifications/chat-pacer';
 import type { BroadcastTally } from '../domain/notifications/broadcast';
+import type { CriticalLog } from '../observability/critical-log';
 
 /** Everything a handler may use. Handlers reach the outside world only through these. */
 export interface WorkerDeps {
@@ -56,6 +57,8 @@ export interface WorkerDeps {
   keyring: Keyring;
   /** Backup records and their drill verdicts. */
   backups: BackupsRepository;
+  /** The critical log in Redis (errors and security events), for `/logs`. */
+  criticalLog: CriticalLog;
 }
 
 export interface JobContext {

@@ -17,7 +17,7 @@ export const languageSchema = z.enum(LANGUAGES);
 export type Language = z.infer<typeof languageSchema>;
 
 /** Commands only admins (ADMIN_IDS) may run: checked in the worker, which audits refusals. */
-export const ADMIN_COMMANDS = ['stats', 'ban', 'unban', 'audit', 'grant', 'refund', 'backup'] as const;
+export const ADMIN_COMMANDS = ['stats', 'ban', 'unban', 'audit', 'grant', 'refund', 'backup', 'logs'] as const;
 export type AdminCommand = (typeof ADMIN_COMMANDS)[number];
 
 /** Canned replies a user action can ask for; each has a translation in src/domain/i18n. */

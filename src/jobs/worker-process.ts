@@ -2,6 +2,7 @@ import type { Config } from '../config';
 import { TelegramClient } from '../adapters/telegram.client';
 import { createKnex } from '../db/knex';
 import { createLogger, type Logger } from '../lib/logger';
+import { attachCriticalLog, CriticalLog } from '../observability/critical-log';
 import { closeRedis, connectRedis, createRedis } from '../lib/redis';
 import { AuditRepository } from '../repositories/audit.repository';
 import { SharedMetrics } from '../observability/shared-metrics';
@@ -43,6 +44,7 @@ export async function startWorkerProcess(
   const producerConnection = await connectRedis(createRedis(config.REDIS_URL, 'producer'));
   const knex = createKnex(config.DATABASE_URL, {}, { prepared: config.DATABASE_PREPARED_STATEMENTS === 'on' });
   const queues = new QueueRegistry(producerConnection, config.QUEUE_PREFIX);
+  attachCriticalLog(log, producerConnection, config.QUEUE_PREFIX, config.CRITICAL_LOG_MAX);
   const metrics = new SharedMetrics(producerConnection, config.QUEUE_PREFIX);
   const pacer = new ChatPacer(producerConnection, config.QUEUE_PREFIX, chatLimits(config));
   const enqueue = createEnqueue(queues, pacer);
@@ -64,6 +66,7 @@ export async function startWorkerProcess(
     transcripts: new TranscriptsRepository(knex, keyring),
     keyring,
     backups: new BackupsRepository(knex),
+    criticalLog: new CriticalLog(producerConnection, config.QUEUE_PREFIX),
     telegram: new TelegramClient(config.BOT_TOKEN, config.TELEGRAM_API_ROOT, metrics, config.TELEGRAM_TIMEOUT_SECONDS * 1_000),
     enqueue,
     queues,

@@ -54,7 +54,7 @@ export interface LoggerOptions {
   level?: string;
   dir?: string;
   service: string;
-  /** No output at all (tests that provoke failures on purpose). */
+  /** Nothing on the console (tests that provoke failures on purpose); the critical log still records. */
   silent?: boolean;
 }
 
@@ -63,15 +63,17 @@ export function createLogger({ level = 'info', dir, service, silent = false }: L
   // winston runs formats before transports filter by level; drop disabled levels first so a debug line
   // costs nothing on hot paths (ingress, job completion).
   const threshold = winston.config.npm.levels[level] ?? 2;
-  const enabled = winston.format((info) => ((winston.config.npm.levels[info.level] ?? 0) <= threshold ? info : false));
+  // Security events (`security: '<kind>'`) pass whatever the level: the critical log keeps them all.
+  const enabled = winston.format((info) => ((winston.config.npm.levels[info.level] ?? 0) <= threshold || typeof info.security === 'string' ? info : false));
   const format = winston.format.combine(enabled(), winston.format.timestamp(), redactFields(), winston.format.json());
-  const transports: winston.transport[] = [new winston.transports.Console()];
+  // `silent` quiets the console only: a transport added later (the critical log in Redis) still gets every line.
+  const transports: winston.transport[] = [new winston.transports.Console({ silent })];
   if (dir) {
     transports.push(
       new DailyRotateFile({ dirname: dir, filename: `${service}-%DATE%.log`, maxFiles: '14d', maxSize: '100m', zippedArchive: true }),
     );
   }
-  return winston.createLogger({ level, format, defaultMeta: { service }, transports, silent });
+  return winston.createLogger({ level, format, defaultMeta: { service }, transports });
 }
 
 export type Logger = winston.Logger;

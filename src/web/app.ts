@@ -11,6 +11,8 @@ import type { Registry } from 'prom-client';
 import { checkBasicAuth } from './basic-auth';
 import { checkDependencies } from './health';
 import { mountBoard, type BoardAccount } from './board';
+import { mountCriticalLogPage } from './critical-log.page';
+import { CriticalLog } from '../observability/critical-log';
 
 export { BOARD_PATH } from './board';
 
@@ -114,6 +116,7 @@ export function createWebApp(deps: WebAppDeps): Express {
   }
 
   mountBoard(app, { queues, accounts: deps.board, audit: deps.audit, log });
+  mountCriticalLogPage(app, { accounts: deps.board, log, criticalLog: new CriticalLog(redis, queues.prefix) });
 
   return app;
 }

@@ -45,6 +45,25 @@ export function boardAction(method: string, path: string): BoardAction {
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
+ * The board's login (HTTP basic auth, constant-time compare), shared by every operator page: sets
+ * `res.locals.boardAccount`. A wrong login is a security event in the critical log.
+ */
+export function boardLogin(accounts: BoardAccount[], log: Logger): RequestHandler {
+  return (req, res, next) => {
+    const account = accounts.find((a) => checkBasicAuth(req.headers.authorization, a.user, a.password));
+    if (!account) {
+      // A browser's first request carries no credentials: only a wrong login is an event.
+      if (req.headers.authorization) log.warn('Bull Board login refused', { security: 'board.login_refused', path: req.originalUrl.split('?')[0] });
+      res.setHeader('WWW-Authenticate', 'Basic realm="Switchyard Bull Board", charset="UTF-8"');
+      res.status(401).send('Authentication required');
+      return;
+    }
+    res.locals.boardAccount = account;
+    next();
+  };
+}
+
+/**
  * Bull Board behind basic auth with two roles. Operators get the full board and every change they make is written
  * to `audit_events` with their name; viewers get a read-only board, and their write requests are refused here,
  * on the server, whatever the page shows.
@@ -62,16 +81,7 @@ export function mountBoard(app: Express, deps: { queues: QueueRegistry; accounts
   };
   const routers: Record<BoardRole, RequestHandler> = { operator: board(false), viewer: board(true) };
 
-  const authenticate: RequestHandler = (req, res, next) => {
-    const account = accounts.find((a) => checkBasicAuth(req.headers.authorization, a.user, a.password));
-    if (!account) {
-      res.setHeader('WWW-Authenticate', 'Basic realm="Switchyard Bull Board", charset="UTF-8"');
-      res.status(401).send('Authentication required');
-      return;
-    }
-    res.locals.boardAccount = account;
-    next();
-  };
+  const authenticate = boardLogin(accounts, log);
 
   const guardAndAudit = async (req: Request, res: Response, next: () => void) => {
     const account = res.locals.boardAccount as BoardAccount;
@@ -79,7 +89,7 @@ export function mountBoard(app: Express, deps: { queues: QueueRegistry; accounts
     const { action, subject } = boardAction(req.method, req.path);
     const actor = `${account.role}:${account.user}`;
     if (account.role !== 'operator') {
-      log.warn('board write refused: read-only account', { actor, action, subject });
+      log.warn('board write refused: read-only account', { actor, action, subject, security: 'board.write_refused' });
       // Recorded before answering: whoever reads the trail after the 403 finds the attempt.
       await audit
         .record({ actor, action: 'board.refused', subject, details: { attempted: action, method: req.method, path: req.path } })

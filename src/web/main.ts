@@ -6,6 +6,7 @@ import { exitOnStartupError, loadConfig, type Config } from '../config';
 import { createKnex } from '../db/knex';
 import { QueueRegistry } from '../jobs/queues';
 import { createLogger } from '../lib/logger';
+import { attachCriticalLog } from '../observability/critical-log';
 import { closeRedis, connectRedis, createRedis } from '../lib/redis';
 import { onShutdown } from '../lib/shutdown';
 import { BOARD_PATH, createWebApp, WEBHOOK_PATH } from './app';
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
   // Readiness must answer "Redis is down" rather than hang: a fail-fast producer connection.
   const redis = createRedis(config.REDIS_URL, 'producer');
   await connectRedis(redis).catch((err: Error) => log.warn('Redis not reachable at start', { error: err.message }));
+  attachCriticalLog(log, redis, config.QUEUE_PREFIX, config.CRITICAL_LOG_MAX);
   const knex = createKnex(config.DATABASE_URL, { max: 5 }, { prepared: config.DATABASE_PREPARED_STATEMENTS === 'on' });
   let runtime: BotRuntime | undefined;
   if (config.BOT_MODE === 'webhook') {

@@ -13,5 +13,8 @@ fallbackFeature.on(message('text'), async (ctx) => {
 
 fallbackFeature.on('message', (ctx) => ctx.act('account.reply', { key: 'unsupported' }));
 
-// A button no feature knows (an old message, say): no work to queue; the ingress answers it (the spinner stops).
-fallbackFeature.on('callback_query', () => undefined);
+// A button no feature knows: Switchyard never sent it (its patterns do not change), so it was crafted or comes from
+// another bot's build. No work to queue; the ingress answers it (the spinner stops) and logs a security event.
+fallbackFeature.on('callback_query', (ctx) => {
+  ctx.state.unknownButton = true;
+});

@@ -6,6 +6,7 @@ import { isAdmin } from './admin-right';
 import { reply } from '../reply';
 import { translate } from '../i18n/messages';
 import { megabytes } from '../backups/backup.handlers';
+import type { CriticalEntry, CriticalFilter } from '../../observability/critical-log';
 import { InsufficientFundsError } from '../../repositories/ledger.repository';
 import { noticeLowBalance } from '../billing/paid-work';
 import { refundCharge } from '../billing/refunds';
@@ -18,16 +19,28 @@ const USAGE: Record<AdminCommand, string> = {
   grant: '/grant <telegram id> <coins> <reason>',
   refund: '/refund <telegram payment charge id>',
   backup: '/backup',
+  logs: '/logs [count ≤ 50] [error | security]',
 };
+
+const LOG_FILTERS = new Set(['all', 'error', 'security']);
+
+/** One critical-log entry as a line of the `/logs` answer: time, level or event, where, what. */
+function logLine(e: CriticalEntry): string {
+  const at = e.at.slice(0, 19).replace('T', ' ');
+  const kind = e.security ? `security ${e.security}` : e.level;
+  const trace = [e.job ? `job ${e.job}` : '', e.update_id !== undefined ? `update ${e.update_id}` : ''].filter(Boolean).join(', ');
+  return `${at} ${kind} ${e.service}@${e.host}: ${e.message}${e.error ? ` — ${e.error}` : ''}${trace ? ` (${trace})` : ''}`;
+}
 
 /** Admin commands. The right is checked here: the ids in `ADMIN_IDS` (see isAdmin). */
 export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'admin.command'> {
-  const { enqueue, audit, users, queues, config, ledger, metrics, backups } = deps;
+  const { enqueue, audit, users, queues, config, ledger, metrics, backups, criticalLog } = deps;
   return {
     'admin.command': async ({ actor, updateId, command, args }, ctx: JobContext) => {
       const who = `user:${actor.telegramId}`;
       const answer = (key: string, params: Record<string, string> = {}) => reply(enqueue, ctx, actor, updateId, { key, params });
       if (!isAdmin(config, actor)) {
+        ctx.log.warn('admin command from a user who is not an admin', { security: 'admin.refused', command });
         await audit.record({ actor: who, action: 'admin.refused', subject: `command:${command}`, details: { args }, idempotencyKey: `admin:${jobKey(config, ctx.job)}` });
         await answer('admin.refused');
         return { refused: true };
@@ -137,6 +150,19 @@ export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'ad
             queues: lines.join('\n'), failed24h: String(failed24h),
           });
           return { users: total, failed24h };
+        }
+        case 'logs': {
+          // "/logs 20 error", "/logs security" or "/logs": the count and the filter in either order.
+          const count = args.map(Number).find((a) => Number.isInteger(a) && a > 0) ?? 10;
+          const filter = (args.find((a) => LOG_FILTERS.has(a.toLowerCase()))?.toLowerCase() ?? 'all') as CriticalFilter;
+          const entries = await criticalLog.read(Math.min(50, count), filter);
+          let text = '';
+          for (const line of entries.map(logLine)) {
+            if (text.length + line.length + 1 > 3_800) break;
+            text += `${text ? '\n' : ''}${line}`;
+          }
+          await answer(entries.length ? 'admin.logs' : 'admin.logs.empty', { entries: text, filter });
+          return { entries: entries.length };
         }
         case 'audit': {
           const n = Math.min(20, Math.max(1, Number(args[0]) || 10));

@@ -154,6 +154,7 @@ export function billingHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, B
         audited = false;
         ctx.log.warn('pre-checkout refused while Postgres is unreachable; not audited', details);
       }
+      if (verdict.reason === 'forged') ctx.log.warn('pre-checkout of an invoice the bot did not issue', { security: 'checkout.forged' });
       // Telegram shows error_message to the user in the payment form: it says why, in their language.
       if (!(await answer(false, translate(languageFromCode(actor.languageCode), `checkout.${verdict.reason}`)))) return { ok: false, expired: true };
       metrics.inc('switchyard_payments_total', { outcome: 'checkout_refused' });

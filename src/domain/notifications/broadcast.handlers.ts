@@ -27,6 +27,7 @@ export function broadcastHandlers(deps: WorkerDeps): Pick<HandlerMap<'notificati
       const lang = ctx.user?.language ?? 'en';
       const who = `user:${actor.telegramId}`;
       if (!isAdmin(config, actor)) {
+        ctx.log.warn('admin command from a user who is not an admin', { security: 'admin.refused', command: 'broadcast' });
         await audit.record({ actor: who, action: 'admin.refused', subject: 'command:broadcast', idempotencyKey: `admin:${jobKey(config, ctx.job)}` });
         await reply(enqueue, ctx, actor, updateId, { key: 'admin.refused' });
         return { refused: true };

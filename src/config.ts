@@ -165,6 +165,8 @@ export const configSchema = z.object({
   METRICS_ALLOW: z.enum(['loopback', 'private'], { message: 'expected loopback or private' }).default('loopback'),
   /** Admin alerts: at most one per distinct failure per window; the first waits this long to count repeats. */
   ALERT_WINDOW_SECONDS: int(10, 86_400).default(600),
+  /** Admins are told when a bot, worker or web process starts, stops or crashes (folded per minute; docs/OPERATIONS.md). */
+  LIFECYCLE_NOTICES: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on'),
   ALERT_DELAY_MS: int(0, 600_000).default(30_000),
   /** Coins every user gets once, at registration (0: none). */
   WELCOME_BONUS: int(0, 1_000_000).default(100),

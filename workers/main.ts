@@ -1,6 +1,7 @@
 import { exitOnStartupError, loadConfig } from '../src/config';
 import { startWorkerProcess } from '../src/jobs/worker-process';
 import { createLogger } from '../src/lib/logger';
+import { Lifecycle } from '../src/observability/lifecycle';
 import { onShutdown } from '../src/lib/shutdown';
 import { installCrashReporting } from '../src/observability/crash-reporter';
 import { workerDefinitions } from './index';
@@ -25,8 +26,17 @@ async function main(): Promise<void> {
     return;
   }
   const proc = await startWorkerProcess(config, workerDefinitions, log);
-  installCrashReporting(log, proc.deps.alerts, 'worker');
-  onShutdown(log, () => proc.close(), config.SHUTDOWN_TIMEOUT_MS + 10_000);
+  const lifecycle = new Lifecycle(proc.redis, config.QUEUE_PREFIX, proc.deps.enqueue, `worker [${config.WORKER_QUEUES.join(',')}]`, config, log);
+  installCrashReporting(log, proc.deps.alerts, 'worker', lifecycle);
+  await lifecycle.started();
+  onShutdown(
+    log,
+    async (signal) => {
+      await lifecycle.stopped(signal);
+      await proc.close();
+    },
+    config.SHUTDOWN_TIMEOUT_MS + 10_000,
+  );
   // Supervised: the supervisor gone (even killed outright) means stop, cleanly, rather than run on as an orphan.
   if (process.send) {
     process.send(READY_MESSAGE);

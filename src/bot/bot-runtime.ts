@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { Telegraf } from 'telegraf';
 import type { Config } from '../config';
-import { createBatchedEnqueue } from '../jobs/enqueue';
+import { createBatchedEnqueue, type Enqueue } from '../jobs/enqueue';
 import { untilReachable } from '../adapters/telegram.client';
 import { QueueRegistry } from '../jobs/queues';
 import type { Logger } from '../lib/logger';
@@ -16,6 +16,8 @@ import { attachCriticalLog } from '../observability/critical-log';
 
 export interface BotRuntime {
   ingress: Ingress;
+  /** The bot's producer (batched enqueue with the chat pacer). */
+  enqueue: Enqueue;
   alerts: AdminAlerts;
   bot: Telegraf<BotContext>;
   redis: Redis;
@@ -44,6 +46,7 @@ export async function createBotRuntime(config: Config, log: Logger): Promise<Bot
     const alerts = new AdminAlerts(redis, config.QUEUE_PREFIX, enqueue, { windowSeconds: config.ALERT_WINDOW_SECONDS, delayMs: config.ALERT_DELAY_MS });
     return {
       ingress,
+      enqueue,
       alerts,
       bot,
       redis,

@@ -5,6 +5,7 @@ import { installCrashReporting } from '../observability/crash-reporter';
 import { untilReachable } from '../adapters/telegram.client';
 import { createBotRuntime } from './bot-runtime';
 import { PollingLeader } from './polling';
+import { Lifecycle } from '../observability/lifecycle';
 
 /** The `bot` process: long polling behind a Redis lease (one leader, any number of warm standbys). */
 async function main(): Promise<void> {
@@ -14,7 +15,8 @@ async function main(): Promise<void> {
     throw new Error('BOT_MODE=webhook: updates arrive at the web process (POST /telegram/webhook); run `web` instead of `bot`');
   }
   const runtime = await createBotRuntime(config, log);
-  installCrashReporting(log, runtime.alerts, 'bot');
+  const lifecycle = new Lifecycle(runtime.redis, config.QUEUE_PREFIX, runtime.enqueue, 'bot', config, log);
+  installCrashReporting(log, runtime.alerts, 'bot', lifecycle);
   // Polling and the webhook exclude each other at Telegram; switching back to polling removes the webhook.
   await untilReachable('deleteWebhook', () => runtime.bot.telegram.deleteWebhook({ drop_pending_updates: false }), log, config.OUTAGE_BUDGET_MINUTES * 60_000);
   const poller = new PollingLeader(runtime.redis, runtime.bot.telegram, runtime.ingress, log, {
@@ -25,9 +27,11 @@ async function main(): Promise<void> {
   });
   poller.start();
   log.info('bot started', { mode: 'polling', bot: runtime.bot.botInfo?.username, instance: poller.instance });
+  await lifecycle.started();
   onShutdown(
     log,
-    async () => {
+    async (signal) => {
+      await lifecycle.stopped(signal);
       await poller.stop();
       await runtime.close();
     },

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { Config } from '../config';
 import { TelegramClient } from '../adapters/telegram.client';
 import { createKnex } from '../db/knex';
@@ -29,6 +30,8 @@ import { startWorkers, type RunningWorkers } from './worker-runner';
 export interface WorkerProcess {
   running: RunningWorkers;
   deps: WorkerDeps;
+  /** The producer connection (queues, scripts, notices). */
+  redis: Redis;
   /** Stop taking jobs, finish in-flight ones within the bound, close Redis and Postgres. */
   close(): Promise<void>;
 }
@@ -108,6 +111,7 @@ export async function startWorkerProcess(
   return {
     running,
     deps,
+    redis: producerConnection,
     async close() {
       clearInterval(keeper);
       await running.close(config.SHUTDOWN_TIMEOUT_MS);

@@ -4,7 +4,7 @@ import type { Logger } from './logger';
  * Runs `stop` once on SIGTERM/SIGINT, then exits. A second signal (a second later), or `stop` overrunning `hardLimitMs`,
  * exits at once so a stuck close never holds a deploy.
  */
-export function onShutdown(log: Logger, stop: () => Promise<void>, hardLimitMs: number): void {
+export function onShutdown(log: Logger, stop: (signal: NodeJS.Signals) => Promise<void>, hardLimitMs: number): void {
   let stoppingSince = 0;
   const handler = (signal: NodeJS.Signals) => {
     if (stoppingSince) {
@@ -20,7 +20,7 @@ export function onShutdown(log: Logger, stop: () => Promise<void>, hardLimitMs: 
       process.exit(1);
     }, hardLimitMs);
     timer.unref();
-    stop().then(
+    stop(signal).then(
       () => {
         log.info('stopped cleanly');
         process.exit(0);

@@ -1,6 +1,7 @@
 import type { Logger } from '../lib/logger';
 import { redact } from '../lib/logger';
 import type { AdminAlerts } from './admin-alerts';
+import type { Lifecycle } from './lifecycle';
 
 /** What a process does with an error nobody caught: log it and tell the admins (throttled like any alert). */
 export function crashHandler(log: Logger, alerts: AdminAlerts, service: string): (err: unknown) => Promise<void> {
@@ -16,10 +17,10 @@ export function crashHandler(log: Logger, alerts: AdminAlerts, service: string):
  * Installs the handler for unhandled promise rejections (the process goes on) and uncaught exceptions (the state
  * is unknown: report, then exit so the supervisor restarts it).
  */
-export function installCrashReporting(log: Logger, alerts: AdminAlerts, service: string): void {
+export function installCrashReporting(log: Logger, alerts: AdminAlerts, service: string, lifecycle?: Lifecycle): void {
   const handle = crashHandler(log, alerts, service);
   process.on('unhandledRejection', (reason) => void handle(reason));
   process.on('uncaughtException', (err) => {
-    void handle(err).finally(() => process.exit(1));
+    void Promise.all([handle(err), lifecycle?.crashed(err)]).finally(() => process.exit(1));
   });
 }

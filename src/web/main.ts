@@ -7,6 +7,7 @@ import { createKnex } from '../db/knex';
 import { QueueRegistry } from '../jobs/queues';
 import { createLogger } from '../lib/logger';
 import { attachCriticalLog } from '../observability/critical-log';
+import { Lifecycle } from '../observability/lifecycle';
 import { closeRedis, connectRedis, createRedis } from '../lib/redis';
 import { onShutdown } from '../lib/shutdown';
 import { BOARD_PATH, createWebApp, WEBHOOK_PATH } from './app';
@@ -58,13 +59,10 @@ async function main(): Promise<void> {
     );
   }
   const queues = runtime?.queues ?? new QueueRegistry(redis, config.QUEUE_PREFIX);
-  const alerts =
-    runtime?.alerts ??
-    new AdminAlerts(redis, config.QUEUE_PREFIX, createEnqueue(queues, new ChatPacer(redis, config.QUEUE_PREFIX, chatLimits(config))), {
-      windowSeconds: config.ALERT_WINDOW_SECONDS,
-      delayMs: config.ALERT_DELAY_MS,
-    });
-  installCrashReporting(log, alerts, 'web');
+  const enqueue = runtime?.enqueue ?? createEnqueue(queues, new ChatPacer(redis, config.QUEUE_PREFIX, chatLimits(config)));
+  const alerts = runtime?.alerts ?? new AdminAlerts(redis, config.QUEUE_PREFIX, enqueue, { windowSeconds: config.ALERT_WINDOW_SECONDS, delayMs: config.ALERT_DELAY_MS });
+  const lifecycle = new Lifecycle(redis, config.QUEUE_PREFIX, enqueue, 'web', config, log);
+  installCrashReporting(log, alerts, 'web', lifecycle);
   const app = createWebApp({
     log,
     redis,
@@ -85,9 +83,11 @@ async function main(): Promise<void> {
     const s = app.listen(config.WEB_PORT, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
   log.info('web started', { port: config.WEB_PORT, board: BOARD_PATH, webhook: runtime ? WEBHOOK_PATH : null });
+  await lifecycle.started();
   onShutdown(
     log,
-    async () => {
+    async (signal) => {
+      await lifecycle.stopped(signal);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -66,7 +66,7 @@ export async function benchWorker(): Promise<{ runner: number; bare: number; rat
       );
       const config = parseConfig({ WORKER_QUEUES: 'notifications', QUEUE_PREFIX: ourPrefix });
       const metrics = new SharedMetrics(redis, ourPrefix);
-      const deps = { config, log: createLogger({ level: 'info', service: 'bench' }), metrics } as never;
+      const deps = { config, log: createLogger({ level: 'info', service: 'bench', silent: true }), metrics } as never;
       const running = startWorkers(defs, ['notifications'], deps, ourConn, ourPrefix);
       const worker = running.workers[0]!;
       // startWorkers autoruns; measure from the first completion of this fresh queue.

@@ -275,6 +275,8 @@ export const configSchema = z.object({
   START_STRICT: z.enum(['true', 'false'], { message: 'expected true or false' }).default('false').transform((v) => v === 'true'),
   /** Telegram user ids with admin rights, comma separated. */
   ADMIN_IDS: csv(z.coerce.number({ message: 'expected Telegram user ids (digits) separated by commas' }).int().positive('expected positive Telegram user ids')).default([]),
+  /** One `job state` log line per job state change (waiting → active → completed / retrying / failed); docs/OBSERVABILITY.md. */
+  LOG_JOB_STATES: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on'),
   /** The critical log (errors and security events) in Redis keeps about this many entries (docs/OBSERVABILITY.md). */
   CRITICAL_LOG_MAX: int(100, 1_000_000).default(10_000),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug'], { message: 'expected error, warn, info or debug' }).default('info'),

@@ -2,13 +2,14 @@
  * Admission of a batch of updates in one round trip. For each update: de-duplicate, take the per-chat lock, spend
  * a rate-limit token, read the dialog state.
  * KEYS, 4 per update: dedupe, chat lock, rate bucket (hash: tokens, ts, notice = until when the notice was sent),
- * dialog state
+ * dialog state; then 2 for the batch: the dialog store's epoch and its recovery flag (src/jobs/dialog-keys.ts)
  * ARGV: 1 lock ttl ms, 2 burst, 3 refill per ms, 4 notice ttl s; then per update: lock token, rate-limited (1/0)
  * The dedupe key is "pending:<token>" (expiring with the lock) until release marks it "done": an update whose
  * handling died half-way is processed again on redelivery instead of being taken for a duplicate.
- * Returns per update {status, dialog}: 0 duplicate, 1 admitted, 2 over the limit (first time: send the notice),
- * 3 busy (chat locked, or this update is being handled elsewhere; nothing changed; try again),
- * 4 over the limit (notice already sent).
+ * Returns per update {status, dialog, restore}: status 0 duplicate, 1 admitted, 2 over the limit (first time: send
+ * the notice), 3 busy (chat locked, or this update is being handled elsewhere; nothing changed; try again), 4 over
+ * the limit (notice already sent); restore 1 when Redis has no dialog state for an admitted update while it may have
+ * lost some (no epoch, or a recovery window open): the bot has it restored from Postgres before routing.
  */
 export const ADMIT_SCRIPT = `
 local t = redis.call('TIME')
@@ -16,11 +17,14 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local burst = tonumber(ARGV[2])
 local rate = tonumber(ARGV[3])
 local out = {}
-for i = 0, #KEYS / 4 - 1 do
+local n = (#KEYS - 2) / 4
+local mayHaveLost = redis.call('EXISTS', KEYS[#KEYS - 1]) == 0 or redis.call('EXISTS', KEYS[#KEYS]) == 1
+for i = 0, n - 1 do
   local k = i * 4
   local token = ARGV[5 + i * 2]
   local status = 1
   local dialog = false
+  local restore = 0
   local seen = redis.call('GET', KEYS[k + 1])
   if seen == 'done' then
     status = 0
@@ -29,6 +33,7 @@ for i = 0, #KEYS / 4 - 1 do
   else
     redis.call('SET', KEYS[k + 1], 'pending:' .. token, 'PX', ARGV[1])
     dialog = redis.call('GET', KEYS[k + 4])
+    if not dialog and mayHaveLost then restore = 1 end
     if ARGV[6 + i * 2] == '1' then
       local b = redis.call('HMGET', KEYS[k + 3], 'tokens', 'ts', 'notice')
       local tokens = tonumber(b[1]) or burst
@@ -50,7 +55,7 @@ for i = 0, #KEYS / 4 - 1 do
       redis.call('PEXPIRE', KEYS[k + 3], math.max(math.ceil(burst / rate), tonumber(ARGV[4]) * 1000) + 1000)
     end
   end
-  out[i + 1] = {status, dialog}
+  out[i + 1] = {status, dialog, restore}
 end
 return out
 `;

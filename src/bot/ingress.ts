@@ -14,6 +14,7 @@ import { features } from './features';
 import { Dialog } from './fsm/dialog';
 import type { SharedMetrics } from '../observability/shared-metrics';
 import { ADMIT_SCRIPT, RELEASE_SCRIPT } from './ingress.scripts';
+import { dialogEpochKey, dialogKey, dialogRecoveryKey, NO_DIALOG } from '../jobs/dialog-keys';
 
 export type IngressOutcome = 'enqueued' | 'duplicate' | 'rate_limited' | 'ignored' | 'failed';
 
@@ -40,6 +41,8 @@ interface Admitted {
 }
 
 const DEDUPE_TTL_S = 24 * 3600;
+/** How long an update waits for its dialog state to come back from Postgres (well inside the chat lock's TTL). */
+const RESTORE_WAIT_MS = 5_000;
 const LOCK_TTL_MS = 10_000;
 
 // Key counts vary with the batch size, so the first argument says how many keys follow.
@@ -90,7 +93,7 @@ export class Ingress {
   // Lock tokens: unique per process (random prefix) and per update (counter); cheaper than a UUID each time.
   private readonly tokenPrefix = randomBytes(6).toString('base64url');
   private tokenCounter = 0;
-  private readonly admitBatch: Batcher<AdmitRequest, [number, string | null]>;
+  private readonly admitBatch: Batcher<AdmitRequest, [number, string | null, 0 | 1]>;
   private readonly releaseBatch: Batcher<ReleaseRequest, number>;
   private readonly failures = new Map<number, number>();
   private readonly off: ReadonlySet<Feature>;
@@ -103,14 +106,16 @@ export class Ingress {
     this.redis = redis;
     const refillPerMs = config.RATE_LIMIT_PER_MINUTE / 60_000;
     const noticeTtl = Math.max(60, Math.ceil(config.RATE_LIMIT_BURST / refillPerMs / 1000));
+    const store = [dialogEpochKey(config.QUEUE_PREFIX, deps.botInfo.id), dialogRecoveryKey(config.QUEUE_PREFIX, deps.botInfo.id)];
     this.admitBatch = new Batcher((items) =>
       admitScript(
         this.redis,
-        items.length * 4,
+        items.length * 4 + 2,
         ...items.flatMap((i) => i.keys),
+        ...store,
         LOCK_TTL_MS, config.RATE_LIMIT_BURST, refillPerMs, noticeTtl,
         ...items.flatMap((i) => i.args),
-      ) as Promise<[number, string | null][]>,
+      ) as Promise<[number, string | null, 0 | 1][]>,
     );
     this.releaseBatch = new Batcher(async (items) => {
       await releaseScript(this.redis, items.length * 3, ...items.flatMap((i) => i.keys), DEDUPE_TTL_S, ...items.flatMap((i) => i.args));
@@ -166,7 +171,7 @@ export class Ingress {
     const k = {
       dedupe: this.keys(`update:${update.update_id}`),
       lock: this.keys(`chat:${actor.chatId}:lock`),
-      dialog: this.keys(`dialog:${actor.chatId}:${actor.telegramId}`),
+      dialog: dialogKey(config.QUEUE_PREFIX, this.deps.botInfo.id, actor.chatId, actor.telegramId),
     };
     // Money is never the user spamming: a pre-checkout (answered within 10 s) and a successful payment (the Stars
     // are taken already) pass the rate limit.
@@ -179,8 +184,9 @@ export class Ingress {
     try {
       let status: number;
       let rawDialog: string | null;
+      let restore: 0 | 1;
       for (let attempt = 0; ; attempt++) {
-        [status, rawDialog] = await this.admitBatch.call(request);
+        [status, rawDialog, restore] = await this.admitBatch.call(request);
         if (status !== 3) break;
         // Another instance holds this chat (or this very update): wait for it, bounded by the lock's TTL.
         if (attempt * 20 > LOCK_TTL_MS * 1.5) throw new Error(`chat ${actor.chatId} stayed locked`);
@@ -191,6 +197,7 @@ export class Ingress {
         return 'duplicate';
       }
       admitted = true;
+      if (restore && status === 1) rawDialog = await this.restoreDialog(update.update_id, actor, k.dialog, trace);
       dialog = Dialog.parse(rawDialog);
       if (status === 2 || status === 4) {
         if (status === 2) {
@@ -208,6 +215,14 @@ export class Ingress {
       this.admitted.set(update, state);
       try {
         await this.deps.bot.handleUpdate(update);
+        // Mirrored to Postgres before the lock is released: a Redis loss after this does not lose the transition.
+        if (dialog.changed) {
+          await this.deps.enqueue(
+            'dialog.save',
+            { botId: this.deps.botInfo.id, chatId: actor.chatId, telegramId: actor.telegramId, updateId: update.update_id, state: dialog.current },
+            { jobId: `dialog-save-${update.update_id}` },
+          );
+        }
       } catch (err) {
         const failures = (this.failures.get(update.update_id) ?? 0) + 1;
         const message = err instanceof Error ? err.message : String(err);
@@ -236,6 +251,26 @@ export class Ingress {
         });
       }
     }
+  }
+
+  /**
+   * Redis has no dialog state for this user and may have lost it (a flush, a failover): a worker copies the last one
+   * from Postgres into Redis (`dialog.restore`) while the chat's lock waits, and the bot reads it from there. The bot
+   * stays off Postgres. Given up after RESTORE_WAIT_MS (the update is routed as without a dialog, and logged).
+   */
+  private async restoreDialog(updateId: number, actor: Actor, key: string, trace: TraceContext): Promise<string | null> {
+    await this.deps.enqueue('dialog.restore', { botId: this.deps.botInfo.id, chatId: actor.chatId, telegramId: actor.telegramId }, { jobId: `dialog-restore-${updateId}` });
+    const until = Date.now() + RESTORE_WAIT_MS;
+    for (let wait = 5; Date.now() < until; wait = Math.min(wait * 2, 50)) {
+      const raw = await this.redis.get(key);
+      if (raw !== null) {
+        this.deps.log.info('dialog state restored from Postgres', { ...trace, dialog: raw === NO_DIALOG ? null : 'restored' });
+        return raw;
+      }
+      await new Promise((r) => setTimeout(r, wait));
+    }
+    this.deps.log.warn('dialog state not restored in time; routed without it', { ...trace, waited_ms: RESTORE_WAIT_MS });
+    return null;
   }
 
   /** First middleware: gives features the dialog and the `act` door for this update. */

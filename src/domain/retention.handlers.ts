@@ -1,6 +1,7 @@
 import { QUEUE_NAMES } from '../config';
 import type { HandlerMap, WorkerDeps } from '../jobs/handler.types';
 import { pruneOlder } from '../repositories/retention';
+import { DialogStatesRepository } from '../repositories/dialog-states.repository';
 
 const DAY_MS = 86_400_000;
 
@@ -22,6 +23,8 @@ export function retentionHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>,
       // Variants go with their set (ON DELETE CASCADE).
       await each('avatar_sets', config.AVATARS_KEEP_DAYS, (b) => pruneOlder(knex, 'avatar_sets', 'created_at', b, { sql: 'NOT current', bindings: [] }));
       await each('outbox', config.OUTBOX_KEEP_DAYS, () => outbox.prune(config.OUTBOX_KEEP_DAYS));
+      // A dialog state older than its lifetime in Redis will never be restored: it goes whatever the settings say.
+      result.dialog_states = await new DialogStatesRepository(knex).prune(config.FSM_TTL_SECONDS);
       // Failed jobs beyond their retry: BullMQ keeps each for 7 days by its options; this follows the setting.
       await each('failed_jobs', config.FAILED_JOBS_KEEP_DAYS, async (b) => {
         let n = 0;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineJob } from './define';
 import { AVATAR_STYLES } from '../domain/avatars/styles';
-import { actorSchema, ADMIN_COMMANDS, requesterSchema, inlineKeyboardSchema, languageSchema, REPLY_KEYS, starsInvoiceSchema, templateSchema, updateIdSchema } from './payloads';
+import { actorSchema, ADMIN_COMMANDS, dialogStateSchema, requesterSchema, inlineKeyboardSchema, languageSchema, REPLY_KEYS, starsInvoiceSchema, templateSchema, updateIdSchema } from './payloads';
 
 /**
  * The job catalogue: the single source of truth for job name → queue, payload schema and options.
@@ -141,6 +141,20 @@ export const catalogue = {
     description: 'scheduled: credit Stars payments Telegram took that have no record (getStarTransactions), audited, admins told',
     options: { attempts: 3 },
     payload: z.object({}),
+  }),
+  /** A dialog transition, mirrored to Postgres so a Redis loss does not drop the user mid-dialog. */
+  'dialog.save': defineJob({
+    queue: 'billing',
+    description: "write a (chat, user)'s new dialog state to dialog_states (a later update's state is never overwritten)",
+    payload: z.object({ botId: z.number().int().positive(), chatId: z.number().int(), telegramId: z.number().int().positive(), updateId: z.number().int().nonnegative(), state: dialogStateSchema.nullable() }),
+  }),
+  /** Redis had no dialog state for a user while it may have lost some: put back the one Postgres kept. */
+  'dialog.restore': defineJob({
+    queue: 'billing',
+    description: "after a Redis loss: copy a (chat, user)'s last dialog state from dialog_states into Redis (or mark it as none)",
+    // Last in, first out: the user's update is waiting for it.
+    options: { attempts: 3, lifo: true },
+    payload: z.object({ botId: z.number().int().positive(), chatId: z.number().int(), telegramId: z.number().int().positive() }),
   }),
   /** Scheduled daily (04:40 UTC): what is older than its retention setting is deleted (docs/RELIABILITY.md#retention). */
   'retention.prune': defineJob({

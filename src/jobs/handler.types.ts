@@ -24,6 +24,7 @@ import type { QueueRegistry } from './queues';
 import type { ChatPacer } from '../domain/notifications/chat-pacer';
 import type { BroadcastTally } from '../domain/notifications/broadcast';
 import type { CriticalLog } from '../observability/critical-log';
+import type { DialogMirror } from '../domain/accounts/dialog.handlers';
 
 /** Everything a handler may use. Handlers reach the outside world only through these. */
 export interface WorkerDeps {
@@ -57,6 +58,8 @@ export interface WorkerDeps {
   keyring: Keyring;
   /** Backup records and their drill verdicts. */
   backups: BackupsRepository;
+  /** Dialog states mirrored to Postgres, and put back into Redis after a loss. */
+  dialogs: DialogMirror;
   /** The critical log in Redis (errors and security events), for `/logs`. */
   criticalLog: CriticalLog;
 }

@@ -12,6 +12,13 @@ export type Actor = z.infer<typeof actorSchema>;
 /** The update a job came from, so logs can follow one update to its reply. */
 export const updateIdSchema = z.number().int().nonnegative().optional();
 
+/** A user's place in a multi-step dialog (src/bot/fsm/dialog.ts): a name and a few small values (file ids, no text). */
+export const dialogStateSchema = z.object({
+  name: z.string().min(1).max(64),
+  data: z.record(z.string().max(64), z.union([z.string().max(256), z.number(), z.boolean()])).optional(),
+});
+export type DialogState = z.infer<typeof dialogStateSchema>;
+
 export const LANGUAGES = ['en', 'ru'] as const;
 export const languageSchema = z.enum(LANGUAGES);
 export type Language = z.infer<typeof languageSchema>;

@@ -4,6 +4,8 @@ import { TelegramClient } from '../adapters/telegram.client';
 import { createKnex } from '../db/knex';
 import { createLogger, type Logger } from '../lib/logger';
 import { attachCriticalLog, CriticalLog } from '../observability/critical-log';
+import { DialogMirror } from '../domain/accounts/dialog.handlers';
+import { DialogStatesRepository } from '../repositories/dialog-states.repository';
 import { closeRedis, connectRedis, createRedis } from '../lib/redis';
 import { AuditRepository } from '../repositories/audit.repository';
 import { SharedMetrics } from '../observability/shared-metrics';
@@ -53,6 +55,16 @@ export async function startWorkerProcess(
   const enqueue = createEnqueue(queues, pacer);
   const ledger = new LedgerRepository(knex, { lowBalanceThreshold: config.LOW_BALANCE_THRESHOLD });
   const keyring = Keyring.fromConfig(config);
+  const botId = Number(config.BOT_TOKEN.split(':')[0]);
+  const settleDialogs = (): Promise<void> =>
+    deps.dialogs.settle(botId).then(
+      (opened) => {
+        if (opened) log.warn('Redis had lost its dialog states; restoring them from Postgres as users come back', { window_s: config.FSM_TTL_SECONDS });
+      },
+      (err: Error) => {
+        log.debug('dialog store not checked', { error: err.message });
+      },
+    );
   const deps: WorkerDeps = {
     config,
     log,
@@ -70,6 +82,7 @@ export async function startWorkerProcess(
     keyring,
     backups: new BackupsRepository(knex),
     criticalLog: new CriticalLog(producerConnection, config.QUEUE_PREFIX),
+    dialogs: new DialogMirror(producerConnection, config.QUEUE_PREFIX, new DialogStatesRepository(knex), config.FSM_TTL_SECONDS),
     telegram: new TelegramClient(config.BOT_TOKEN, config.TELEGRAM_API_ROOT, metrics, config.TELEGRAM_TIMEOUT_SECONDS * 1_000),
     enqueue,
     queues,
@@ -94,6 +107,7 @@ export async function startWorkerProcess(
       await schedule(queues, 'payments.reconcile', config.RECONCILE_EVERY_MINUTES ? { every: config.RECONCILE_EVERY_MINUTES * 60_000 } : null, {});
     }
     for (const def of defs.filter((d) => config.WORKER_QUEUES.includes(d.queue))) await def.start?.(deps);
+    await settleDialogs();
     running = startWorkers(defs, config.WORKER_QUEUES, deps, workerConnection, config.QUEUE_PREFIX);
   } catch (err) {
     await closeConnections();
@@ -101,7 +115,9 @@ export async function startWorkerProcess(
   }
   log.info('workers started', { queues: running.workers.map((w) => w.name) });
   // Redis flushed (or restored from an older file) loses the job schedulers with everything else: put ours back.
+  // It loses the dialog states too: the epoch tells the bot to have them restored (src/domain/accounts/dialog.handlers.ts).
   const keeper = setInterval(() => {
+    void settleDialogs();
     restoreSchedules(queues).then(
       (names) => names.length && log.warn('job schedules were missing from Redis; restored', { names }),
       (err: Error) => log.debug('job schedules not checked', { error: err.message }),

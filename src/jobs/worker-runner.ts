@@ -49,9 +49,28 @@ function traceOf(job: Job): TraceContext {
   };
 }
 
+export type JobStateName = 'waiting' | 'delayed' | 'retrying' | 'active' | 'completed' | 'failed';
+
+/**
+ * One line per job state change (docs/OBSERVABILITY.md, transition logs): `job state` with from → to and the
+ * job's trace ids. Skipped cheaply when `info` or LOG_JOB_STATES is off.
+ */
+export function logJobState(deps: Pick<WorkerDeps, 'log' | 'config'>, job: Job, from: JobStateName, to: JobStateName, extra?: Record<string, unknown>): void {
+  const { log, config } = deps;
+  if (config.LOG_JOB_STATES === 'off' || !log.isInfoEnabled()) return;
+  log.info('job state', { ...traceOf(job), from, to, attempt: job.attemptsMade + (to === 'active' ? 1 : 0), ...extra });
+}
+
+/** Where a job came from when a worker takes it: a retry, a delay of its own or of an outage, or the queue. */
+function previousState(job: Job): JobStateName {
+  if (job.attemptsMade > 0) return 'retrying';
+  return job.opts.delay || outageMark(job) ? 'delayed' : 'waiting';
+}
+
 /** The processor every queue runs: re-validate, register the actor, run the handler, sort its errors. */
 export function createProcessor(table: Map<JobName, Handler<never>>, deps: WorkerDeps): Processor {
   return async (job, token, signal) => {
+      logJobState(deps, job, previousState(job), 'active');
       // The traced child logger is built only when something logs: most jobs never do.
       let log: Logger | undefined;
       const ctx: JobContext = {
@@ -92,16 +111,19 @@ export function createProcessor(table: Map<JobName, Handler<never>>, deps: Worke
         if (outboxId !== undefined) await deps.outbox.done(outboxId, 'completed');
         return result;
       } catch (err) {
+        if (err instanceof DelayedError) logJobState(deps, job, 'active', 'delayed', { reason: 'handler' });
         if (signal?.aborted && !(err instanceof DelayedError)) {
           // Shutdown gave up on this job: hand it back (a short delay, no attempt spent) for another worker. If Redis
           // is already gone, its lock lapses and stalled-job recovery hands it back instead.
           await job.moveToDelayed(Date.now() + 1_000, token).catch(() => undefined);
+          logJobState(deps, job, 'active', 'delayed', { reason: 'shutdown' });
           throw new DelayedError();
         }
         if (err instanceof TelegramRateLimitError) {
           // Telegram asked for a pause (a handler other than message.send, which pauses only its chat): this job
           // waits retry_after without spending an attempt.
           await job.moveToDelayed(Date.now() + err.retryAfterSeconds * 1_000, token);
+          logJobState(deps, job, 'active', 'delayed', { reason: 'telegram_429' });
           throw new DelayedError();
         }
         if (!(err instanceof DelayedError) && waitsOutOutage(err, job)) await waitOutOutage(job, token, err, ctx, deps);
@@ -126,6 +148,7 @@ async function waitOutOutage(job: Job, token: string | undefined, err: unknown, 
   deps.metrics.inc('switchyard_jobs_total', { queue: job.queueName, name: job.name, outcome: 'outage_wait' });
   await job.updateData({ ...job.data, _outage: { until: mark.until, waits: mark.waits + 1 } });
   await job.moveToDelayed(now + outageDelayMs(mark.waits), token);
+  logJobState(deps, job, 'active', 'delayed', { reason: 'outage' });
   throw new DelayedError();
 }
 
@@ -170,6 +193,7 @@ export function startWorkers(
           deps.log.error('could not report a failure to the admins', { error: e.message }),
         );
       }
+      logJobState(deps, job, 'active', final ? 'failed' : 'retrying', { error: err.message });
       deps.log.log(final ? 'error' : 'warn', final ? 'job failed for good' : 'job failed, will retry', {
         ...traceOf(job),
         attempt: job.attemptsMade,
@@ -177,6 +201,7 @@ export function startWorkers(
       });
     });
     worker.on('completed', (job) => {
+      logJobState(deps, job, 'active', 'completed');
       deps.metrics.inc('switchyard_jobs_total', { queue: def.queue, name: job.name, outcome: 'completed' });
       if (job.processedOn && job.finishedOn) {
         deps.metrics.observe('switchyard_job_duration_seconds', { queue: def.queue, name: job.name }, (job.finishedOn - job.processedOn) / 1000);

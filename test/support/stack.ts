@@ -5,11 +5,11 @@ import { PollingLeader } from '../../src/bot/polling';
 import type { Config } from '../../src/config';
 import { createKnex } from '../../src/db/knex';
 import { startWorkerProcess, type WorkerProcess } from '../../src/jobs/worker-process';
-import { createLogger } from '../../src/lib/logger';
+import { createLogger, type Logger } from '../../src/lib/logger';
 import { SandboxClient } from '../../src/sandbox/sandbox.client';
 import { startSandbox } from '../../src/sandbox/sandbox.server';
 import { workerDefinitions } from '../../workers';
-import { TEST_REDIS_URL, testConfig, testToken } from './env';
+import { testConfig, testToken } from './env';
 import { deleteKeysWithPrefix } from '../../src/lib/redis';
 
 export interface StackOptions {
@@ -19,6 +19,8 @@ export interface StackOptions {
   bot?: boolean;
   /** Run in-process workers for every queue (default true). */
   workers?: boolean;
+  /** The logger every part of the stack uses (default: silent, errors only). */
+  log?: Logger;
   /** Sandbox rate limits; by default Telegram's are enforced. */
   limits?: Parameters<typeof startSandbox>[0] extends infer O ? (O extends { limits?: infer L } ? L : never) : never;
 }
@@ -33,7 +35,7 @@ export class Stack {
   bot?: { runtime: BotRuntime; poller: PollingLeader };
   workers?: WorkerProcess;
   // Silent unless TEST_LOG_LEVEL asks: several tests provoke failures on purpose.
-  readonly log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'error', service: 'test', silent: !process.env.TEST_LOG_LEVEL });
+  readonly log: Logger;
 
   private constructor(
     readonly config: Config,
@@ -41,7 +43,10 @@ export class Stack {
     readonly client: SandboxClient,
     readonly redis: Redis,
     readonly knex: Knex,
-  ) {}
+    log?: Logger,
+  ) {
+    this.log = log ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'error', service: 'test', silent: !process.env.TEST_LOG_LEVEL });
+  }
 
   static async start(opts: StackOptions = {}): Promise<Stack> {
     const sandbox = await startSandbox({ limits: opts.limits });
@@ -51,8 +56,9 @@ export class Stack {
       config,
       sandbox,
       new SandboxClient(sandbox.url, token),
-      new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null }),
+      new Redis(config.REDIS_URL, { maxRetriesPerRequest: null }),
       createKnex(config.DATABASE_URL, { max: 2 }),
+      opts.log,
     );
     if (opts.workers !== false) stack.workers = await startWorkerProcess(config, workerDefinitions, stack.log);
     if (opts.bot !== false) await stack.startBot();

@@ -1,8 +1,7 @@
+import type { DialogState } from '../../jobs/payloads';
+
 /** A user's place in a multi-step dialog, kept in Redis between updates (and across bot restarts). */
-export interface DialogState {
-  name: string;
-  data?: Record<string, string | number | boolean>;
-}
+export type { DialogState };
 
 /** The dialog state of one update's (chat, user): read before the features run, saved after if it changed. */
 export class Dialog {

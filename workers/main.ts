@@ -28,7 +28,6 @@ async function main(): Promise<void> {
   const proc = await startWorkerProcess(config, workerDefinitions, log);
   const lifecycle = new Lifecycle(proc.redis, config.QUEUE_PREFIX, proc.deps.enqueue, `worker [${config.WORKER_QUEUES.join(',')}]`, config, log);
   installCrashReporting(log, proc.deps.alerts, 'worker', lifecycle);
-  await lifecycle.started();
   onShutdown(
     log,
     async (signal) => {
@@ -37,6 +36,7 @@ async function main(): Promise<void> {
     },
     config.SHUTDOWN_TIMEOUT_MS + 10_000,
   );
+  await lifecycle.started();
   // Supervised: the supervisor gone (even killed outright) means stop, cleanly, rather than run on as an orphan.
   if (process.send) {
     process.send(READY_MESSAGE);

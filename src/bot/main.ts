@@ -27,7 +27,6 @@ async function main(): Promise<void> {
   });
   poller.start();
   log.info('bot started', { mode: 'polling', bot: runtime.bot.botInfo?.username, instance: poller.instance });
-  await lifecycle.started();
   onShutdown(
     log,
     async (signal) => {
@@ -37,6 +36,8 @@ async function main(): Promise<void> {
     },
     config.SHUTDOWN_TIMEOUT_MS,
   );
+  // After the signal handlers: a stop that comes while the notice is queued still stops cleanly.
+  await lifecycle.started();
 }
 
 main().catch(exitOnStartupError);

@@ -83,7 +83,6 @@ async function main(): Promise<void> {
     const s = app.listen(config.WEB_PORT, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
   log.info('web started', { port: config.WEB_PORT, board: BOARD_PATH, webhook: runtime ? WEBHOOK_PATH : null });
-  await lifecycle.started();
   onShutdown(
     log,
     async (signal) => {
@@ -98,6 +97,8 @@ async function main(): Promise<void> {
     },
     config.SHUTDOWN_TIMEOUT_MS,
   );
+  // After the signal handlers: a stop that comes while the notice is queued still stops cleanly.
+  await lifecycle.started();
 }
 
 main().catch(exitOnStartupError);

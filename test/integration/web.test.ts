@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { createBotRuntime, type BotRuntime } from '../../src/bot/bot-runtime';
+import { dialogEpochKey } from '../../src/jobs/dialog-keys';
 import { QUEUE_NAMES } from '../../src/config';
 import { createKnex } from '../../src/db/knex';
 import { QueueRegistry } from '../../src/jobs/queues';
@@ -34,6 +35,8 @@ describe('web process', () => {
       sandbox = await startSandbox();
       const config = testConfig({ BOT_TOKEN: testToken(), TELEGRAM_API_ROOT: sandbox.apiRoot });
       runtime = await createBotRuntime(config, log);
+      // No workers here: the dialog store's epoch, which they would set, is set by hand (no restore is waited for).
+      await runtime.redis.set(dialogEpochKey(config.QUEUE_PREFIX, runtime.bot.botInfo!.id), String(Date.now()));
       knex = createKnex(TEST_DATABASE_URL, { max: 2 });
       web = await startWeb({ redis: runtime.redis, knex, queues: runtime.queues, board, webhook: { ingress: runtime.ingress, secret } });
       url = web.url;

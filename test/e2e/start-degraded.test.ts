@@ -79,9 +79,9 @@ describe('npm start without the media and backup tools', function () {
     expect(await answered(/^Users: /)).to.include('Off on this server: transcripts, backups');
 
     // The web process may still be starting (the link is printed before it listens).
-    let ready: Response | undefined;
-    await waitFor(async () => Boolean((ready = await fetch(`http://127.0.0.1:${webPort}/readyz`).catch(() => undefined))), 'the web process', 20_000);
-    ready = ready!;
+    let answer: Response | undefined;
+    await waitFor(async () => Boolean((answer = await fetch(`http://127.0.0.1:${webPort}/readyz`).catch(() => undefined))), 'the web process', 20_000);
+    const ready = answer!;
     expect(ready.status).to.equal(200);
     expect(await ready.json()).to.deep.include({ status: 'ready', off: ['transcripts', 'backups'] });
   });

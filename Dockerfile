@@ -21,6 +21,7 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # BACKUP_DIR in compose: a named volume mounted here takes this folder's owner, so the node user can write to it.
-RUN mkdir -p /app/backups && chown node:node /app/backups
+# LOG_DIR in compose (the app-logs volume) likewise.
+RUN mkdir -p /app/backups /app/logs && chown node:node /app/backups /app/logs
 USER node
 CMD ["node", "dist/workers/main.js"]

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
@@ -33,7 +34,8 @@ const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioriti
  */
 export function createMetricsRegistry(redis: Redis, prefix: string, queues: QueueRegistry, knex: Knex): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'switchyard_web_' });
+  // The web process's own prom-client defaults; every process (web included) is also in switchyard_process_*.
+  collectDefaultMetrics({ register: registry, prefix: 'switchyard_web_', labels: { process: 'web' } });
   const key = (m: string) => `${prefix}:metrics:${m}`;
 
   for (const [name, def] of Object.entries(COUNTERS)) {
@@ -132,5 +134,131 @@ export function createMetricsRegistry(redis: Redis, prefix: string, queues: Queu
       if (row !== null) this.set(row?.verdict === 'failed' ? 1 : 0);
     },
   });
+  registerRedisGauges(registry, redis);
+  registerProcessGauges(registry, redis, prefix);
   return registry;
+}
+
+/** `INFO memory` fields, as numbers (absent fields are left out). */
+export function parseRedisInfo(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of text.split(/\r?\n/)) {
+    const cut = line.indexOf(':');
+    if (cut <= 0 || line.startsWith('#')) continue;
+    const value = Number(line.slice(cut + 1));
+    if (Number.isFinite(value)) out[line.slice(0, cut)] = value;
+  }
+  return out;
+}
+
+/**
+ * Redis as the platform sees it: memory (used, the limit) and the round trip of one PING per scrape. Redis away:
+ * no value this scrape (switchyard_dependency_up and the exporter's redis_up say why).
+ */
+function registerRedisGauges(registry: Registry, redis: Redis): void {
+  new Gauge({
+    name: 'switchyard_redis_memory_used_bytes',
+    help: 'Memory Redis has allocated for its data (INFO memory used_memory)',
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const info = await redis.info('memory').then(parseRedisInfo, () => undefined);
+      if (info?.used_memory !== undefined) this.set(info.used_memory);
+    },
+  });
+  new Gauge({
+    name: 'switchyard_redis_maxmemory_bytes',
+    help: 'The memory limit of Redis (INFO memory maxmemory; 0: no limit, the machine is the limit)',
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const info = await redis.info('memory').then(parseRedisInfo, () => undefined);
+      if (info?.maxmemory !== undefined) this.set(info.maxmemory);
+    },
+  });
+  new Gauge({
+    name: 'switchyard_redis_ping_seconds',
+    help: 'Round trip of one PING from the web process to Redis, timed at scrape time',
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const started = process.hrtime.bigint();
+      const ok = await Promise.race([redis.ping().then(() => true, () => false), new Promise<boolean>((r) => setTimeout(r, 1_000, false).unref())]);
+      if (ok) this.set(Number(process.hrtime.bigint() - started) / 1e9);
+    },
+  });
+}
+
+/** One process's CPU and memory as it publishes them (`startProcessStats`). */
+interface ProcessSample {
+  cpu: number;
+  rss: number;
+  heap: number;
+  at: number;
+}
+
+/** A sample older than this is a process that stopped (or lost Redis): left out of the scrape. */
+const SAMPLE_STALE_MS = 60_000;
+/** …and dropped from the hash after this, so replicas that come and go do not pile up. */
+const SAMPLE_FORGET_MS = 3_600_000;
+
+function sampleOfThisProcess(): ProcessSample {
+  const { user, system } = process.cpuUsage();
+  const mem = process.memoryUsage();
+  return { cpu: (user + system) / 1e6, rss: mem.rss, heap: mem.heapUsed, at: Date.now() };
+}
+
+const processStatsKey = (prefix: string) => `${prefix}:metrics:process`;
+const thisReplica = () => `${hostname()}:${process.pid}`;
+
+/**
+ * Publishes this process's CPU seconds and memory every `everyMs` to Redis, where the web process reads every
+ * replica's for `/metrics` (switchyard_process_*{process, replica}): one scrape covers them all, as with the
+ * shared counters. Call it once per process (`bot`, `worker`, …); the returned function stops it.
+ */
+export function startProcessStats(redis: Redis, prefix: string, processName: string, everyMs = 5_000): () => Promise<void> {
+  const field = `${processName}|${thisReplica()}`;
+  const publish = () => redis.hset(processStatsKey(prefix), field, JSON.stringify(sampleOfThisProcess())).catch(() => undefined);
+  void publish();
+  const timer = setInterval(() => void publish(), everyMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await redis.hdel(processStatsKey(prefix), field).catch(() => undefined);
+  };
+}
+
+/** Every publishing process's newest sample, and the web process's own (read live); stale ones left out. */
+async function processSamples(redis: Redis, prefix: string): Promise<{ labels: { process: string; replica: string }; sample: ProcessSample }[]> {
+  const now = Date.now();
+  const hash = await redis.hgetall(processStatsKey(prefix)).catch(() => ({}) as Record<string, string>);
+  const rows = [{ labels: { process: 'web', replica: thisReplica() }, sample: sampleOfThisProcess() }];
+  const forget: string[] = [];
+  for (const [field, json] of Object.entries(hash)) {
+    const [processName = '', replica = ''] = field.split('|');
+    let sample: ProcessSample | undefined;
+    try {
+      sample = JSON.parse(json) as ProcessSample;
+    } catch {
+      sample = undefined;
+    }
+    if (!sample || now - sample.at > SAMPLE_FORGET_MS) forget.push(field);
+    else if (now - sample.at <= SAMPLE_STALE_MS) rows.push({ labels: { process: processName, replica }, sample });
+  }
+  if (forget.length) await redis.hdel(processStatsKey(prefix), ...forget).catch(() => undefined);
+  return rows;
+}
+
+/** switchyard_process_*{process, replica}: CPU and memory of every process that publishes them. */
+function registerProcessGauges(registry: Registry, redis: Redis, prefix: string): void {
+  const metric = (name: string, help: string, type: 'counter' | 'gauge', pick: (s: ProcessSample) => number): void => {
+    const get = async () => ({
+      name, help, type, aggregator: 'sum',
+      values: (await processSamples(redis, prefix)).map(({ labels, sample }) => ({ labels, value: pick(sample) })),
+    });
+    registry.registerMetric({ name, help, type, aggregator: 'sum', get } as unknown as Metric);
+  };
+  metric('switchyard_process_cpu_seconds_total', 'CPU time (user + system) each process has used since it started', 'counter', (s) => s.cpu);
+  metric('switchyard_process_resident_memory_bytes', 'Resident memory of each process', 'gauge', (s) => s.rss);
+  metric('switchyard_process_heap_used_bytes', 'V8 heap in use in each process', 'gauge', (s) => s.heap);
 }

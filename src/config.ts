@@ -282,6 +282,8 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug'], { message: 'expected error, warn, info or debug' }).default('info'),
   /** When set, logs are also written to daily-rotated files in this folder. */
   LOG_DIR: z.string().min(1).optional(),
+  /** Days of LOG_DIR files kept (older ones are deleted at the next daily rotation). */
+  LOG_RETENTION_DAYS: int(1, 3650).default(14),
   /** Inbound messages per user: bucket size and refill per minute. */
   RATE_LIMIT_BURST: int(1, 10_000).default(10),
   RATE_LIMIT_PER_MINUTE: int(1, 100_000).default(30),

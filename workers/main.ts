@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const processes = args.find((a) => a.startsWith('--processes='));
   if (processes) process.env.WORKER_PROCESSES = processes.slice('--processes='.length);
   const config = loadConfig();
-  const log = createLogger({ level: config.LOG_LEVEL, dir: config.LOG_DIR, service: 'worker' });
+  const log = createLogger({ level: config.LOG_LEVEL, dir: config.LOG_DIR, retentionDays: config.LOG_RETENTION_DAYS, service: 'worker' });
   if (config.WORKER_PROCESSES > 1 && process.env[CHILD_INDEX_ENV] === undefined) {
     superviseWorkers(config.WORKER_PROCESSES, __filename, args.filter((a) => !a.startsWith('--processes=')), log, config.SHUTDOWN_TIMEOUT_MS + 10_000);
     return;

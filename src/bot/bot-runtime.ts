@@ -13,6 +13,7 @@ import { SharedMetrics } from '../observability/shared-metrics';
 import { ChatPacer, chatLimits } from '../domain/notifications/chat-pacer';
 import { AdminAlerts } from '../observability/admin-alerts';
 import { attachCriticalLog } from '../observability/critical-log';
+import { startProcessStats } from '../observability/metrics.registry';
 
 export interface BotRuntime {
   ingress: Ingress;
@@ -32,6 +33,8 @@ export async function createBotRuntime(config: Config, log: Logger): Promise<Bot
   try {
     const queues = new QueueRegistry(redis, config.QUEUE_PREFIX);
     attachCriticalLog(log, redis, config.QUEUE_PREFIX, config.CRITICAL_LOG_MAX);
+    // This process's CPU and memory, for the web process's /metrics (switchyard_process_*{process="bot"}).
+    const stopStats = startProcessStats(redis, config.QUEUE_PREFIX, 'bot');
     const bot = new Telegraf<BotContext>(config.BOT_TOKEN, {
       telegram: { apiRoot: config.TELEGRAM_API_ROOT },
       // Below the ingress's chat-lock TTL (10 s): a handler never outlives the lock that serialises its chat.
@@ -52,6 +55,7 @@ export async function createBotRuntime(config: Config, log: Logger): Promise<Bot
       redis,
       queues,
       async close() {
+        await stopStats();
         await metrics.close().catch(() => undefined);
         await queues.close();
         await closeRedis(redis);

@@ -10,7 +10,7 @@ import { Lifecycle } from '../observability/lifecycle';
 /** The `bot` process: long polling behind a Redis lease (one leader, any number of warm standbys). */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger({ level: config.LOG_LEVEL, dir: config.LOG_DIR, service: 'bot' });
+  const log = createLogger({ level: config.LOG_LEVEL, dir: config.LOG_DIR, retentionDays: config.LOG_RETENTION_DAYS, service: 'bot' });
   if (config.BOT_MODE === 'webhook') {
     throw new Error('BOT_MODE=webhook: updates arrive at the web process (POST /telegram/webhook); run `web` instead of `bot`');
   }

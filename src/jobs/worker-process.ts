@@ -4,6 +4,7 @@ import { TelegramClient } from '../adapters/telegram.client';
 import { createKnex } from '../db/knex';
 import { createLogger, type Logger } from '../lib/logger';
 import { attachCriticalLog, CriticalLog } from '../observability/critical-log';
+import { startProcessStats } from '../observability/metrics.registry';
 import { DialogMirror } from '../domain/accounts/dialog.handlers';
 import { DialogStatesRepository } from '../repositories/dialog-states.repository';
 import { closeRedis, connectRedis, createRedis } from '../lib/redis';
@@ -42,7 +43,7 @@ export interface WorkerProcess {
 export async function startWorkerProcess(
   config: Config,
   defs: QueueWorkerDefinition[],
-  log: Logger = createLogger({ level: config.LOG_LEVEL, dir: config.LOG_DIR, service: 'worker' }),
+  log: Logger = createLogger({ level: config.LOG_LEVEL, dir: config.LOG_DIR, retentionDays: config.LOG_RETENTION_DAYS, service: 'worker' }),
 ): Promise<WorkerProcess> {
   if (!config.BOT_TOKEN) throw new Error('BOT_TOKEN is not set (npm start sets one for the local sandbox)');
   const workerConnection = await connectRedis(createRedis(config.REDIS_URL, 'worker'));
@@ -50,6 +51,8 @@ export async function startWorkerProcess(
   const knex = createKnex(config.DATABASE_URL, {}, { prepared: config.DATABASE_PREPARED_STATEMENTS === 'on' });
   const queues = new QueueRegistry(producerConnection, config.QUEUE_PREFIX);
   attachCriticalLog(log, producerConnection, config.QUEUE_PREFIX, config.CRITICAL_LOG_MAX);
+  // This process's CPU and memory, for the web process's /metrics (switchyard_process_*{process="worker"}).
+  const stopStats = startProcessStats(producerConnection, config.QUEUE_PREFIX, 'worker');
   const metrics = new SharedMetrics(producerConnection, config.QUEUE_PREFIX);
   const pacer = new ChatPacer(producerConnection, config.QUEUE_PREFIX, chatLimits(config));
   const enqueue = createEnqueue(queues, pacer);
@@ -131,6 +134,7 @@ export async function startWorkerProcess(
     async close() {
       clearInterval(keeper);
       await running.close(config.SHUTDOWN_TIMEOUT_MS);
+      await stopStats();
       await closeConnections();
     },
   };

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import winston from 'winston';
 import DailyRotateFile from 'winston-daily-rotate-file';
 
@@ -54,12 +55,14 @@ export interface LoggerOptions {
   level?: string;
   dir?: string;
   service: string;
+  /** Days of log files kept in `dir` (LOG_RETENTION_DAYS); older ones are deleted at the next rotation. */
+  retentionDays?: number;
   /** Nothing on the console (tests that provoke failures on purpose); the critical log still records. */
   silent?: boolean;
 }
 
 /** One JSON line per event on stdout (and rotated files when `dir` is set). */
-export function createLogger({ level = 'info', dir, service, silent = false }: LoggerOptions): winston.Logger {
+export function createLogger({ level = 'info', dir, service, retentionDays = 14, silent = false }: LoggerOptions): winston.Logger {
   // winston runs formats before transports filter by level; drop disabled levels first so a debug line
   // costs nothing on hot paths (ingress, job completion).
   const threshold = winston.config.npm.levels[level] ?? 2;
@@ -70,7 +73,8 @@ export function createLogger({ level = 'info', dir, service, silent = false }: L
   const transports: winston.transport[] = [new winston.transports.Console({ silent })];
   if (dir) {
     transports.push(
-      new DailyRotateFile({ dirname: dir, filename: `${service}-%DATE%.log`, maxFiles: '14d', maxSize: '100m', zippedArchive: true }),
+      // The host name keeps replicas sharing a LOG_DIR volume out of each other's files (each container has its own).
+      new DailyRotateFile({ dirname: dir, filename: `${service}-${hostname()}-%DATE%.log`, maxFiles: `${retentionDays}d`, maxSize: '100m', zippedArchive: true }),
     );
   }
   return winston.createLogger({ level, format, defaultMeta: { service }, transports });

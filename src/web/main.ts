@@ -40,7 +40,7 @@ function boardAccounts(config: Config): BoardAccount[] {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger({ level: config.LOG_LEVEL, dir: config.LOG_DIR, service: 'web' });
+  const log = createLogger({ level: config.LOG_LEVEL, dir: config.LOG_DIR, retentionDays: config.LOG_RETENTION_DAYS, service: 'web' });
   const board = boardAccounts(config);
   // Readiness must answer "Redis is down" rather than hang: a fail-fast producer connection.
   const redis = createRedis(config.REDIS_URL, 'producer');

@@ -1,5 +1,5 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { expect } from 'chai';
@@ -34,8 +34,8 @@ describe('log files on disk (LOG_DIR)', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('writes JSON lines per day, gzips the days before, and keeps 14 days', async () => {
-    const log = createLogger({ service: 'worker', dir, silent: true });
+  it('writes JSON lines per day and host, gzips the days before, and keeps LOG_RETENTION_DAYS (14) days', async () => {
+    const log = createLogger({ service: 'worker', dir, retentionDays: 14, silent: true });
     const days = 17;
     for (let day = 0; day < days; day++) {
       for (let n = 0; n < 3; n++) log.info('job completed', { queue: 'billing', job_id: `${day}-${n}`, password: 'hunter2' });
@@ -44,8 +44,8 @@ describe('log files on disk (LOG_DIR)', function () {
       if (day < days - 1) now += DAY;
     }
     const today = ymd(now);
-    const expected = [`worker-${today}.log`];
-    for (let day = 3; day < days - 1; day++) expected.push(`worker-${ymd(new Date(2024, 0, 1, 12).getTime() + day * DAY)}.log.gz`);
+    const expected = [`worker-${hostname()}-${today}.log`];
+    for (let day = 3; day < days - 1; day++) expected.push(`worker-${hostname()}-${ymd(new Date(2024, 0, 1, 12).getTime() + day * DAY)}.log.gz`);
     // Gzipping runs in the background after each change of day.
     const files = () => readdirSync(dir).filter((f) => !f.startsWith('.')).sort();
     // On a timeout, show the difference rather than the wait's message.
@@ -53,7 +53,7 @@ describe('log files on disk (LOG_DIR)', function () {
     log.end();
 
     // The day that just began: plain JSON lines, one per event, with the process name and no secret.
-    const current = readFileSync(path.join(dir, `worker-${today}.log`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const current = readFileSync(path.join(dir, `worker-${hostname()}-${today}.log`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(current).to.have.length(3);
     for (const line of current) {
       expect(line).to.include({ level: 'info', message: 'job completed', service: 'worker', queue: 'billing', password: '<redacted>' });

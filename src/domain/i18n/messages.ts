@@ -142,7 +142,7 @@ const en: Dictionary = {
   'admin.refund_unknown': 'No payment with charge id {charge}.',
   'admin.refund_refused': 'Not refunded: Telegram refused the refund of {charge} ({reason}). The coins were given back.',
   'admin.refund_already': 'Payment {charge} was refunded already.',
-  'admin.refund_spent': 'Not refunded: the user has spent the coins (balance {balance}, the payment gave {coins:coin}).',
+  'admin.refund_spent': 'Not refunded: the user has spent the coins (balance {balance}, the payment gave {coins}).',
   'broadcast.report': 'Broadcast finished: {sent} sent, {blocked} blocked the bot or left, {failed} failed — of {total}.',
 };
 

@@ -28,7 +28,7 @@ export const ADMIN_COMMANDS = ['stats', 'ban', 'unban', 'audit', 'grant', 'refun
 export type AdminCommand = (typeof ADMIN_COMMANDS)[number];
 
 /** Canned replies a user action can ask for; each has a translation in src/domain/i18n. */
-export const REPLY_KEYS = ['help', 'cancelled', 'feedback.prompt', 'unknown.command', 'unknown.text', 'unsupported', 'broadcast.usage', 'avatar.choice_expired', 'transcripts.unavailable', 'backups.unavailable'] as const;
+export const REPLY_KEYS = ['help', 'paysupport', 'terms', 'cancelled', 'feedback.prompt', 'unknown.command', 'unknown.text', 'unsupported', 'broadcast.usage', 'avatar.choice_expired', 'transcripts.unavailable', 'backups.unavailable'] as const;
 
 /** Telegram's inline keyboard (callback and URL buttons), passed through untouched. */
 export const inlineKeyboardSchema = z.object({

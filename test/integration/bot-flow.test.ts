@@ -48,7 +48,7 @@ describe('bot flow through the sandbox', () => {
     };
     const en = await call({});
     const ru = await call({ language_code: 'ru' });
-    expect(en.map((c) => c.command)).to.deep.equal(['start', 'help', 'balance', 'topup', 'history', 'usage', 'prices', 'avatars', 'transcripts', 'settings', 'feedback', 'cancel']);
+    expect(en.map((c) => c.command)).to.deep.equal(['start', 'help', 'balance', 'topup', 'history', 'usage', 'prices', 'avatars', 'transcripts', 'settings', 'feedback', 'paysupport', 'terms', 'cancel']);
     expect(en).to.deep.include({ command: 'balance', description: 'your coins' });
     expect(ru.map((c) => c.command)).to.deep.equal(en.map((c) => c.command));
     expect(ru).to.deep.include({ command: 'balance', description: 'ваши монеты' });

@@ -97,7 +97,7 @@ describe('the sandbox playground in a real browser', function () {
     await page.getByRole('button', { name: 'Bot commands' }).click();
     const items = page.getByRole('menuitem');
     const english = await items.allTextContents();
-    expect(english).to.have.length(12);
+    expect(english).to.have.length(14);
     expect(english).to.include.members(['/startregister and get a welcome', '/balanceyour coins', '/helpthis list']);
     await page.getByRole('menuitem', { name: '/balance' }).click();
     await botSays(page, `Your balance: ${BONUS} coins.`).waitFor();

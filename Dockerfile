@@ -17,6 +17,10 @@ RUN apt-get update && apt-get install -y --no-install-recommends postgresql-clie
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production
+# The version start/stop notices and the critical log name (there is no .git in the image):
+#   docker compose build --build-arg SOURCE_VERSION=$(git rev-parse --short=12 HEAD)
+ARG SOURCE_VERSION=unknown
+ENV SOURCE_VERSION=$SOURCE_VERSION
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

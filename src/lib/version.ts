@@ -5,7 +5,7 @@ let cached: string | undefined;
 
 /**
  * The running code's version, for start/stop notices and the critical log: `SOURCE_VERSION` (set by Heroku-style
- * builds, or by hand; the Dockerfile passes it as a build argument), else the git commit of the checkout, else
+ * builds, or by hand; the Dockerfile takes it as a build argument), else the git commit of the checkout, else
  * `unknown`.
  */
 export function sourceVersion(): string {

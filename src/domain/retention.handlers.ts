@@ -1,7 +1,6 @@
 import { QUEUE_NAMES } from '../config';
 import type { HandlerMap, WorkerDeps } from '../jobs/handler.types';
 import { pruneOlder } from '../repositories/retention';
-import { DialogStatesRepository } from '../repositories/dialog-states.repository';
 
 const DAY_MS = 86_400_000;
 
@@ -10,7 +9,7 @@ const DAY_MS = 86_400_000;
  * keeps that kind for ever. A user's current avatar is never pruned; closed outbox rows only.
  */
 export function retentionHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'retention.prune'> {
-  const { config, knex, queues, outbox } = deps;
+  const { config, knex, queues, outbox, dialogs } = deps;
   return {
     'retention.prune': async (_payload, ctx) => {
       const before = (days: number) => new Date(Date.now() - days * DAY_MS);
@@ -24,7 +23,7 @@ export function retentionHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>,
       await each('avatar_sets', config.AVATARS_KEEP_DAYS, (b) => pruneOlder(knex, 'avatar_sets', 'created_at', b, { sql: 'NOT current', bindings: [] }));
       await each('outbox', config.OUTBOX_KEEP_DAYS, () => outbox.prune(config.OUTBOX_KEEP_DAYS));
       // A dialog state older than its lifetime in Redis will never be restored: it goes whatever the settings say.
-      result.dialog_states = await new DialogStatesRepository(knex).prune(config.FSM_TTL_SECONDS);
+      result.dialog_states = await dialogs.prune();
       // Failed jobs beyond their retry: BullMQ keeps each for 7 days by its options; this follows the setting.
       await each('failed_jobs', config.FAILED_JOBS_KEEP_DAYS, async (b) => {
         let n = 0;

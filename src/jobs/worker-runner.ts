@@ -64,7 +64,8 @@ export function logJobState(deps: Pick<WorkerDeps, 'log' | 'config'>, job: Job, 
 /** Where a job came from when a worker takes it: a retry, a delay of its own or of an outage, or the queue. */
 function previousState(job: Job): JobStateName {
   if (job.attemptsMade > 0) return 'retrying';
-  return job.opts.delay || outageMark(job) ? 'delayed' : 'waiting';
+  // `delay` is set by moveToDelayed too (an outage wait, a chat's turn, Telegram's 429), not only by the producer.
+  return Number(job.delay) > 0 || job.opts.delay || outageMark(job) ? 'delayed' : 'waiting';
 }
 
 /** The processor every queue runs: re-validate, register the actor, run the handler, sort its errors. */

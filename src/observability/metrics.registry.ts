@@ -156,13 +156,20 @@ export function parseRedisInfo(text: string): Record<string, number> {
  * no value this scrape (switchyard_dependency_up and the exporter's redis_up say why).
  */
 function registerRedisGauges(registry: Registry, redis: Redis): void {
+  // One INFO per scrape for both memory gauges: prom-client collects them together, so they share the call in flight.
+  let memoryInfo: Promise<Record<string, number> | undefined> | undefined;
+  const memory = () =>
+    (memoryInfo ??= redis
+      .info('memory')
+      .then(parseRedisInfo, () => undefined)
+      .finally(() => (memoryInfo = undefined)));
   new Gauge({
     name: 'switchyard_redis_memory_used_bytes',
     help: 'Memory Redis has allocated for its data (INFO memory used_memory)',
     registers: [registry],
     async collect() {
       this.reset();
-      const info = await redis.info('memory').then(parseRedisInfo, () => undefined);
+      const info = await memory();
       if (info?.used_memory !== undefined) this.set(info.used_memory);
     },
   });
@@ -172,7 +179,7 @@ function registerRedisGauges(registry: Registry, redis: Redis): void {
     registers: [registry],
     async collect() {
       this.reset();
-      const info = await redis.info('memory').then(parseRedisInfo, () => undefined);
+      const info = await memory();
       if (info?.maxmemory !== undefined) this.set(info.maxmemory);
     },
   });

@@ -21,6 +21,11 @@ export class DialogMirror {
     return this.repo.save(botId, chatId, telegramId, updateId, state);
   }
 
+  /** Drops states older than their lifetime in Redis: nothing will restore them (the daily retention prune). */
+  prune(): Promise<number> {
+    return this.repo.prune(this.ttlSeconds);
+  }
+
   /**
    * Puts the user's last state (or "none") into Redis unless Redis has one by now, and settles the store's epoch: a
    * missing epoch means Redis lost its data; if Postgres has states young enough to matter, a recovery window of

@@ -60,8 +60,8 @@ export async function benchIngress(): Promise<{ ingress: number; raw: number; ra
     bot: new Telegraf<BotContext>('2:bench-token-not-used-for-any-call-xxxxxxx'),
   });
   // A settled dialog store, as the workers leave it (without the epoch every first contact would wait for a restore).
-  await redis.set(dialogEpochKey(ourPrefix, 1), String(Date.now()));
-  await redis.set(dialogEpochKey(`${ourPrefix}-admission`, 2), String(Date.now()));
+  await redis.set(dialogEpochKey(redis, ourPrefix, 1), String(Date.now()));
+  await redis.set(dialogEpochKey(redis, `${ourPrefix}-admission`, 2), String(Date.now()));
   try {
     // Warm both paths (script loading, JIT) before measuring.
     await throughput(500, CONCURRENCY, (i) => ingress.handleUpdate(helpUpdate(10_000_000 + i)));

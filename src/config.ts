@@ -76,11 +76,25 @@ export const configSchema = z.object({
   WEBHOOK_URL: url(['http:', 'https:'], 'a public https URL ending in /telegram/webhook').optional(),
   /** Secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token (1-256 of A-Z a-z 0-9 _ -). */
   WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'expected 1-256 characters of A-Z, a-z, 0-9, _ and -').optional(),
+  /** One Redis (or, with REDIS_CLUSTER_NODES, where the credentials and TLS of the cluster's nodes come from). */
   REDIS_URL: url(['redis:', 'rediss:'], 'a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+  /**
+   * Redis Cluster: some of its nodes (`host:port,host:port,…`; the client learns the rest). Every connection becomes
+   * an ioredis Cluster and the keys take hash tags that spread the work over the shards (docs/SCALING.md). The
+   * password and TLS (`rediss:`) come from REDIS_URL unless an entry is a redis:// or rediss:// URL itself.
+   */
+  REDIS_CLUSTER_NODES: csv(
+    z.string().refine((v) => /^[A-Za-z0-9.-]+:\d{1,5}$/.test(v) || /^rediss?:\/\/[^\s]+:\d{1,5}\/?$/.test(v), 'expected host:port entries (or redis:// URLs with a port), separated by commas'),
+  ).optional(),
+  /** A CA certificate file (PEM) for TLS to Redis (`rediss:`), when the server's certificate is not publicly signed. */
+  REDIS_TLS_CA_FILE: z.string().min(1).optional(),
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/switchyard'),
   /** on: the hot statements (ledger, users.ensure) are prepared once per connection (src/db/statements.ts); off behind PgBouncer < 1.21 in transaction mode. */
   DATABASE_PREPARED_STATEMENTS: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on'),
-  /** Prefix of every BullMQ key; use `{switchyard}` on Redis Cluster so keys share a hash slot. */
+  /**
+   * Prefix of every Redis key (queues, ingress, pacing, metrics). On Redis Cluster Switchyard adds the hash tags
+   * itself, so the prefix must have no braces (docs/SCALING.md).
+   */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}.-]{1,64}$/, 'expected 1-64 characters of A-Z, a-z, 0-9, _ . - { }').default('switchyard'),
   /**
    * Queues this worker process runs: `all`, a comma list, or `all` minus some (`all,-avatars`). The worker's
@@ -322,6 +336,9 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (config.TRANSCRIPT_ENGINE === 'whisper-cpp' && !config.WHISPER_CPP_MODEL) {
     throw new ConfigError('Invalid configuration: TRANSCRIPT_ENGINE=whisper-cpp needs WHISPER_CPP_MODEL (the ggml model file)');
+  }
+  if (config.REDIS_CLUSTER_NODES?.length && /[{}]/.test(config.QUEUE_PREFIX)) {
+    throw new ConfigError('Invalid configuration: QUEUE_PREFIX: no braces with REDIS_CLUSTER_NODES; Switchyard tags the keys of each queue and chat itself (docs/SCALING.md)');
   }
   if (config.BOT_MODE === 'webhook' && (!config.WEBHOOK_URL || !config.WEBHOOK_SECRET)) {
     throw new ConfigError('Invalid configuration: BOT_MODE=webhook needs WEBHOOK_URL and WEBHOOK_SECRET');

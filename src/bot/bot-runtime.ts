@@ -1,11 +1,10 @@
-import type { Redis } from 'ioredis';
 import { Telegraf } from 'telegraf';
 import type { Config } from '../config';
 import { createBatchedEnqueue, type Enqueue } from '../jobs/enqueue';
 import { untilReachable } from '../adapters/telegram.client';
 import { QueueRegistry } from '../jobs/queues';
 import type { Logger } from '../lib/logger';
-import { closeRedis, connectRedis, createRedis } from '../lib/redis';
+import { closeRedis, connectRedis, createRedis, type RedisClient } from '../lib/redis';
 import type { BotContext } from './context';
 import { Ingress } from './ingress';
 import { publishCommands } from './commands';
@@ -21,15 +20,15 @@ export interface BotRuntime {
   enqueue: Enqueue;
   alerts: AdminAlerts;
   bot: Telegraf<BotContext>;
-  redis: Redis;
+  redis: RedisClient;
   queues: QueueRegistry;
   close(): Promise<void>;
 }
 
-/** What the bot process and the web process (webhook mode) share: Redis, the queues, telegraf, the ingress. */
+/** What the bot process and the web process (webhook mode) share: RedisClient, the queues, telegraf, the ingress. */
 export async function createBotRuntime(config: Config, log: Logger): Promise<BotRuntime> {
   if (!config.BOT_TOKEN) throw new Error('BOT_TOKEN is not set (npm start sets one for the local sandbox)');
-  const redis = await connectRedis(createRedis(config.REDIS_URL, 'producer'));
+  const redis = await connectRedis(createRedis(config, 'producer'));
   try {
     const queues = new QueueRegistry(redis, config.QUEUE_PREFIX);
     attachCriticalLog(log, redis, config.QUEUE_PREFIX, config.CRITICAL_LOG_MAX);

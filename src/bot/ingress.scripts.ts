@@ -1,9 +1,39 @@
+/** Spends one token of a user's bucket (hash: tokens, ts, notice = until when the notice was sent): 1 spent, 2 over the limit (send the notice), 4 over the limit (notice already sent). */
+const SPEND = `
+local function spend(key, now, burst, rate, noticeS)
+  local b = redis.call('HMGET', key, 'tokens', 'ts', 'notice')
+  local tokens = tonumber(b[1]) or burst
+  local ts = tonumber(b[2]) or now
+  local notice = tonumber(b[3]) or 0
+  local status = 1
+  tokens = math.min(burst, tokens + math.max(0, now - ts) * rate)
+  if tokens < 1 then
+    -- One notice per burst: not again until the notice period has passed.
+    if notice <= now then
+      status = 2
+      notice = now + noticeS * 1000
+    else
+      status = 4
+    end
+  else
+    tokens = tokens - 1
+  end
+  redis.call('HSET', key, 'tokens', tostring(tokens), 'ts', tostring(now), 'notice', tostring(notice))
+  redis.call('PEXPIRE', key, math.max(math.ceil(burst / rate), noticeS * 1000) + 1000)
+  return status
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+
 /**
  * Admission of a batch of updates in one round trip. For each update: de-duplicate, take the per-chat lock, spend
  * a rate-limit token, read the dialog state.
- * KEYS, 4 per update: dedupe, chat lock, rate bucket (hash: tokens, ts, notice = until when the notice was sent),
- * dialog state; then 2 for the batch: the dialog store's epoch and its recovery flag (src/jobs/dialog-keys.ts)
- * ARGV: 1 lock ttl ms, 2 burst, 3 refill per ms, 4 notice ttl s; then per update: lock token, rate-limited (1/0)
+ * KEYS: on one Redis first the dialog store's epoch and its recovery flag (src/jobs/dialog-keys.ts); then 3 per
+ * update: dedupe, chat lock, dialog state; then the rate buckets the updates name by index.
+ * ARGV: 1 lock ttl ms, 2 burst, 3 refill per ms, 4 notice ttl s, 5 "keys" (read the store's two keys) or 1/0 (the
+ * caller read them: a cluster keeps them in a slot of their own), 6 number of updates; then per update: lock token,
+ * index of its bucket in KEYS (0: no rate limit here: exempt, or its bucket lives in another slot of a cluster).
  * The dedupe key is "pending:<token>" (expiring with the lock) until release marks it "done": an update whose
  * handling died half-way is processed again on redelivery instead of being taken for a duplicate.
  * Returns per update {status, dialog, restore}: status 0 duplicate, 1 admitted, 2 over the limit (first time: send
@@ -11,17 +41,21 @@
  * the limit (notice already sent); restore 1 when Redis has no dialog state for an admitted update while it may have
  * lost some (no epoch, or a recovery window open): the bot has it restored from Postgres before routing.
  */
-export const ADMIT_SCRIPT = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+export const ADMIT_SCRIPT = `${SPEND}
 local burst = tonumber(ARGV[2])
 local rate = tonumber(ARGV[3])
+local noticeS = tonumber(ARGV[4])
+local base = 0
+local mayHaveLost = ARGV[5] == '1'
+if ARGV[5] == 'keys' then
+  mayHaveLost = redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[2]) == 1
+  base = 2
+end
 local out = {}
-local n = (#KEYS - 2) / 4
-local mayHaveLost = redis.call('EXISTS', KEYS[#KEYS - 1]) == 0 or redis.call('EXISTS', KEYS[#KEYS]) == 1
-for i = 0, n - 1 do
-  local k = i * 4
-  local token = ARGV[5 + i * 2]
+for i = 0, tonumber(ARGV[6]) - 1 do
+  local k = base + i * 3
+  local token = ARGV[7 + i * 2]
+  local bucket = tonumber(ARGV[8 + i * 2])
   local status = 1
   local dialog = false
   local restore = 0
@@ -32,31 +66,23 @@ for i = 0, n - 1 do
     status = 3
   else
     redis.call('SET', KEYS[k + 1], 'pending:' .. token, 'PX', ARGV[1])
-    dialog = redis.call('GET', KEYS[k + 4])
+    dialog = redis.call('GET', KEYS[k + 3])
     if not dialog and mayHaveLost then restore = 1 end
-    if ARGV[6 + i * 2] == '1' then
-      local b = redis.call('HMGET', KEYS[k + 3], 'tokens', 'ts', 'notice')
-      local tokens = tonumber(b[1]) or burst
-      local ts = tonumber(b[2]) or now
-      local notice = tonumber(b[3]) or 0
-      tokens = math.min(burst, tokens + math.max(0, now - ts) * rate)
-      if tokens < 1 then
-        -- One notice per burst: not again until the notice period has passed.
-        if notice <= now then
-          status = 2
-          notice = now + tonumber(ARGV[4]) * 1000
-        else
-          status = 4
-        end
-      else
-        tokens = tokens - 1
-      end
-      redis.call('HSET', KEYS[k + 3], 'tokens', tostring(tokens), 'ts', tostring(now), 'notice', tostring(notice))
-      redis.call('PEXPIRE', KEYS[k + 3], math.max(math.ceil(burst / rate), tonumber(ARGV[4]) * 1000) + 1000)
-    end
+    if bucket > 0 then status = spend(KEYS[bucket], now, burst, rate, noticeS) end
   end
   out[i + 1] = {status, dialog, restore}
 end
+return out
+`;
+
+/**
+ * The rate limit alone, for updates whose user's bucket lives in another slot than their chat (a group chat on a
+ * cluster): run after the admission, while the chat's lock is held. KEYS: the buckets. ARGV: 1 burst, 2 refill per
+ * ms, 3 notice ttl s. Returns the status of each as the admission would (1, 2 or 4).
+ */
+export const RATE_SCRIPT = `${SPEND}
+local out = {}
+for i = 1, #KEYS do out[i] = spend(KEYS[i], now, tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])) end
 return out
 `;
 

@@ -1,20 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { Composer, Telegraf } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
 import type { Config, Feature } from '../config';
 import { PayloadError, type Enqueue } from '../jobs/enqueue';
 import type { Actor } from '../jobs/payloads';
 import { Batcher } from '../lib/batcher';
-import { luaScript } from '../lib/redis';
+import { groupBySlot, luaScript, slotOf, type RedisClient } from '../lib/redis';
 import { redact, type Logger, type TraceContext } from '../lib/logger';
 import { languageFromCode } from '../repositories/users.repository';
 import type { BotContext } from './context';
 import { features } from './features';
 import { Dialog } from './fsm/dialog';
 import type { SharedMetrics } from '../observability/shared-metrics';
-import { ADMIT_SCRIPT, RELEASE_SCRIPT } from './ingress.scripts';
-import { dialogEpochKey, dialogKey, dialogRecoveryKey, NO_DIALOG } from '../jobs/dialog-keys';
+import { ADMIT_SCRIPT, RATE_SCRIPT, RELEASE_SCRIPT } from './ingress.scripts';
+import { dialogEpochKey, dialogKey, dialogRecoveryKey, idTag, NO_DIALOG } from '../jobs/dialog-keys';
 
 export type IngressOutcome = 'enqueued' | 'duplicate' | 'rate_limited' | 'ignored' | 'failed';
 
@@ -23,7 +22,7 @@ export const ALLOWED_UPDATES = ['message', 'callback_query', 'pre_checkout_query
 
 export interface IngressDeps {
   config: Pick<Config, 'QUEUE_PREFIX' | 'RATE_LIMIT_BURST' | 'RATE_LIMIT_PER_MINUTE' | 'FSM_TTL_SECONDS'> & Partial<Pick<Config, 'FEATURES_OFF'>>;
-  redis: Redis;
+  redis: RedisClient;
   enqueue: Enqueue;
   log: Logger;
   botInfo: UserFromGetMe;
@@ -48,11 +47,17 @@ const LOCK_TTL_MS = 10_000;
 // Key counts vary with the batch size, so the first argument says how many keys follow.
 const admitScript = luaScript(ADMIT_SCRIPT);
 const releaseScript = luaScript(RELEASE_SCRIPT);
+const rateScript = luaScript(RATE_SCRIPT);
 
 interface AdmitRequest {
-  keys: [dedupe: string, lock: string, bucket: string, dialog: string];
-  args: [token: string, rateLimited: 0 | 1];
+  dedupe: string;
+  lock: string;
+  dialog: string;
+  /** The user's rate bucket; undefined: exempt (money). */
+  bucket?: string;
+  token: string;
 }
+type AdmitResult = [status: number, dialog: string | null, restore: 0 | 1];
 interface ReleaseRequest {
   keys: [lock: string, dialog: string, dedupe: string];
   args: [token: string, op: 'keep' | 'set' | 'del', dialog: string, ttl: number, handled: 0 | 1];
@@ -85,7 +90,7 @@ function actorOf(update: Update): Actor | undefined {
  * to ONE catalogue job, enqueue it. Shared by polling (bot process) and webhook (web process).
  */
 export class Ingress {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly admitted = new WeakMap<Update, Admitted>();
   // Same-process updates of one chat wait here instead of spinning on the Redis lock.
   private readonly chains = new Map<number, Promise<unknown>>();
@@ -93,7 +98,7 @@ export class Ingress {
   // Lock tokens: unique per process (random prefix) and per update (counter); cheaper than a UUID each time.
   private readonly tokenPrefix = randomBytes(6).toString('base64url');
   private tokenCounter = 0;
-  private readonly admitBatch: Batcher<AdmitRequest, [number, string | null, 0 | 1]>;
+  private readonly admitBatch: Batcher<AdmitRequest, AdmitResult>;
   private readonly releaseBatch: Batcher<ReleaseRequest, number>;
   private readonly failures = new Map<number, number>();
   private readonly off: ReadonlySet<Feature>;
@@ -103,22 +108,16 @@ export class Ingress {
     this.off = new Set(config.FEATURES_OFF ?? []);
     admitScript.define(redis);
     releaseScript.define(redis);
+    rateScript.define(redis);
     this.redis = redis;
-    const refillPerMs = config.RATE_LIMIT_PER_MINUTE / 60_000;
-    const noticeTtl = Math.max(60, Math.ceil(config.RATE_LIMIT_BURST / refillPerMs / 1000));
-    const store = [dialogEpochKey(config.QUEUE_PREFIX, deps.botInfo.id), dialogRecoveryKey(config.QUEUE_PREFIX, deps.botInfo.id)];
-    this.admitBatch = new Batcher((items) =>
-      admitScript(
-        this.redis,
-        items.length * 4 + 2,
-        ...items.flatMap((i) => i.keys),
-        ...store,
-        LOCK_TTL_MS, config.RATE_LIMIT_BURST, refillPerMs, noticeTtl,
-        ...items.flatMap((i) => i.args),
-      ) as Promise<[number, string | null, 0 | 1][]>,
-    );
+    this.admitBatch = new Batcher((items) => this.admit(items));
+    // On a cluster one call per slot (the chat's tag), all at once.
     this.releaseBatch = new Batcher(async (items) => {
-      await releaseScript(this.redis, items.length * 3, ...items.flatMap((i) => i.keys), DEDUPE_TTL_S, ...items.flatMap((i) => i.args));
+      await Promise.all(
+        groupBySlot(redis, items, (i) => i.keys[0]).map((group) =>
+          releaseScript(this.redis, group.length * 3, ...group.flatMap((i) => i.keys), DEDUPE_TTL_S, ...group.flatMap((i) => i.args)),
+        ),
+      );
       return items.map(() => 1);
     });
     // Keyed by bot id too: update ids are only unique per bot.
@@ -130,6 +129,44 @@ export class Ingress {
     });
     bot.use(this.attach());
     bot.use(Composer.compose(features));
+  }
+
+  /**
+   * Admits a batch in one script call on one Redis. On a cluster: one call per chat slot, all at once, after one read
+   * of the dialog store's two keys (they live in a slot of their own); a user's bucket in another slot than the chat
+   * (group chats) is spent by a second call while the lock is held.
+   */
+  private async admit(items: AdmitRequest[]): Promise<AdmitResult[]> {
+    const { config, botInfo } = this.deps;
+    const redis = this.redis;
+    const refillPerMs = config.RATE_LIMIT_PER_MINUTE / 60_000;
+    const noticeTtl = Math.max(60, Math.ceil(config.RATE_LIMIT_BURST / refillPerMs / 1000));
+    const store = [dialogEpochKey(redis, config.QUEUE_PREFIX, botInfo.id), dialogRecoveryKey(redis, config.QUEUE_PREFIX, botInfo.id)];
+    let lost = 'keys';
+    if (redis.isCluster) {
+      const [epoch, recovery] = await Promise.all([redis.exists(store[0]!), redis.exists(store[1]!)]);
+      lost = epoch === 0 || recovery === 1 ? '1' : '0';
+    }
+    const together = (i: AdmitRequest) => i.bucket !== undefined && (!redis.isCluster || slotOf(i.bucket) === slotOf(i.lock));
+    const results = new Map<AdmitRequest, AdmitResult>();
+    await Promise.all(
+      groupBySlot(redis, items, (i) => i.lock).map(async (group) => {
+        const keys = redis.isCluster ? [] : [...store];
+        for (const i of group) keys.push(i.dedupe, i.lock, i.dialog);
+        const args: (string | number)[] = [];
+        for (const i of group) args.push(i.token, together(i) ? keys.push(i.bucket!) : 0);
+        const out = (await admitScript(redis, keys.length, ...keys, LOCK_TTL_MS, config.RATE_LIMIT_BURST, refillPerMs, noticeTtl, lost, group.length, ...args)) as AdmitResult[];
+        group.forEach((i, n) => results.set(i, out[n]!));
+      }),
+    );
+    const apart = items.filter((i) => i.bucket !== undefined && !together(i) && results.get(i)![0] === 1);
+    await Promise.all(
+      groupBySlot(redis, apart, (i) => i.bucket!).map(async (group) => {
+        const out = (await rateScript(redis, group.length, ...group.map((i) => i.bucket!), config.RATE_LIMIT_BURST, refillPerMs, noticeTtl)) as number[];
+        group.forEach((i, n) => (results.get(i)![0] = out[n]!));
+      }),
+    );
+    return items.map((i) => results.get(i)!);
   }
 
   get bot(): Telegraf<BotContext> {
@@ -168,16 +205,17 @@ export class Ingress {
   private async admitAndRoute(update: Update, actor: Actor, trace: TraceContext): Promise<IngressOutcome> {
     const { config, log } = this.deps;
     const token = `${this.tokenPrefix}${++this.tokenCounter}`;
+    const redis = this.redis;
+    // On a cluster the chat's id tags its keys (one slot per chat), the user's id the bucket (dialog-keys.ts).
     const k = {
-      dedupe: this.keys(`update:${update.update_id}`),
-      lock: this.keys(`chat:${actor.chatId}:lock`),
-      dialog: dialogKey(config.QUEUE_PREFIX, this.deps.botInfo.id, actor.chatId, actor.telegramId),
+      dedupe: this.keys(redis.isCluster ? `update:${idTag(redis, actor.chatId)}:${update.update_id}` : `update:${update.update_id}`),
+      lock: this.keys(`chat:${idTag(redis, actor.chatId)}:lock`),
+      dialog: dialogKey(redis, config.QUEUE_PREFIX, this.deps.botInfo.id, actor.chatId, actor.telegramId),
     };
     // Money is never the user spamming: a pre-checkout (answered within 10 s) and a successful payment (the Stars
     // are taken already) pass the rate limit.
     const paying = 'pre_checkout_query' in update || 'successful_payment' in ((update as Partial<Update.MessageUpdate>).message ?? {});
-    const rateLimited = paying ? 0 : 1;
-    const request: AdmitRequest = { keys: [k.dedupe, k.lock, this.keys(`user:${actor.telegramId}:rate`), k.dialog], args: [token, rateLimited] };
+    const request: AdmitRequest = { ...k, token, bucket: paying ? undefined : this.keys(`user:${idTag(redis, actor.telegramId)}:rate`) };
     let admitted = false;
     let handled = false;
     let dialog = new Dialog(null);

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Telegram } from 'telegraf';
 import type { Update } from 'telegraf/types';
 import { redact, type Logger } from '../lib/logger';
-import { luaScript } from '../lib/redis';
+import { luaScript, type RedisClient, slotTag } from '../lib/redis';
 import { ALLOWED_UPDATES, type Ingress } from './ingress';
 
 /** Take the lease if free: value "<instance>:<fencing token>". KEYS: lease, fence. ARGV: instance, ttl ms. */
@@ -46,7 +45,7 @@ export class PollingLeader {
   private wake: (() => void) | null = null;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly telegram: Telegram,
     private readonly ingress: Ingress,
     private readonly log: Logger,
@@ -56,7 +55,8 @@ export class PollingLeader {
   }
 
   private key(name: string): string {
-    return `${this.opts.prefix}:bot:${this.opts.botId}:polling:${name}`;
+    // One tag for the lease, fence and offset on a cluster: the scripts take two of them at once.
+    return `${slotTag(this.redis, `${this.opts.prefix}:bot:${this.opts.botId}:polling`)}:${name}`;
   }
 
   get isLeader(): boolean {

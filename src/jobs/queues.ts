@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { queuePrefix, type RedisClient } from '../lib/redis';
 import { QUEUE_NAMES, type QueueName } from '../config';
 import { DEFAULT_JOB_OPTIONS } from './define';
 
@@ -8,14 +8,14 @@ export class QueueRegistry {
   private readonly queues = new Map<QueueName, Queue>();
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
     readonly prefix: string,
   ) {}
 
   get(name: QueueName): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, { connection: this.connection, prefix: this.prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
+      queue = new Queue(name, { connection: this.connection, prefix: queuePrefix(this.connection, this.prefix, name), defaultJobOptions: DEFAULT_JOB_OPTIONS });
       // A producer connection failing is reported by the caller's await; keep the process alive.
       queue.on('error', () => undefined);
       this.queues.set(name, queue);

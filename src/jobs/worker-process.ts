@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '../config';
 import { TelegramClient } from '../adapters/telegram.client';
 import { createKnex } from '../db/knex';
@@ -7,7 +6,7 @@ import { attachCriticalLog, CriticalLog } from '../observability/critical-log';
 import { startProcessStats } from '../observability/metrics.registry';
 import { DialogMirror } from '../domain/accounts/dialog.handlers';
 import { DialogStatesRepository } from '../repositories/dialog-states.repository';
-import { closeRedis, connectRedis, createRedis } from '../lib/redis';
+import { closeRedis, connectRedis, createRedis, type RedisClient } from '../lib/redis';
 import { AuditRepository } from '../repositories/audit.repository';
 import { SharedMetrics } from '../observability/shared-metrics';
 import { AdminAlerts } from '../observability/admin-alerts';
@@ -34,7 +33,7 @@ export interface WorkerProcess {
   running: RunningWorkers;
   deps: WorkerDeps;
   /** The producer connection (queues, scripts, notices). */
-  redis: Redis;
+  redis: RedisClient;
   /** Stop taking jobs, finish in-flight ones within the bound, close Redis and Postgres. */
   close(): Promise<void>;
 }
@@ -46,8 +45,8 @@ export async function startWorkerProcess(
   log: Logger = createLogger({ level: config.LOG_LEVEL, dir: config.LOG_DIR, retentionDays: config.LOG_RETENTION_DAYS, service: 'worker' }),
 ): Promise<WorkerProcess> {
   if (!config.BOT_TOKEN) throw new Error('BOT_TOKEN is not set (npm start sets one for the local sandbox)');
-  const workerConnection = await connectRedis(createRedis(config.REDIS_URL, 'worker'));
-  const producerConnection = await connectRedis(createRedis(config.REDIS_URL, 'producer'));
+  const workerConnection = await connectRedis(createRedis(config, 'worker'));
+  const producerConnection = await connectRedis(createRedis(config, 'producer'));
   const knex = createKnex(config.DATABASE_URL, {}, { prepared: config.DATABASE_PREPARED_STATEMENTS === 'on' });
   const queues = new QueueRegistry(producerConnection, config.QUEUE_PREFIX);
   attachCriticalLog(log, producerConnection, config.QUEUE_PREFIX, config.CRITICAL_LOG_MAX);

@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { queuePrefix, type RedisClient } from '../lib/redis';
 import { TelegramRateLimitError } from '../adapters/telegram.client';
 import type { QueueName } from '../config';
 import { redact, traced, type Logger, type TraceContext } from '../lib/logger';
@@ -164,7 +164,7 @@ export function startWorkers(
   defs: QueueWorkerDefinition[],
   queues: readonly QueueName[],
   deps: WorkerDeps,
-  connection: Redis,
+  connection: RedisClient,
   prefix: string,
 ): RunningWorkers {
   const table = buildHandlerTable(defs, deps);
@@ -172,7 +172,7 @@ export function startWorkers(
   for (const def of defs.filter((d) => queues.includes(d.queue))) {
     const worker = new Worker(def.queue, createProcessor(table, deps), {
       connection,
-      prefix,
+      prefix: queuePrefix(connection, prefix, def.queue),
       concurrency: def.concurrency(deps.config),
       // A limiter is also what makes worker.rateLimit() (Telegram's 429) hold the queue across replicas.
       limiter: def.limiter?.(deps.config),

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { type RedisClient, slotTag } from '../lib/redis';
 import type { Enqueue } from '../jobs/enqueue';
 
 /** Strips what varies between repeats of the same failure (ids, numbers) so they share one fingerprint. */
@@ -20,14 +20,15 @@ export interface AlertOptions {
  */
 export class AdminAlerts {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly enqueue: Enqueue,
     private readonly opts: AlertOptions,
   ) {}
 
   private key(fingerprint: string, suffix: string): string {
-    return `${this.prefix}:alerts:${Buffer.from(fingerprint).toString('base64url').slice(0, 120)}:${suffix}`;
+    // A fingerprint's keys share a tag on a cluster (one MULTI takes them).
+    return `${slotTag(this.redis, `${this.prefix}:alerts:${Buffer.from(fingerprint).toString('base64url').slice(0, 120)}`)}:${suffix}`;
   }
 
   async report(source: string, message: string): Promise<void> {

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../lib/redis';
 import Transport from 'winston-transport';
 import { redact, type Logger } from '../lib/logger';
 import { sourceVersion } from '../lib/version';
@@ -71,7 +71,7 @@ class CriticalLogTransport extends Transport {
   private failures = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly key: string,
     private readonly max: number,
   ) {
@@ -91,7 +91,7 @@ class CriticalLogTransport extends Transport {
 }
 
 /** From now on, this process's critical lines also go to the stream (capped near `max` entries). */
-export function attachCriticalLog(log: Logger, redis: Redis, prefix: string, max: number): void {
+export function attachCriticalLog(log: Logger, redis: RedisClient, prefix: string, max: number): void {
   // Once per logger: the web process in webhook mode builds the bot's runtime on the same logger.
   if (attached.has(log)) return;
   attached.add(log);
@@ -104,7 +104,7 @@ export type CriticalFilter = 'all' | 'error' | 'security';
 /** Read access to the stream, for `/logs` (a worker) and the operators' page (web). */
 export class CriticalLog {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 
@@ -114,7 +114,7 @@ export class CriticalLog {
 }
 
 /** Reads the newest entries, newest first; `filter` keeps errors only or security events only. */
-async function readCriticalLog(redis: Redis, prefix: string, n: number, filter: CriticalFilter): Promise<CriticalEntry[]> {
+async function readCriticalLog(redis: RedisClient, prefix: string, n: number, filter: CriticalFilter): Promise<CriticalEntry[]> {
   const out: CriticalEntry[] = [];
   let end = '+';
   // Filtering happens here, so read in pages until n entries match or the stream is exhausted.

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../lib/redis';
 import type { Config } from '../config';
 import type { Enqueue } from '../jobs/enqueue';
 import { redact, type Logger } from '../lib/logger';
@@ -22,7 +22,7 @@ export class Lifecycle {
   private readonly where = `on ${os.hostname()} · version ${sourceVersion()}`;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     prefix: string,
     enqueue: Enqueue,
     private readonly kind: string,

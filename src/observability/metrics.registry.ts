@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { servers, type RedisClient } from '../lib/redis';
 import { Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { Knex } from 'knex';
 import type { QueueRegistry } from '../jobs/queues';
 import { checkDependencies } from '../web/health';
-import { COUNTERS, HISTOGRAMS } from './shared-metrics';
+import { COUNTERS, HISTOGRAMS, metricsKey } from './shared-metrics';
 
 type Values = { value: number; labels: Record<string, string | number>; metricName?: string }[];
 
@@ -15,7 +15,7 @@ function labelsOf(field: string, names: readonly string[]): Record<string, strin
 }
 
 /** A metric whose values come from the shared Redis hashes at scrape time. */
-function sharedMetric(redis: Redis, key: string, name: string, help: string, type: 'counter' | 'histogram', read: (hash: Record<string, string>) => Values): Metric {
+function sharedMetric(redis: RedisClient, key: string, name: string, help: string, type: 'counter' | 'histogram', read: (hash: Record<string, string>) => Values): Metric {
   return {
     name,
     help,
@@ -32,11 +32,11 @@ const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioriti
  * The web process's `/metrics`: its own process metrics, every replica's shared counters and histograms, and
  * the queues as Redis sees them right now (depth by state, age of the oldest waiting job).
  */
-export function createMetricsRegistry(redis: Redis, prefix: string, queues: QueueRegistry, knex: Knex): Registry {
+export function createMetricsRegistry(redis: RedisClient, prefix: string, queues: QueueRegistry, knex: Knex): Registry {
   const registry = new Registry();
   // The web process's own prom-client defaults; every process (web included) is also in switchyard_process_*.
   collectDefaultMetrics({ register: registry, prefix: 'switchyard_web_', labels: { process: 'web' } });
-  const key = (m: string) => `${prefix}:metrics:${m}`;
+  const key = (m: string) => metricsKey(redis, prefix, m);
 
   for (const [name, def] of Object.entries(COUNTERS)) {
     registry.registerMetric(
@@ -155,34 +155,31 @@ export function parseRedisInfo(text: string): Record<string, number> {
  * Redis as the platform sees it: memory (used, the limit) and the round trip of one PING per scrape. Redis away:
  * no value this scrape (switchyard_dependency_up and the exporter's redis_up say why).
  */
-function registerRedisGauges(registry: Registry, redis: Redis): void {
-  // One INFO per scrape for both memory gauges: prom-client collects them together, so they share the call in flight.
-  let memoryInfo: Promise<Record<string, number> | undefined> | undefined;
+function registerRedisGauges(registry: Registry, redis: RedisClient): void {
+  // One INFO per server per scrape for both memory gauges: prom-client collects them together, so they share the
+  // calls in flight. A cluster reports each master (label `node`, host:port): one full shard is what fails first.
+  type Sample = { labels: Record<string, string>; info?: Record<string, number> };
+  let memoryInfo: Promise<Sample[]> | undefined;
   const memory = () =>
-    (memoryInfo ??= redis
-      .info('memory')
-      .then(parseRedisInfo, () => undefined)
-      .finally(() => (memoryInfo = undefined)));
-  new Gauge({
-    name: 'switchyard_redis_memory_used_bytes',
-    help: 'Memory Redis has allocated for its data (INFO memory used_memory)',
-    registers: [registry],
-    async collect() {
-      this.reset();
-      const info = await memory();
-      if (info?.used_memory !== undefined) this.set(info.used_memory);
-    },
-  });
-  new Gauge({
-    name: 'switchyard_redis_maxmemory_bytes',
-    help: 'The memory limit of Redis (INFO memory maxmemory; 0: no limit, the machine is the limit)',
-    registers: [registry],
-    async collect() {
-      this.reset();
-      const info = await memory();
-      if (info?.maxmemory !== undefined) this.set(info.maxmemory);
-    },
-  });
+    (memoryInfo ??= Promise.all(
+      servers(redis).map((server): Promise<Sample> => {
+        const labels: Record<string, string> = redis.isCluster ? { node: `${server.options.host}:${server.options.port}` } : {};
+        return server.info('memory').then((text) => ({ labels, info: parseRedisInfo(text) }), () => ({ labels }));
+      }),
+    ).finally(() => (memoryInfo = undefined)));
+  const gauge = (name: string, help: string, field: 'used_memory' | 'maxmemory') =>
+    new Gauge({
+      name,
+      help,
+      labelNames: redis.isCluster ? ['node'] : [],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const { labels, info } of await memory()) if (info?.[field] !== undefined) this.set(labels, info[field]);
+      },
+    });
+  gauge('switchyard_redis_memory_used_bytes', 'Memory Redis has allocated for its data (INFO memory used_memory)', 'used_memory');
+  gauge('switchyard_redis_maxmemory_bytes', 'The memory limit of Redis (INFO memory maxmemory; 0: no limit, the machine is the limit)', 'maxmemory');
   new Gauge({
     name: 'switchyard_redis_ping_seconds',
     help: 'Round trip of one PING from the web process to Redis, timed at scrape time',
@@ -215,7 +212,7 @@ function sampleOfThisProcess(): ProcessSample {
   return { cpu: (user + system) / 1e6, rss: mem.rss, heap: mem.heapUsed, at: Date.now() };
 }
 
-const processStatsKey = (prefix: string) => `${prefix}:metrics:process`;
+const processStatsKey = (redis: RedisClient, prefix: string) => metricsKey(redis, prefix, 'process');
 const thisReplica = () => `${hostname()}:${process.pid}`;
 
 /**
@@ -223,22 +220,22 @@ const thisReplica = () => `${hostname()}:${process.pid}`;
  * replica's for `/metrics` (switchyard_process_*{process, replica}): one scrape covers them all, as with the
  * shared counters. Call it once per process (`bot`, `worker`, …); the returned function stops it.
  */
-export function startProcessStats(redis: Redis, prefix: string, processName: string, everyMs = 5_000): () => Promise<void> {
+export function startProcessStats(redis: RedisClient, prefix: string, processName: string, everyMs = 5_000): () => Promise<void> {
   const field = `${processName}|${thisReplica()}`;
-  const publish = () => redis.hset(processStatsKey(prefix), field, JSON.stringify(sampleOfThisProcess())).catch(() => undefined);
+  const publish = () => redis.hset(processStatsKey(redis, prefix), field, JSON.stringify(sampleOfThisProcess())).catch(() => undefined);
   void publish();
   const timer = setInterval(() => void publish(), everyMs);
   timer.unref();
   return async () => {
     clearInterval(timer);
-    await redis.hdel(processStatsKey(prefix), field).catch(() => undefined);
+    await redis.hdel(processStatsKey(redis, prefix), field).catch(() => undefined);
   };
 }
 
 /** Every publishing process's newest sample, and the web process's own (read live); stale ones left out. */
-async function processSamples(redis: Redis, prefix: string): Promise<{ labels: { process: string; replica: string }; sample: ProcessSample }[]> {
+async function processSamples(redis: RedisClient, prefix: string): Promise<{ labels: { process: string; replica: string }; sample: ProcessSample }[]> {
   const now = Date.now();
-  const hash = await redis.hgetall(processStatsKey(prefix)).catch(() => ({}) as Record<string, string>);
+  const hash = await redis.hgetall(processStatsKey(redis, prefix)).catch(() => ({}) as Record<string, string>);
   const rows = [{ labels: { process: 'web', replica: thisReplica() }, sample: sampleOfThisProcess() }];
   const forget: string[] = [];
   for (const [field, json] of Object.entries(hash)) {
@@ -252,12 +249,12 @@ async function processSamples(redis: Redis, prefix: string): Promise<{ labels: {
     if (!sample || now - sample.at > SAMPLE_FORGET_MS) forget.push(field);
     else if (now - sample.at <= SAMPLE_STALE_MS) rows.push({ labels: { process: processName, replica }, sample });
   }
-  if (forget.length) await redis.hdel(processStatsKey(prefix), ...forget).catch(() => undefined);
+  if (forget.length) await redis.hdel(processStatsKey(redis, prefix), ...forget).catch(() => undefined);
   return rows;
 }
 
 /** switchyard_process_*{process, replica}: CPU and memory of every process that publishes them. */
-function registerProcessGauges(registry: Registry, redis: Redis, prefix: string): void {
+function registerProcessGauges(registry: Registry, redis: RedisClient, prefix: string): void {
   const metric = (name: string, help: string, type: 'counter' | 'gauge', pick: (s: ProcessSample) => number): void => {
     const get = async () => ({
       name, help, type, aggregator: 'sum',

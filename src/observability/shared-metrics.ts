@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { type RedisClient, slotTag } from '../lib/redis';
 
 /**
  * Counters and histograms shared by every replica through Redis: each process adds its increments to Redis hashes
@@ -49,12 +49,15 @@ export function fieldOf(labels: Labels, names: readonly string[]): string {
   return names.map((n) => (labels[n] ?? '').replace(/\|/g, '_')).join('|');
 }
 
+/** Every shared metric under one tag on a cluster: a flush is one pipeline, which ioredis sends to one node. */
+export const metricsKey = (redis: RedisClient, prefix: string, metric: string): string => `${slotTag(redis, `${prefix}:metrics`)}:${metric}`;
+
 export class SharedMetrics {
   private pending = new Map<string, Map<string, number>>();
   private timer: NodeJS.Timeout;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     flushEveryMs = 1_000,
   ) {
@@ -63,7 +66,7 @@ export class SharedMetrics {
   }
 
   key(metric: string): string {
-    return `${this.prefix}:metrics:${metric}`;
+    return metricsKey(this.redis, this.prefix, metric);
   }
 
   private add(metric: string, field: string, by: number): void {

@@ -53,7 +53,7 @@ export async function checkRedis(config: Config): Promise<void> {
   if (!(await tcpReachable(config.REDIS_URL))) {
     throw new PreflightError(`Redis is not reachable at ${where} (REDIS_URL). Start it with:\n  ${START_HINTS.redis}`);
   }
-  const redis = createRedis(config.REDIS_URL, 'producer', { retryStrategy: () => null });
+  const redis = createRedis(config, 'producer', { retryStrategy: () => null });
   try {
     await connectRedis(redis, 3_000);
     await redis.ping();

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { type Express, type RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../lib/redis';
 import type { Knex } from 'knex';
 import type { Update } from 'telegraf/types';
 import type { Ingress } from '../bot/ingress';
@@ -20,7 +20,7 @@ export const WEBHOOK_PATH = '/telegram/webhook';
 
 export interface WebAppDeps {
   log: Logger;
-  redis: Redis;
+  redis: RedisClient;
   knex: Knex;
   queues: QueueRegistry;
   audit: AuditRepository;

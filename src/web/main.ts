@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const log = createLogger({ level: config.LOG_LEVEL, dir: config.LOG_DIR, retentionDays: config.LOG_RETENTION_DAYS, service: 'web' });
   const board = boardAccounts(config);
   // Readiness must answer "Redis is down" rather than hang: a fail-fast producer connection.
-  const redis = createRedis(config.REDIS_URL, 'producer');
+  const redis = createRedis(config, 'producer');
   await connectRedis(redis).catch((err: Error) => log.warn('Redis not reachable at start', { error: err.message }));
   attachCriticalLog(log, redis, config.QUEUE_PREFIX, config.CRITICAL_LOG_MAX);
   const knex = createKnex(config.DATABASE_URL, { max: 5 }, { prepared: config.DATABASE_PREPARED_STATEMENTS === 'on' });

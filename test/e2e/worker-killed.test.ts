@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { queuePrefix } from '../../src/lib/redis';
 import path from 'node:path';
 import { Queue } from 'bullmq';
 import { expect } from 'chai';
@@ -78,7 +79,7 @@ describe('a worker killed between hold and capture', function () {
   it('the job is gone (an operator removed it): the sweep releases the hold and the coins come back', async () => {
     const { userId, key } = await killMidJob();
     const hold = await stack.knex('holds').where({ key }).first();
-    const queue = new Queue('avatars', { connection: stack.redis, prefix: stack.config.QUEUE_PREFIX });
+    const queue = new Queue('avatars', { connection: stack.redis, prefix: queuePrefix(stack.redis, stack.config.QUEUE_PREFIX, 'avatars') });
     // The dead worker's lock lapses; then the job can be removed (as from Bull Board).
     await waitFor(async () => (await queue.getJob(hold.job_id))?.remove().then(() => true, () => false) ?? true, 'job removed', 10_000);
     await queue.close();

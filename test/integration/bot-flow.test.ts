@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import { queuePrefix } from '../../src/lib/redis';
 import { expect } from 'chai';
 import { Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
@@ -303,7 +304,7 @@ describe('admin alerts', () => {
 
   it('the same failure repeated 50 times reaches the admins as one alert with a count', async () => {
     // 50 jobs that can never succeed (a payload the catalogue refuses), as an old producer might leave them.
-    const raw = new Queue('billing', { connection: stack.redis, prefix: stack.config.QUEUE_PREFIX });
+    const raw = new Queue('billing', { connection: stack.redis, prefix: queuePrefix(stack.redis, stack.config.QUEUE_PREFIX, 'billing') });
     await raw.addBulk(Array.from({ length: 50 }, (_, i) => ({ name: 'account.reply', data: { actor: { telegramId: `bad-${i}` } } })));
     const [alert] = await stack.client.waitForMessages(4343, 1, 10_000);
     expect(alert!.text).to.match(/^⚠️ billing\/account\.reply\njob failed for good: invalid payload for account\.reply/);

@@ -1,4 +1,5 @@
 import { DelayedError, Worker } from 'bullmq';
+import { queuePrefix } from '../../src/lib/redis';
 import { expect } from 'chai';
 import { notificationHandlers } from '../../src/domain/notifications/message.handlers';
 import { parsePayload } from '../../src/jobs/enqueue';
@@ -91,7 +92,7 @@ describe('Telegram-grade delivery', function () {
       stack = await Stack.start({ bot: false, workers: false });
       // The workers' dependencies, with no queue worked: this test takes the job itself, as a worker would.
       producer = await startWorkerProcess({ ...stack.config, WORKER_QUEUES: [] }, workerDefinitions, stack.log);
-      taker = new Worker('notifications', null, { connection: stack.redis, prefix: stack.config.QUEUE_PREFIX });
+      taker = new Worker('notifications', null, { connection: stack.redis, prefix: queuePrefix(stack.redis, stack.config.QUEUE_PREFIX, 'notifications') });
     });
     after(async () => {
       await taker?.close();

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { queuePrefix } from '../../src/lib/redis';
 import { Queue } from 'bullmq';
 import { Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
@@ -42,7 +43,7 @@ describe('retention: the daily prune and the Redis keys that expire', function (
       { queue: 'notifications', job_id: 'old-open', name: 'message.send', payload: '{}', created_at: daysAgo(30) },
     ]);
     // A failed job two days old (its finish time set back, as BullMQ's clean reads it).
-    const queue = new Queue('backups', { connection: stack.redis, prefix: stack.config.QUEUE_PREFIX });
+    const queue = new Queue('backups', { connection: stack.redis, prefix: queuePrefix(stack.redis, stack.config.QUEUE_PREFIX, 'backups') });
     // A job no handler knows fails for good at once (a real failure, through the backups worker).
     const job = await queue.add('no.such.job', {}, { jobId: 'retention-failed', attempts: 1 });
     await waitFor(async () => (await job.getState()) === 'failed', 'the job failed', 10_000);

@@ -1,4 +1,5 @@
 import { Worker } from 'bullmq';
+import { queuePrefix } from '../../src/lib/redis';
 import { expect } from 'chai';
 import { accountHandlers } from '../../src/domain/accounts/account.handlers';
 import type { WorkerDeps } from '../../src/jobs/handler.types';
@@ -16,7 +17,7 @@ describe('a job retried after its process died half-way', function () {
   before(async () => {
     // Notifications are worked (the reply reaches the sandbox); billing jobs are taken by the test, as a worker would.
     stack = await Stack.start({ bot: false, env: { WORKER_QUEUES: 'notifications', WELCOME_BONUS: '30' } });
-    taker = new Worker('billing', null, { connection: stack.redis, prefix: stack.config.QUEUE_PREFIX });
+    taker = new Worker('billing', null, { connection: stack.redis, prefix: queuePrefix(stack.redis, stack.config.QUEUE_PREFIX, 'billing') });
   });
   after(async () => {
     await taker?.close();

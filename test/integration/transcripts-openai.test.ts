@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import { queuePrefix } from '../../src/lib/redis';
 import { expect } from 'chai';
 import { Telegram } from 'telegraf';
 import { downloadSent, lastMessageId, nextMessage } from '../support/chat';
@@ -36,7 +37,7 @@ describe('transcripts through an OpenAI-compatible server: long texts, retries, 
       limits: { enabled: false },
     });
     telegram = new Telegram(stack.config.BOT_TOKEN!, { apiRoot: stack.config.TELEGRAM_API_ROOT });
-    queue = new Queue('transcripts', { connection: stack.redis, prefix: stack.config.QUEUE_PREFIX });
+    queue = new Queue('transcripts', { connection: stack.redis, prefix: queuePrefix(stack.redis, stack.config.QUEUE_PREFIX, 'transcripts') });
   });
   after(async () => {
     await queue?.close();

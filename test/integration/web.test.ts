@@ -7,7 +7,7 @@ import { QUEUE_NAMES } from '../../src/config';
 import { createKnex } from '../../src/db/knex';
 import { QueueRegistry } from '../../src/jobs/queues';
 import { createLogger } from '../../src/lib/logger';
-import { createRedis } from '../../src/lib/redis';
+import { createRedis, type RedisClient } from '../../src/lib/redis';
 import { startSandbox } from '../../src/sandbox/sandbox.server';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, testConfig, testToken, uniquePrefix } from '../support/env';
 import { OwnRedis } from '../support/own-redis';
@@ -36,7 +36,7 @@ describe('web process', () => {
       const config = testConfig({ BOT_TOKEN: testToken(), TELEGRAM_API_ROOT: sandbox.apiRoot });
       runtime = await createBotRuntime(config, log);
       // No workers here: the dialog store's epoch, which they would set, is set by hand (no restore is waited for).
-      await runtime.redis.set(dialogEpochKey(config.QUEUE_PREFIX, runtime.bot.botInfo!.id), String(Date.now()));
+      await runtime.redis.set(dialogEpochKey(runtime.redis, config.QUEUE_PREFIX, runtime.bot.botInfo!.id), String(Date.now()));
       knex = createKnex(TEST_DATABASE_URL, { max: 2 });
       web = await startWeb({ redis: runtime.redis, knex, queues: runtime.queues, board, webhook: { ingress: runtime.ingress, secret } });
       url = web.url;
@@ -118,7 +118,7 @@ describe('web process', () => {
 
   describe('health and readiness', () => {
     let own: OwnRedis;
-    let redis: Redis;
+    let redis: RedisClient;
     let knex: Knex;
     let queues: QueueRegistry;
     let queueConnection: Redis;

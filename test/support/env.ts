@@ -11,6 +11,8 @@ import { parseConfig, type Config } from '../../src/config';
 export const OWN_TEST_DATABASE = process.env.TEST_DATABASE_URL === undefined;
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? `postgres://postgres@127.0.0.1:5432/switchyard_test_${randomBytes(4).toString('hex')}`;
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Set by `npm run test:cluster` (its own 3-master Redis Cluster): every test config then runs on the cluster. */
+export const TEST_REDIS_CLUSTER_NODES = process.env.TEST_REDIS_CLUSTER_NODES;
 /** A token of the sandbox's accepted form; each test gets its own bot so state never leaks between tests. */
 export function testToken(): string {
   return `${100000 + Math.floor(Math.random() * 899999)}:${randomBytes(27).toString('base64url')}`;
@@ -27,6 +29,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     NODE_ENV: 'test',
     DATABASE_URL: TEST_DATABASE_URL,
     REDIS_URL: TEST_REDIS_URL,
+    ...(TEST_REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES: TEST_REDIS_CLUSTER_NODES } : {}),
     QUEUE_PREFIX: uniquePrefix(),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
     POLLING_TIMEOUT_SECONDS: '1',

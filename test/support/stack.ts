@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { createBotRuntime, type BotRuntime } from '../../src/bot/bot-runtime';
 import { PollingLeader } from '../../src/bot/polling';
@@ -10,7 +9,7 @@ import { SandboxClient } from '../../src/sandbox/sandbox.client';
 import { startSandbox } from '../../src/sandbox/sandbox.server';
 import { workerDefinitions } from '../../workers';
 import { testConfig, testToken } from './env';
-import { deleteKeysWithPrefix } from '../../src/lib/redis';
+import { connectRedis, createRedis, deleteKeysWithPrefix, type RedisClient } from '../../src/lib/redis';
 
 export interface StackOptions {
   /** Environment overrides for the test config. */
@@ -41,7 +40,7 @@ export class Stack {
     readonly config: Config,
     readonly sandbox: Sandbox,
     readonly client: SandboxClient,
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     readonly knex: Knex,
     log?: Logger,
   ) {
@@ -56,7 +55,7 @@ export class Stack {
       config,
       sandbox,
       new SandboxClient(sandbox.url, token),
-      new Redis(config.REDIS_URL, { maxRetriesPerRequest: null }),
+      await connectRedis(createRedis(config, 'worker')),
       createKnex(config.DATABASE_URL, { max: 2 }),
       opts.log,
     );
@@ -93,6 +92,7 @@ export class Stack {
       BOT_TOKEN: this.config.BOT_TOKEN,
       TELEGRAM_API_ROOT: this.config.TELEGRAM_API_ROOT,
       REDIS_URL: this.config.REDIS_URL,
+      ...(this.config.REDIS_CLUSTER_NODES?.length ? { REDIS_CLUSTER_NODES: this.config.REDIS_CLUSTER_NODES.join(',') } : {}),
       DATABASE_URL: this.config.DATABASE_URL,
       QUEUE_PREFIX: this.config.QUEUE_PREFIX,
       // One process per spawned worker: a test that kills it kills the process that runs the jobs.

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../lib/redis';
 import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
 import { dialogEpochKey, dialogKey, dialogRecoveryKey, NO_DIALOG } from '../../jobs/dialog-keys';
 import type { DialogState } from '../../jobs/payloads';
@@ -11,7 +11,7 @@ import type { DialogStatesRepository } from '../../repositories/dialog-states.re
  */
 export class DialogMirror {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly repo: DialogStatesRepository,
     private readonly ttlSeconds: number,
@@ -33,7 +33,7 @@ export class DialogMirror {
    */
   async restore(botId: number, chatId: number, telegramId: number): Promise<{ restored: boolean }> {
     const state = await this.repo.load(botId, chatId, telegramId, this.ttlSeconds);
-    await this.redis.set(dialogKey(this.prefix, botId, chatId, telegramId), state ? JSON.stringify(state) : NO_DIALOG, 'EX', this.ttlSeconds, 'NX');
+    await this.redis.set(dialogKey(this.redis, this.prefix, botId, chatId, telegramId), state ? JSON.stringify(state) : NO_DIALOG, 'EX', this.ttlSeconds, 'NX');
     await this.settle(botId);
     return { restored: state !== null };
   }
@@ -44,12 +44,12 @@ export class DialogMirror {
    * SCHEDULES_CHECK_SECONDS, so a fresh deployment's bot rarely waits for it. Returns whether a window was opened.
    */
   async settle(botId: number): Promise<boolean> {
-    const epoch = dialogEpochKey(this.prefix, botId);
+    const epoch = dialogEpochKey(this.redis, this.prefix, botId);
     if (await this.redis.exists(epoch)) return false;
     const lost = await this.repo.anyFresh(botId, this.ttlSeconds);
     // The window first, then the epoch: the bot never sees an epoch without the window it needs.
     const tx = this.redis.multi();
-    if (lost) tx.set(dialogRecoveryKey(this.prefix, botId), String(Date.now()), 'EX', this.ttlSeconds);
+    if (lost) tx.set(dialogRecoveryKey(this.redis, this.prefix, botId), String(Date.now()), 'EX', this.ttlSeconds);
     await tx.set(epoch, String(Date.now())).exec();
     return lost;
   }

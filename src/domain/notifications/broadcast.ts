@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { luaScript } from '../../lib/redis';
+import { luaScript, type RedisClient, slotTag } from '../../lib/redis';
 
 export type BroadcastOutcome = 'sent' | 'blocked' | 'failed';
 
@@ -48,7 +47,7 @@ const setTotalScript = luaScript(SET_TOTAL, 1);
  */
 export class BroadcastTally {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {
     countScript.define(redis);
@@ -56,7 +55,8 @@ export class BroadcastTally {
   }
 
   private key(id: string): string {
-    return `${this.prefix}:broadcast:${id}`;
+    // The tally and its set of counted chats share a tag on a cluster (one script takes both).
+    return slotTag(this.redis, `${this.prefix}:broadcast:${id}`);
   }
 
   private static report(r: number[]): BroadcastReport | null {

@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '../../config';
-import { luaScript } from '../../lib/redis';
+import { luaScript, queuePrefix, type RedisClient } from '../../lib/redis';
 
 /**
  * Per-chat order and pace for outbound messages, shared by every notifications worker through Redis.
@@ -127,18 +126,23 @@ const sequenceScript = luaScript(SEQUENCE, 2);
 const advanceScript = luaScript(ADVANCE, 2);
 
 export class ChatPacer {
+  private readonly base: string;
+
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly redis: RedisClient,
+    prefix: string,
     private readonly limits: ChatLimits,
   ) {
+    // On a cluster the pacer's keys share the notifications queue's tag: a claim checks the job's BullMQ lock in the
+    // same script (one slot), and every send touches the global bucket anyway.
+    this.base = queuePrefix(redis, prefix, 'notifications');
     claimScript.define(redis);
     sequenceScript.define(redis);
     advanceScript.define(redis);
   }
 
   private key(chatId: number, name: string): string {
-    return `${this.prefix}:chat:${chatId}:${name}`;
+    return `${this.base}:chat:${chatId}:${name}`;
   }
 
   /**
@@ -171,7 +175,7 @@ export class ChatPacer {
     const [code, ms] = (await claimScript(
       this.redis,
       this.key(chatId, 'next'), this.key(chatId, 'bucket'), this.key(chatId, 'until'), this.key(chatId, 'skip'), this.key(chatId, 'waiting'),
-      `${this.prefix}:telegram:global-bucket`, lock?.key ?? `${this.prefix}:telegram:no-lock`,
+      `${this.base}:telegram:global-bucket`, lock?.key ?? `${this.base}:telegram:no-lock`,
       seq, ratePerMs, burst, this.limits.stallMs, jobId, globalPerMs, Math.max(1, Math.floor(this.limits.globalPerSecond / 3)), lock?.token ?? '',
     )) as [number, number?];
     if (code === 0) return { go: true };

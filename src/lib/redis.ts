@@ -140,10 +140,11 @@ export async function closeRedis(redis: RedisClient): Promise<void> {
 
 /** Deletes every key under `prefix:` (a test's or benchmark's own namespace), in SCAN batches, on every master. */
 export async function deleteKeysWithPrefix(redis: RedisClient, prefix: string): Promise<void> {
-  for (const server of servers(redis)) {
+  // On a cluster the tagged keys begin with the tag: `{prefix:billing}:…`.
+  for (const [server, pattern] of servers(redis).flatMap((s) => (redis.isCluster ? [[s, `${prefix}:*`], [s, `{${prefix}:*`]] : [[s, `${prefix}:*`]]) as [Redis, string][])) {
     let cursor = '0';
     do {
-      const [next, keys] = await server.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      const [next, keys] = await server.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
       cursor = next;
       // One DEL per key on a cluster: the keys of one SCAN batch live in many slots.
       if (keys.length) await (redis.isCluster ? Promise.all(keys.map((k) => server.del(k))) : server.del(...keys));

@@ -64,10 +64,10 @@ export class OwnRedisCluster {
   }
 
   /**
-   * How the keys under `prefix` spread over the masters: keys per master (host:port → count), from a SCAN of each.
-   * What a scale-out promises: no master holds (nearly) all of them.
+   * How the keys matching `pattern` (a SCAN MATCH pattern) spread over the masters: keys per master (host:port →
+   * count). What a scale-out promises: no master holds (nearly) all of them.
    */
-  async spread(prefix: string): Promise<Record<string, number>> {
+  async spread(pattern: string): Promise<Record<string, number>> {
     const client = new Cluster(this.ports.map((port) => ({ host: '127.0.0.1', port })), { lazyConnect: true });
     client.on('error', () => undefined);
     try {
@@ -77,7 +77,7 @@ export class OwnRedisCluster {
         let cursor = '0';
         let count = 0;
         do {
-          const [next, keys] = await node.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000);
+          const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
           cursor = next;
           count += keys.length;
         } while (cursor !== '0');

@@ -2,9 +2,11 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import net from 'node:net';
 import knexFactory, { type Knex } from 'knex';
 import { QUEUE_NAMES } from '../../src/config';
+import { connectRedis, createRedis, queuePrefix, type RedisClient } from '../../src/lib/redis';
+import { OwnRedisCluster } from '../support/own-redis-cluster';
 import { SandboxClient, type SandboxMessage } from '../../src/sandbox/sandbox.client';
 import { startSandbox } from '../../src/sandbox/sandbox.server';
 import { OwnPostgres } from '../support/own-postgres';
@@ -14,15 +16,47 @@ import { sleep, waitFor } from '../support/wait';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
-/** The processes of the Procfile, as the suite runs them (transcripts only where its tools are installed). */
+/**
+ * The processes of the Procfile, as the suite runs them (transcripts only where its tools are installed). A replica
+ * is named `<process>-<n>` (`avatars-2`, `web-2`): the same command, and a web replica its own port.
+ */
 export const PROCESSES: Record<string, string[]> = {
   bot: ['dist/src/bot/main.js'],
   worker: ['dist/workers/main.js', '--queues=all,-avatars,-transcripts,-backups'],
-  'avatars-1': ['dist/workers/main.js', '--queues=avatars'],
-  'avatars-2': ['dist/workers/main.js', '--queues=avatars'],
+  avatars: ['dist/workers/main.js', '--queues=avatars'],
   transcripts: ['dist/workers/main.js', '--queues=transcripts'],
   web: ['dist/src/web/main.js'],
 };
+const commandOf = (name: string): string[] => PROCESSES[name] ?? PROCESSES[name.replace(/-\d+$/, '')]!;
+
+/**
+ * A TCP load balancer in front of the web replicas (webhook mode): each connection goes to the next replica in
+ * turn; one that is down (killed) closes the connection, and Telegram (the sandbox) delivers again.
+ */
+class RoundRobin {
+  private next = 0;
+  private readonly sockets = new Set<net.Socket>();
+  readonly server: net.Server;
+  constructor(private readonly ports: () => number[]) {
+    this.server = net.createServer((client) => {
+      this.sockets.add(client);
+      client.once('close', () => this.sockets.delete(client));
+      const all = this.ports();
+      const upstream = net.connect(all[this.next++ % all.length]!, '127.0.0.1');
+      client.pipe(upstream).pipe(client);
+      const close = () => (client.destroy(), upstream.destroy());
+      client.on('error', close);
+      upstream.on('error', close);
+    });
+  }
+  listen(port: number): Promise<void> {
+    return new Promise((resolve) => this.server.listen(port, '127.0.0.1', resolve));
+  }
+  close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
 
 export const BONUS = 30;
 export const PRICE_AVATAR = 20;
@@ -41,28 +75,44 @@ export class FaultRig {
   restarts = 0;
   private stopping = false;
   knex!: Knex;
-  redis!: Redis;
+  redis!: RedisClient;
   client!: SandboxClient;
   sandbox!: Sandbox;
   pg?: OwnPostgres;
   own?: OwnRedis;
+  cluster?: OwnRedisCluster;
+  private balancer?: RoundRobin;
+  private readonly webPorts = new Map<string, number>();
   readonly token = testToken();
   readonly prefix = uniquePrefix();
   private env: NodeJS.ProcessEnv = {};
 
-  /** `webhook`: Telegram (the sandbox) pushes updates to the web process (BOT_MODE=webhook) instead of the bot polling. */
-  async start(names: string[], opts: { webhook?: boolean } = {}): Promise<void> {
+  /**
+   * `webhook`: Telegram (the sandbox) pushes updates to the web process (BOT_MODE=webhook) instead of the bot
+   * polling; with several web replicas, through a round-robin balancer. `cluster`: a 3-master Redis Cluster of the
+   * rig's own instead of one redis-server.
+   */
+  async start(names: string[], opts: { webhook?: boolean; cluster?: boolean } = {}): Promise<void> {
     this.pg = await OwnPostgres.start();
-    this.own = await OwnRedis.start({ aof: true });
+    if (opts.cluster) this.cluster = await OwnRedisCluster.start(3);
+    else this.own = await OwnRedis.start({ aof: true });
     this.sandbox = await startSandbox({ limits: { enabled: false } });
     this.client = new SandboxClient(this.sandbox.url, this.token);
     const webPort = await freePort();
+    for (const name of names.filter((n) => n.startsWith('web'))) this.webPorts.set(name, this.webPorts.size === 0 ? webPort : await freePort());
+    let hookPort = webPort;
+    if (opts.webhook && this.webPorts.size > 1) {
+      hookPort = await freePort();
+      this.balancer = new RoundRobin(() => [...this.webPorts.values()]);
+      await this.balancer.listen(hookPort);
+    }
     this.env = {
       PATH: process.env.PATH,
       NODE_ENV: 'test',
       BOT_TOKEN: this.token,
       TELEGRAM_API_ROOT: this.sandbox.apiRoot,
-      REDIS_URL: this.own.url,
+      REDIS_URL: this.own?.url ?? 'redis://127.0.0.1:1',
+      ...(this.cluster ? { REDIS_CLUSTER_NODES: this.cluster.nodes } : {}),
       DATABASE_URL: this.pg.url(),
       QUEUE_PREFIX: this.prefix,
       // kill -9 must hit the process running the jobs, not a supervisor whose children would then stop cleanly.
@@ -87,13 +137,12 @@ export class FaultRig {
       BACKUP_CRON: 'off',
       BACKUP_VERIFY_CRON: 'off',
       ALERT_DELAY_MS: '0',
-      ...(opts.webhook ? { BOT_MODE: 'webhook', WEBHOOK_URL: `http://127.0.0.1:${webPort}/telegram/webhook`, WEBHOOK_SECRET: 'fault-suite-hook' } : {}),
+      ...(opts.webhook ? { BOT_MODE: 'webhook', WEBHOOK_URL: `http://127.0.0.1:${hookPort}/telegram/webhook`, WEBHOOK_SECRET: 'fault-suite-hook' } : {}),
     };
     const migrated = spawnSync(process.execPath, [path.join(ROOT, 'dist/src/db/migrate.main.js')], { cwd: ROOT, env: this.env, encoding: 'utf8' });
     if (migrated.status !== 0) throw new Error(`migrations failed: ${migrated.stderr}`);
     this.knex = knexFactory({ client: 'pg', connection: this.pg.url(), pool: { min: 0, max: 2 } });
-    this.redis = new Redis(this.own.url, { maxRetriesPerRequest: null });
-    this.redis.on('error', () => undefined);
+    this.redis = await connectRedis(createRedis({ REDIS_URL: this.env.REDIS_URL!, REDIS_CLUSTER_NODES: this.cluster?.nodes.split(',') }, 'worker'));
     for (const name of names) this.spawn(name);
     // Up when the bot answers.
     const probe = await this.client.createUser({ first_name: 'Probe' });
@@ -105,7 +154,9 @@ export class FaultRig {
     // FAULTS_LOG_DIR=<dir> keeps each process's log (TEST_LOG_LEVEL=info for the detail) to read a failure by.
     const logDir = process.env.FAULTS_LOG_DIR;
     const out = logDir ? (mkdirSync(logDir, { recursive: true }), openSync(path.join(logDir, `${name}.log`), 'a')) : 'ignore';
-    const child = spawn(process.execPath, PROCESSES[name]!.map((a, i) => (i === 0 ? path.join(ROOT, a) : a)), { cwd: ROOT, env: this.env, stdio: ['ignore', out, 'pipe'] });
+    const port = this.webPorts.get(name);
+    const env = port ? { ...this.env, WEB_PORT: String(port) } : this.env;
+    const child = spawn(process.execPath, commandOf(name).map((a, i) => (i === 0 ? path.join(ROOT, a) : a)), { cwd: ROOT, env, stdio: ['ignore', out, 'pipe'] });
     if (typeof out === 'number') closeSync(out);
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4_000)));
@@ -136,7 +187,7 @@ export class FaultRig {
   async jobCounts(): Promise<Record<string, number>> {
     const totals: Record<string, number> = {};
     for (const name of QUEUE_NAMES) {
-      const queue = new Queue(name, { connection: this.redis, prefix: this.prefix });
+      const queue = new Queue(name, { connection: this.redis, prefix: queuePrefix(this.redis, this.prefix, name) });
       const counts = await queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized', 'failed', 'completed', 'waiting-children');
       for (const [k, v] of Object.entries(counts)) totals[k] = (totals[k] ?? 0) + v;
       await queue.close();
@@ -148,7 +199,7 @@ export class FaultRig {
   async failedJobs(): Promise<string[]> {
     const out: string[] = [];
     for (const name of QUEUE_NAMES) {
-      const queue = new Queue(name, { connection: this.redis, prefix: this.prefix });
+      const queue = new Queue(name, { connection: this.redis, prefix: queuePrefix(this.redis, this.prefix, name) });
       for (const job of await queue.getFailed(0, 50)) out.push(`${name}/${job.name}: ${job.failedReason}`);
       await queue.close();
     }
@@ -183,7 +234,9 @@ export class FaultRig {
     await this.redis?.quit().catch(() => undefined);
     await this.knex?.destroy().catch(() => undefined);
     await this.sandbox?.close().catch(() => undefined);
+    await this.balancer?.close().catch(() => undefined);
     await this.own?.destroy().catch(() => undefined);
+    await this.cluster?.destroy().catch(() => undefined);
     this.pg?.destroy();
   }
 }
@@ -212,7 +265,14 @@ async function expectMessage(client: SandboxClient, userId: number, after: numbe
  * given), plain text. Steps that need the bot's earlier answer (a button under it) wait for it; a step whose answer
  * never comes is recorded, not thrown: the invariants count it.
  */
-export async function userSession(client: SandboxClient, i: number, media: { photo: Buffer; voice?: Buffer }, updates: number[] = []): Promise<UserRun> {
+export async function userSession(
+  client: SandboxClient,
+  i: number,
+  media: { photo: Buffer; voice?: Buffer },
+  updates: number[] = [],
+  /** Which of the paid steps this user takes (both by default). */
+  mix: { pay?: boolean; avatar?: boolean } = {},
+): Promise<UserRun> {
   const user = await client.createUser({ first_name: `Load ${i}`, language_code: 'en' });
   const run: UserRun = { id: user.id, paid: false, photo: false, voice: false, errors: [] };
   const step = async (what: string, fn: () => Promise<unknown>) => {
@@ -229,7 +289,7 @@ export async function userSession(client: SandboxClient, i: number, media: { pho
     await expectMessage(client, user.id, 0, (m) => /^Welcome to Switchyard/.test(m.text ?? ''));
   });
   await step('balance', () => client.sendText(user.id, '/balance'));
-  await step('topup', async () => {
+  if (mix.pay !== false) await step('topup', async () => {
     const u = await client.sendText(user.id, '/topup');
     const after = (u as { message: { message_id: number } }).message.message_id;
     const offer = await expectMessage(client, user.id, after, (m) => JSON.stringify(m.reply_markup ?? '').includes('topup:0'));
@@ -239,7 +299,7 @@ export async function userSession(client: SandboxClient, i: number, media: { pho
     run.paid = paid.ok === true;
     if (!paid.ok) run.errors.push(`payment not made: ${paid.error_message ?? 'no answer'}`);
   });
-  await step('avatar', async () => {
+  if (mix.avatar !== false) await step('avatar', async () => {
     const u = await client.sendPhoto(user.id, media.photo, { width: 320, height: 240 });
     const source = (u as { message: { message_id: number } }).message.message_id;
     const offer = await expectMessage(client, user.id, source, (m) => JSON.stringify(m.reply_markup ?? '').includes(`avatar:style:${source}:`));

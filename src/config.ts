@@ -320,6 +320,8 @@ export class ConfigError extends Error {
 export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings in .env files mean "not set".
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  // Heroku and most PaaS give the web process its port in PORT: it stands in for an unset WEB_PORT.
+  if (cleaned.WEB_PORT === undefined && cleaned.PORT !== undefined) cleaned.WEB_PORT = cleaned.PORT;
   const result = configSchema.safeParse(cleaned);
   if (!result.success) {
     const issue = result.error.issues[0]!;

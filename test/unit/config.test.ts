@@ -36,6 +36,20 @@ describe('config', () => {
     expect(c.ADMIN_IDS).to.deep.equal([1, 22, 333]);
   });
 
+  it('the web port comes from WEB_PORT, or from PORT (Heroku) when WEB_PORT is unset', () => {
+    expect(parseConfig({}).WEB_PORT).to.equal(3000);
+    expect(parseConfig({ PORT: '5123' }).WEB_PORT).to.equal(5123);
+    expect(parseConfig({ PORT: '5123', WEB_PORT: '4000' }).WEB_PORT).to.equal(4000);
+  });
+
+  it('REDIS_CLUSTER_NODES takes host:port entries or redis(s):// URLs; a bad entry is named', () => {
+    expect(parseConfig({ REDIS_CLUSTER_NODES: 'redis-a:6379, 10.0.0.2:7000,rediss://:pw@redis-c:6380' }).REDIS_CLUSTER_NODES).to.deep.equal([
+      'redis-a:6379', '10.0.0.2:7000', 'rediss://:pw@redis-c:6380',
+    ]);
+    expect(parseConfig({}).REDIS_CLUSTER_NODES).to.equal(undefined);
+    expect(() => parseConfig({ REDIS_CLUSTER_NODES: 'redis-a:6379,redis-b' })).to.throw(/^Invalid configuration: REDIS_CLUSTER_NODES: expected host:port entries/);
+  });
+
   const bad: [string, Record<string, string>, RegExp][] = [
     ['REDIS_URL', { REDIS_URL: 'localhost:6379' }, /^Invalid configuration: REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL \(got "localhost:6379"\)$/],
     ['WEB_PORT', { WEB_PORT: '70000' }, /^Invalid configuration: WEB_PORT: expected a whole number from 0 to 65535/],

@@ -90,7 +90,8 @@ async function main(): Promise<void> {
       );
       for (const p of points) {
         const c = p.cores;
-        cpu.push(`- ${backend}, ${p.processes} worker process(es): ${fmt(p.rate)}/s over ${fmt(p.seconds, 1)} s; cores busy of ${os.cpus().length}: machine ${fmt(c.machine, 2)} · workers ${fmt(c.workers, 2)} · bot ${fmt(c.bot, 2)} · redis-server(s) ${fmt(c.redis, 2)} · Postgres ${fmt(c.postgres, 2)} · sandbox + driver ${fmt(c.driver, 2)}`);
+        const ours = c.workers + c.bot + c.redis + c.postgres + c.driver;
+        cpu.push(`- ${backend}, ${p.processes} worker process(es): ${fmt(p.rate)}/s over ${fmt(p.seconds, 1)} s; cores busy of ${os.cpus().length}: machine ${fmt(c.machine, 2)} · workers ${fmt(c.workers, 2)} · bot ${fmt(c.bot, 2)} · redis-server(s) ${fmt(c.redis, 2)} · Postgres ${fmt(c.postgres, 2)} · sandbox + driver ${fmt(c.driver, 2)}; ours together ${fmt(ours, 2)} = ${fmt((ours * 1000) / p.rate, 1)} ms of CPU per reply`);
       }
     }
     console.log(`\nCPU over each measured window (${os.loadavg().map((l) => fmt(l, 2)).join(', ')} load average at the end):\n\n${cpu.join('\n')}\n`);

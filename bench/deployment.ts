@@ -19,8 +19,9 @@ function startProcess({ script, args = [] }: DeployedProcess, env: NodeJS.Proces
   // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the bot and worker processes.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist', script), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
-  // A worker command with WORKER_PROCESSES > 1 is a supervisor: it is up once each of its processes said so.
-  let awaited = script === 'workers/main.js' ? Math.max(1, Number(env.WORKER_PROCESSES ?? 1)) : 1;
+  // A worker command with WORKER_PROCESSES (or --processes=) > 1 is a supervisor: it is up once each of its processes said so.
+  const processes = args.find((a) => a.startsWith('--processes='))?.slice('--processes='.length) ?? env.WORKER_PROCESSES;
+  let awaited = script === 'workers/main.js' ? Math.max(1, Number(processes ?? 1) || 1) : 1;
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
       awaited -= chunk.toString().match(/"message":"(bot started|workers started)"/g)?.length ?? 0;

@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { createKnex, ensureDatabase, migrateLatest } from '../src/db/knex';
-import { deleteKeysWithPrefix } from '../src/lib/redis';
+import { closeRedis, connectRedis, createRedis, deleteKeysWithPrefix } from '../src/lib/redis';
 import { SandboxClient } from '../src/sandbox/sandbox.client';
 import { startSandbox } from '../src/sandbox/sandbox.server';
 import { BENCH_DATABASE_URL, BENCH_REDIS_URL } from './support';
@@ -20,9 +19,13 @@ function startProcess({ script, args = [] }: DeployedProcess, env: NodeJS.Proces
   // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the bot and worker processes.
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, 'dist', script), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  // A worker command with WORKER_PROCESSES (or --processes=) > 1 is a supervisor: it is up once each of its processes said so.
+  const processes = args.find((a) => a.startsWith('--processes='))?.slice('--processes='.length) ?? env.WORKER_PROCESSES;
+  let awaited = script === 'workers/main.js' ? Math.max(1, Number(processes ?? 1) || 1) : 1;
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
-      if (/"message":"(bot started|workers started)"/.test(chunk.toString())) resolve(child);
+      awaited -= chunk.toString().match(/"message":"(bot started|workers started)"/g)?.length ?? 0;
+      if (awaited <= 0) resolve(child);
     });
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
   });
@@ -49,8 +52,11 @@ export async function startDeployment(
   name: string,
   tokenBase: number,
   processes: DeployedProcess[] = [{ script: 'src/bot/main.js' }, { script: 'workers/main.js' }],
-  /** Another Redis and database than the shared bench ones (the profile's own servers). */
-  servers: { redisUrl?: string; databaseUrl?: string } = {},
+  /**
+   * Another Redis and database than the shared bench ones (the profile's own servers); `redisClusterNodes`
+   * (`host:port,…`) runs every process on a Redis Cluster (REDIS_CLUSTER_NODES).
+   */
+  servers: { redisUrl?: string; databaseUrl?: string; redisClusterNodes?: string } = {},
 ): Promise<Deployment> {
   const redisUrl = servers.redisUrl ?? BENCH_REDIS_URL;
   const databaseUrl = servers.databaseUrl ?? BENCH_DATABASE_URL;
@@ -77,6 +83,7 @@ export async function startDeployment(
     TELEGRAM_GLOBAL_RATE: '10000',
     // One process per worker command unless a benchmark asks for more (the profile reads each process's CPU).
     WORKER_PROCESSES: '1',
+    ...(servers.redisClusterNodes ? { REDIS_CLUSTER_NODES: servers.redisClusterNodes } : {}),
   };
   const children: ChildProcess[] = [];
   for (const p of processes) children.push(await startProcess(p, { ...env, ...p.env }));
@@ -90,9 +97,13 @@ export async function startDeployment(
       for (const c of children) c.kill('SIGTERM');
       await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
       await sandbox.close();
-      const redis = new Redis(redisUrl);
-      await deleteKeysWithPrefix(redis, prefix);
-      await redis.quit();
+      // Through the same kind of connection as the processes: on a cluster the keys are on every master.
+      const redis = await connectRedis(createRedis({ REDIS_URL: redisUrl, REDIS_CLUSTER_NODES: servers.redisClusterNodes?.split(',') }, 'producer'));
+      try {
+        await deleteKeysWithPrefix(redis, prefix);
+      } finally {
+        await closeRedis(redis);
+      }
     },
   };
 }

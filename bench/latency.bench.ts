@@ -17,26 +17,21 @@ export interface LatencyResult {
 }
 
 /**
- * `RATE × seconds` new users each send `/start` at a steady rate (open loop: each update is due at its slot,
- * whatever happened to the ones before); latency = the sandbox's receipt of the first reply − the moment the user's
- * update existed.
+ * Sends text updates from sandbox users over a few keep-alive sockets: through fetch each send in flight opens a
+ * connection of its own, and at hundreds per second the sandbox (in this process) accepts them late or resets them —
+ * an artefact of the driver. `sentAt`: when each user's update existed (the sandbox answered 200); a failed send
+ * leaves no entry.
  */
-export async function startLatency(client: SandboxClient, RATE: number, seconds = SECONDS): Promise<LatencyResult> {
-  const total = RATE * seconds;
-  const users = [];
-  for (let i = 0; i < total; i++) users.push(await client.createUser({ language_code: i % 2 ? 'ru' : 'en' }));
+export function updateSender(client: SandboxClient, text = '/start'): { sentAt: Map<number, number>; send(userId: number): Promise<void>; close(): void } {
   const sentAt = new Map<number, number>();
-  // Over a few keep-alive sockets: through fetch each send in flight opens a connection of its own, and at
-  // hundreds per second the sandbox (in this process) accepts them late or resets them — an artefact of the driver.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+  const body = JSON.stringify({ text });
   const send = (id: number) =>
     new Promise<void>((resolve) => {
-      const body = JSON.stringify({ text: '/start' });
       const req = http.request(
         `${client.baseUrl}/sandbox/${encodeURIComponent(client.token)}/users/${id}/text`,
         { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
         (res) => {
-          // The update exists once the sandbox answered; a failed send counts as unanswered below.
           if (res.statusCode === 200) sentAt.set(id, Date.now());
           res.on('error', () => resolve());
           res.on('end', () => resolve());
@@ -46,6 +41,34 @@ export async function startLatency(client: SandboxClient, RATE: number, seconds 
       req.on('error', () => resolve());
       req.end(body);
     });
+  return { sentAt, send, close: () => agent.destroy() };
+}
+
+/**
+ * The sandbox's receipt time of each user's first bot message (undefined: none within `timeoutMs` of the call,
+ * all users together).
+ */
+export async function firstReplies(client: SandboxClient, users: { id: number }[], timeoutMs = 30_000): Promise<Map<number, number | undefined>> {
+  const out = new Map<number, number | undefined>();
+  const giveUpAt = Date.now() + timeoutMs;
+  for (const u of users) {
+    const left = Math.max(1, giveUpAt - Date.now());
+    const [reply] = await client.waitForMessages(u.id, 1, left).catch(() => [undefined]);
+    out.set(u.id, reply?.at);
+  }
+  return out;
+}
+
+/**
+ * `RATE × seconds` new users each send `/start` at a steady rate (open loop: each update is due at its slot,
+ * whatever happened to the ones before); latency = the sandbox's receipt of the first reply − the moment the user's
+ * update existed.
+ */
+export async function startLatency(client: SandboxClient, RATE: number, seconds = SECONDS): Promise<LatencyResult> {
+  const total = RATE * seconds;
+  const users = [];
+  for (let i = 0; i < total; i++) users.push(await client.createUser({ language_code: i % 2 ? 'ru' : 'en' }));
+  const { sentAt, send, close } = updateSender(client);
   const sends: Promise<void>[] = [];
   const started = Date.now();
   for (let i = 0; i < total; i++) {
@@ -56,15 +79,12 @@ export async function startLatency(client: SandboxClient, RATE: number, seconds 
   }
   const achievedRate = total / ((Date.now() - started) / 1000);
   await Promise.all(sends);
-  agent.destroy();
+  close();
   const latencies: number[] = [];
   let unanswered = 0;
-  const giveUpAt = Date.now() + 30_000;
-  for (const u of users) {
-    const left = Math.max(1, giveUpAt - Date.now());
-    const [reply] = await client.waitForMessages(u.id, 1, left).catch(() => [undefined]);
-    if (!reply || !sentAt.has(u.id)) unanswered++;
-    else latencies.push(reply.at - sentAt.get(u.id)!);
+  for (const [id, at] of await firstReplies(client, users)) {
+    if (at === undefined || !sentAt.has(id)) unanswered++;
+    else latencies.push(at - sentAt.get(id)!);
   }
   latencies.sort((a, b) => a - b);
   return { rate: RATE, count: total, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? NaN, achievedRate, unanswered };

@@ -9,6 +9,7 @@ import { benchWorker } from './worker.bench';
 import { benchTranscripts } from './transcripts.bench';
 import { benchBackups } from './backups.bench';
 import { benchProfile } from './profile.bench';
+import { benchScale, SCALE_USERS } from './scale.bench';
 
 /** `npm run bench`: every benchmark, printed as the Markdown rows docs/BENCHMARKS.md keeps. */
 async function main(): Promise<void> {
@@ -76,6 +77,24 @@ async function main(): Promise<void> {
     console.log(
       `| capacity: highest first-contact \`/start\` rate held ${process.env.BENCH_CAPACITY_SECONDS ?? 30} s with p99 ≤ 100 ms, every update answered (ours: ${c.oursSteps.join('; ')} — bare: ${c.bareSteps.join('; ')}) | ${fmt(c.ours)}/s | bare telegraf → \`queue.add\` → \`Worker\` → upsert → \`sendMessage\`: ${fmt(c.bare)}/s | ${fmt(c.ratio, 2)} | ≥ 0.8 |`,
     );
+  }
+  if (!only || only === 'scale') {
+    const rows = await benchScale();
+    const cpu: string[] = [];
+    for (const { backend, points } of rows) {
+      const [one] = points;
+      const ratios = points.slice(1).map((p) => `${p.processes}÷1 = ${fmt(p.rate / one!.rate, 2)}`).join(' · ');
+      const lost = points.reduce((sum, p) => sum + p.unanswered, 0);
+      console.log(
+        `| first-contact \`/start\` replies/s with ${points.map((p) => p.processes).join(' · ')} worker processes, ${backend} (${fmt(SCALE_USERS)} new users per point, sent as fast as the sandbox takes them${lost ? `, ${fmt(lost)} UNANSWERED` : ''}) | ${points.map((p) => fmt(p.rate)).join(' · ')} /s | ${backend === 'one Redis' ? '—' : `one Redis, same run: ${rows[0]!.points.map((p) => fmt(p.rate)).join(' · ')} /s`} | ${ratios} | grows until the cores are busy |`,
+      );
+      for (const p of points) {
+        const c = p.cores;
+        const ours = c.workers + c.bot + c.redis + c.postgres + c.driver;
+        cpu.push(`- ${backend}, ${p.processes} worker process(es): ${fmt(p.rate)}/s over ${fmt(p.seconds, 1)} s; cores busy of ${os.cpus().length}: machine ${fmt(c.machine, 2)} · workers ${fmt(c.workers, 2)} · bot ${fmt(c.bot, 2)} · redis-server(s) ${fmt(c.redis, 2)} · Postgres ${fmt(c.postgres, 2)} · sandbox + driver ${fmt(c.driver, 2)}; ours together ${fmt(ours, 2)} = ${fmt((ours * 1000) / p.rate, 1)} ms of CPU per reply`);
+      }
+    }
+    console.log(`\nCPU over each measured window (${os.loadavg().map((l) => fmt(l, 2)).join(', ')} load average at the end):\n\n${cpu.join('\n')}\n`);
   }
   if (!only || only === 'latency') {
     // The target rate, and a quarter of it to show the pipeline's own latency when the machine is not saturated.

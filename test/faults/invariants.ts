@@ -99,7 +99,13 @@ export async function invariants(rig: FaultRig, runs: UserRun[], scenario: strin
   const paymentsUnaccounted = incoming.filter((t) => !recorded.has(t.id)).length;
   if (paymentsUnaccounted) problems.push(`${paymentsUnaccounted} Stars payment(s) with no record`);
   // No job left failed or running; no duplicate send by receipt (the receipt key is unique; the message counts above).
-  const counts = await rig.jobCounts();
+  // A scheduled job (outbox relay, sweeps: every few seconds) may be running at this very moment: only a job still
+  // active after a few seconds is one the platform failed to finish.
+  let counts = await rig.jobCounts();
+  for (let i = 0; i < 10 && counts.active; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    counts = await rig.jobCounts();
+  }
   if (counts.failed) problems.push(`failed jobs: ${(await rig.failedJobs()).join(' | ')}`);
   if (counts.active) problems.push(`${counts.active} jobs still active`);
   const figures: Figures = {

@@ -80,6 +80,14 @@ export const configSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/switchyard'),
   /** on: the hot statements (ledger, users.ensure) are prepared once per connection (src/db/statements.ts); off behind PgBouncer < 1.21 in transaction mode. */
   DATABASE_PREPARED_STATEMENTS: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on'),
+  /**
+   * Postgres itself, for what needs a session of its own: migrations, backups and restore drills (a session advisory
+   * lock, an exported snapshot, pg_dump, pg_restore, CREATE / DROP DATABASE) and `npm run restore`. Unset: DATABASE_URL.
+   * Set it when DATABASE_URL is a PgBouncer in transaction mode (docs/SCALING.md#pgbouncer).
+   */
+  DATABASE_DIRECT_URL: url(['postgres:', 'postgresql:'], 'a postgres:// URL').optional(),
+  /** Postgres connections one process's pool opens at most (on DATABASE_URL); unset: 10 for a worker process, 5 for the web process. */
+  DATABASE_POOL_MAX: int(1, 1000).optional(),
   /** Prefix of every BullMQ key; use `{switchyard}` on Redis Cluster so keys share a hash slot. */
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_{}.-]{1,64}$/, 'expected 1-64 characters of A-Z, a-z, 0-9, _ . - { }').default('switchyard'),
   /**
@@ -295,7 +303,8 @@ export const configSchema = z.object({
   POLLING_TIMEOUT_SECONDS: int(0, 50).default(25),
 });
 
-export type Config = z.output<typeof configSchema>;
+/** DATABASE_DIRECT_URL is always set once parsed (DATABASE_URL when the environment leaves it out). */
+export type Config = Omit<z.output<typeof configSchema>, 'DATABASE_DIRECT_URL'> & { DATABASE_DIRECT_URL: string };
 
 /** A configuration problem, told in one line that names the variable and the expected form. */
 export class ConfigError extends Error {
@@ -316,7 +325,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       raw === undefined ? '' : /TOKEN|SECRET|PASSWORD|KEY/.test(key) ? ' (value hidden)' : ` (got "${raw.replace(/\/\/[^/@]*@/, '//***@')}")`;
     throw new ConfigError(`Invalid configuration: ${key}: ${issue.message}${shown}`);
   }
-  const config = result.data;
+  const config: Config = { ...result.data, DATABASE_DIRECT_URL: result.data.DATABASE_DIRECT_URL ?? result.data.DATABASE_URL };
   if (config.NODE_ENV === 'production' && !config.ENCRYPTION_KEY) {
     throw new ConfigError('Invalid configuration: ENCRYPTION_KEY is required in production (openssl rand -base64 32)');
   }

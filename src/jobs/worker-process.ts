@@ -48,7 +48,8 @@ export async function startWorkerProcess(
   if (!config.BOT_TOKEN) throw new Error('BOT_TOKEN is not set (npm start sets one for the local sandbox)');
   const workerConnection = await connectRedis(createRedis(config.REDIS_URL, 'worker'));
   const producerConnection = await connectRedis(createRedis(config.REDIS_URL, 'producer'));
-  const knex = createKnex(config.DATABASE_URL, {}, { prepared: config.DATABASE_PREPARED_STATEMENTS === 'on' });
+  // The hot path (every job's statements) goes through DATABASE_URL, a pooler when there is one (docs/SCALING.md).
+  const knex = createKnex(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX ?? 10 }, { prepared: config.DATABASE_PREPARED_STATEMENTS === 'on' });
   const queues = new QueueRegistry(producerConnection, config.QUEUE_PREFIX);
   attachCriticalLog(log, producerConnection, config.QUEUE_PREFIX, config.CRITICAL_LOG_MAX);
   // This process's CPU and memory, for the web process's /metrics (switchyard_process_*{process="worker"}).

@@ -57,7 +57,7 @@ export class Stack {
       sandbox,
       new SandboxClient(sandbox.url, token),
       new Redis(config.REDIS_URL, { maxRetriesPerRequest: null }),
-      createKnex(config.DATABASE_URL, { max: 2 }),
+      createKnex(config.DATABASE_URL, { max: 2 }, { prepared: config.DATABASE_PREPARED_STATEMENTS === 'on' }),
       opts.log,
     );
     if (opts.workers !== false) stack.workers = await startWorkerProcess(config, workerDefinitions, stack.log);
@@ -94,6 +94,8 @@ export class Stack {
       TELEGRAM_API_ROOT: this.config.TELEGRAM_API_ROOT,
       REDIS_URL: this.config.REDIS_URL,
       DATABASE_URL: this.config.DATABASE_URL,
+      DATABASE_DIRECT_URL: this.config.DATABASE_DIRECT_URL,
+      DATABASE_PREPARED_STATEMENTS: this.config.DATABASE_PREPARED_STATEMENTS,
       QUEUE_PREFIX: this.config.QUEUE_PREFIX,
       // One process per spawned worker: a test that kills it kills the process that runs the jobs.
       WORKER_PROCESSES: '1',

@@ -71,6 +71,8 @@ export class OwnPgBouncer {
       `max_client_conn = ${opts.maxClients ?? 400}`,
       // pg_dump and psql send it; the apps send nothing else pgbouncer would refuse.
       'ignore_startup_parameters = extra_float_digits',
+      // SHOW STATS totals are refreshed every stats_period: at the end of a run they should be up to date.
+      'stats_period = 1',
       `logfile = ${path.join(dir, 'pgbouncer.log')}`,
       `pidfile = ${path.join(dir, 'pgbouncer.pid')}`,
       '',

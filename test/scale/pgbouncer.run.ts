@@ -41,6 +41,8 @@ async function main(): Promise<number> {
         [path.join(ROOT, 'node_modules/mocha/bin/mocha.js'), '--no-config', '--require', 'dist/test/support/hooks.js', '--timeout', '60000', '--exit', ...process.argv.slice(2), ...FILES],
         { cwd: ROOT, stdio: 'inherit', env: { ...process.env, TEST_DATABASE_POOLER: pooler } },
       );
+      // Ctrl-C or a CI timeout: mocha stops, and the finally below still kills pgbouncer and removes its folder.
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => mocha.kill(signal));
       mocha.once('error', reject);
       mocha.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
     });

@@ -1,11 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Job } from 'bullmq';
 import { expect } from 'chai';
 import sharp from 'sharp';
-import { databaseOf } from '../../src/db/knex';
+import { databaseOf, onServer, withDatabase } from '../../src/db/knex';
 import { startWorkerProcess } from '../../src/jobs/worker-process';
 import { workerDefinitions } from '../../workers';
 import { directUrl } from '../support/env';
@@ -58,6 +59,21 @@ describe('through PgBouncer (transaction pooling)', function () {
     await db?.drop();
     await bouncer?.destroy();
     if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('npm run migrate creates and migrates a new database on DATABASE_DIRECT_URL while DATABASE_URL is the pooler', async () => {
+    const name = `switchyard_scratch_${randomBytes(4).toString('hex')}`;
+    const direct = withDatabase(directUrl(db.url), name);
+    try {
+      const run = spawnSync(process.execPath, [path.join(ROOT, 'dist/src/db/migrate.main.js')], {
+        cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH, DATABASE_URL: bouncer.url(direct), DATABASE_DIRECT_URL: direct },
+      });
+      expect(run.stderr).to.equal('');
+      expect(run.stdout).to.match(new RegExp(`^created database ${name}; applied `));
+      expect((await bouncer.admin<{ name: string }>('SHOW DATABASES')).map((r) => r.name)).not.to.include(name);
+    } finally {
+      await onServer(direct, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    }
   });
 
   it('a worker process charges an avatar once (hold, capture), and its transactions went through the pooler', async () => {

@@ -92,6 +92,14 @@ export const configSchema = z.object({
   /** on: the hot statements (ledger, users.ensure) are prepared once per connection (src/db/statements.ts); off behind PgBouncer < 1.21 in transaction mode. */
   DATABASE_PREPARED_STATEMENTS: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on'),
   /**
+   * Postgres itself, for what needs a session of its own: migrations, backups and restore drills (a session advisory
+   * lock, an exported snapshot, pg_dump, pg_restore, CREATE / DROP DATABASE) and `npm run restore`. Unset: DATABASE_URL.
+   * Set it when DATABASE_URL is a PgBouncer in transaction mode (docs/SCALING.md#pgbouncer).
+   */
+  DATABASE_DIRECT_URL: url(['postgres:', 'postgresql:'], 'a postgres:// URL').optional(),
+  /** Postgres connections one process's pool opens at most (on DATABASE_URL); unset: 10 for a worker process, 5 for the web process. */
+  DATABASE_POOL_MAX: int(1, 1000).optional(),
+  /**
    * Prefix of every Redis key (queues, ingress, pacing, metrics). On Redis Cluster Switchyard adds the hash tags
    * itself, so the prefix must have no braces (docs/SCALING.md).
    */
@@ -309,7 +317,8 @@ export const configSchema = z.object({
   POLLING_TIMEOUT_SECONDS: int(0, 50).default(25),
 });
 
-export type Config = z.output<typeof configSchema>;
+/** DATABASE_DIRECT_URL is always set once parsed (DATABASE_URL when the environment leaves it out). */
+export type Config = Omit<z.output<typeof configSchema>, 'DATABASE_DIRECT_URL'> & { DATABASE_DIRECT_URL: string };
 
 /** A configuration problem, told in one line that names the variable and the expected form. */
 export class ConfigError extends Error {
@@ -332,7 +341,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
       raw === undefined ? '' : /TOKEN|SECRET|PASSWORD|KEY/.test(key) ? ' (value hidden)' : ` (got "${raw.replace(/\/\/[^/@]*@/, '//***@')}")`;
     throw new ConfigError(`Invalid configuration: ${key}: ${issue.message}${shown}`);
   }
-  const config = result.data;
+  const config: Config = { ...result.data, DATABASE_DIRECT_URL: result.data.DATABASE_DIRECT_URL ?? result.data.DATABASE_URL };
   if (config.NODE_ENV === 'production' && !config.ENCRYPTION_KEY) {
     throw new ConfigError('Invalid configuration: ENCRYPTION_KEY is required in production (openssl rand -base64 32)');
   }

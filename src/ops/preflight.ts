@@ -64,24 +64,40 @@ export async function checkRedis(config: Config): Promise<void> {
   }
 }
 
-/** Postgres answers, the database exists (created if not) and the schema is migrated. */
+/**
+ * Postgres answers, the database exists (created if not) and the schema is migrated: on DATABASE_DIRECT_URL, like
+ * `npm run migrate`. DATABASE_URL (a pooler, maybe) must answer too: the processes started next use it.
+ */
 export async function preparePostgres(config: Config): Promise<{ created: boolean; applied: string[] }> {
-  const where = hostOf(config.DATABASE_URL);
-  if (!(await tcpReachable(config.DATABASE_URL))) {
-    throw new PreflightError(`PostgreSQL is not reachable at ${where} (DATABASE_URL). Start it with:\n  ${START_HINTS.postgres}`);
+  const where = hostOf(config.DATABASE_DIRECT_URL);
+  const direct = config.DATABASE_DIRECT_URL !== config.DATABASE_URL;
+  if (!(await tcpReachable(config.DATABASE_DIRECT_URL))) {
+    throw new PreflightError(`PostgreSQL is not reachable at ${where} (${direct ? 'DATABASE_DIRECT_URL' : 'DATABASE_URL'}). Start it with:\n  ${START_HINTS.postgres}`);
   }
   let created: boolean;
   try {
-    created = await ensureDatabase(config.DATABASE_URL);
+    created = await ensureDatabase(config.DATABASE_DIRECT_URL);
   } catch (err) {
     throw new PreflightError(`PostgreSQL at ${where} refused us: ${(err as Error).message}`);
   }
-  const knex = createKnex(config.DATABASE_URL, { max: 1 });
+  const knex = createKnex(config.DATABASE_DIRECT_URL, { max: 1 });
+  let applied: string[];
   try {
-    return { created, applied: await migrateLatest(knex) };
+    applied = await migrateLatest(knex);
   } finally {
     await knex.destroy();
   }
+  if (direct) {
+    const pooled = createKnex(config.DATABASE_URL, { max: 1 });
+    try {
+      await pooled.raw('SELECT 1');
+    } catch (err) {
+      throw new PreflightError(`PostgreSQL answers at ${where} (DATABASE_DIRECT_URL), but not through DATABASE_URL (${hostOf(config.DATABASE_URL)}): ${(err as Error).message}`);
+    } finally {
+      await pooled.destroy();
+    }
+  }
+  return { created, applied };
 }
 
 /**

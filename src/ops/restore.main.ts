@@ -25,7 +25,7 @@ async function main(): Promise<number> {
   }
   const config = loadConfig();
   try {
-    await checkPgTools({ pgDump: config.PG_DUMP_BIN, pgRestore: config.PG_RESTORE_BIN }, await serverMajor(/^postgres(ql)?:\/\//.test(values.target) ? values.target : config.DATABASE_URL).catch(() => 0));
+    await checkPgTools({ pgDump: config.PG_DUMP_BIN, pgRestore: config.PG_RESTORE_BIN }, await serverMajor(/^postgres(ql)?:\/\//.test(values.target) ? values.target : config.DATABASE_DIRECT_URL).catch(() => 0));
     const outcome = await restoreBackup(config, { backup: positionals[0]!, target: values.target, confirmed: values.yes }, (line) => console.log(line));
     if (!outcome.restored) return 0;
     if (outcome.problems?.length) return 1;

@@ -15,7 +15,7 @@ export class RestoreRefusedError extends Error {
 export interface RestoreRequest {
   /** A backup id, a file name in BACKUP_DIR, or a path to a dump. */
   backup: string;
-  /** A database name (on DATABASE_URL's server) or a postgres:// URL; it must not exist or be empty. */
+  /** A database name (on DATABASE_DIRECT_URL's server: Postgres itself) or a postgres:// URL; it must not exist or be empty. */
   target: string;
   /** Without it, only the checks run and the plan is printed. */
   confirmed: boolean;
@@ -32,22 +32,25 @@ export interface RestoreOutcome {
   problems?: string[];
 }
 
-/** The recorded facts about a dump: the `backups` row when DATABASE_URL answers, else the `.json` sidecar beside it. */
+/** Which setting names the database this command talks to (for its messages). */
+const directName = (config: Config) => (config.DATABASE_DIRECT_URL === config.DATABASE_URL ? 'DATABASE_URL' : 'DATABASE_DIRECT_URL');
+
+/** The recorded facts about a dump: the `backups` row when the database answers, else the `.json` sidecar beside it. */
 async function findRecord(config: Config, backup: string, say: (line: string) => void): Promise<{ file: string; sha256: string; manifest: Manifest; source: RestoreOutcome['source']; id?: number }> {
   const byId = /^\d+$/.test(backup);
   let file = byId ? undefined : backup.includes('/') ? path.resolve(backup) : path.join(backupDir(config), backup);
   let fromDb: { file: string; sha256: string; manifest: Manifest; id: number } | undefined;
-  const knex = createKnex(config.DATABASE_URL, { max: 1 });
+  const knex = createKnex(config.DATABASE_DIRECT_URL, { max: 1 });
   try {
     const repo = new BackupsRepository(knex);
     const row = byId ? await repo.get(Number(backup)) : await repo.findByFile(path.basename(file!));
     if (row?.status === 'done' && row.sha256 && row.file) fromDb = { id: row.id, file: file ?? path.join(backupDir(config), row.file), sha256: row.sha256, manifest: row.manifest ?? {} };
   } catch (err) {
-    say(`The database at DATABASE_URL does not answer (${(err as Error).message.slice(0, 120)}): using the sidecar file.`);
+    say(`The database at ${directName(config)} does not answer (${(err as Error).message.slice(0, 120)}): using the sidecar file.`);
   } finally {
     await knex.destroy();
   }
-  if (byId && !fromDb) throw new RestoreRefusedError(`No complete backup #${backup} is recorded in the database at DATABASE_URL. Name the file instead (its .json sidecar holds the record).`);
+  if (byId && !fromDb) throw new RestoreRefusedError(`No complete backup #${backup} is recorded in the database at ${directName(config)}. Name the file instead (its .json sidecar holds the record).`);
   file = fromDb?.file ?? file!;
   if (!(await stat(file).catch(() => undefined))) throw new RestoreRefusedError(`${file} does not exist.`);
   const sidecar = (await readFile(sidecarOf(file), 'utf8').then((t) => JSON.parse(t) as Sidecar).catch(() => undefined));
@@ -60,7 +63,7 @@ async function findRecord(config: Config, backup: string, say: (line: string) =>
 }
 
 /**
- * `npm run restore`: checks the dump's sha256 against its record (refusing a mismatch), restores it into a new or
+ * `npm run restore` (on DATABASE_DIRECT_URL: CREATE DATABASE and pg_restore want Postgres itself): checks the dump's sha256 against its record (refusing a mismatch), restores it into a new or
  * empty database with pg_restore, and compares every table's rows and checksum with the dump's manifest.
  */
 export async function restoreBackup(config: Config, req: RestoreRequest, say: (line: string) => void = () => undefined): Promise<RestoreOutcome> {
@@ -73,12 +76,13 @@ export async function restoreBackup(config: Config, req: RestoreRequest, say: (l
   }
   say(`${path.basename(record.file)}: sha256 matches the ${record.source} (${sha256.slice(0, 16)}…).`);
 
-  const targetUrl = /^postgres(ql)?:\/\//.test(req.target) ? req.target : withDatabase(config.DATABASE_URL, req.target);
+  const targetUrl = /^postgres(ql)?:\/\//.test(req.target) ? req.target : withDatabase(config.DATABASE_DIRECT_URL, req.target);
   const targetDb = databaseOf(targetUrl);
   if (!/^[A-Za-z0-9_-]{1,63}$/.test(targetDb)) throw new RestoreRefusedError(`The target database name "${targetDb}" must be 1-63 letters, digits, _ or -.`);
-  const source = new URL(config.DATABASE_URL);
   const target = new URL(targetUrl);
-  if (source.host === target.host && databaseOf(config.DATABASE_URL) === targetDb) {
+  // The live database, whichever way it is named: Postgres itself, or the pooler in front of it.
+  const live = [config.DATABASE_DIRECT_URL, config.DATABASE_URL].some((u) => new URL(u).host === target.host && databaseOf(u) === targetDb);
+  if (live) {
     throw new RestoreRefusedError(`The target is the live database (DATABASE_URL). Restore into a new database, check it, then switch DATABASE_URL over (docs/BACKUPS.md).`);
   }
   const exists = await onServer(targetUrl, async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [targetDb])).rowCount === 1);

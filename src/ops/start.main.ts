@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   await tolerate('transcripts', () => checkTranscripts(config));
   const { created, applied } = await preparePostgres(config);
   await tolerate('backups', () => checkBackups(config));
-  const db = databaseOf(config.DATABASE_URL);
+  const db = databaseOf(config.DATABASE_DIRECT_URL);
   console.log(`Postgres: ${created ? `created database "${db}", ` : ''}${applied.length ? `applied ${applied.length} migration(s)` : 'schema up to date'}`);
 
   const env: NodeJS.ProcessEnv = { ...process.env };

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const redis = createRedis(config, 'producer');
   await connectRedis(redis).catch((err: Error) => log.warn('Redis not reachable at start', { error: err.message }));
   attachCriticalLog(log, redis, config.QUEUE_PREFIX, config.CRITICAL_LOG_MAX);
-  const knex = createKnex(config.DATABASE_URL, { max: 5 }, { prepared: config.DATABASE_PREPARED_STATEMENTS === 'on' });
+  const knex = createKnex(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX ?? 5 }, { prepared: config.DATABASE_PREPARED_STATEMENTS === 'on' });
   let runtime: BotRuntime | undefined;
   if (config.BOT_MODE === 'webhook') {
     runtime = await createBotRuntime(config, log);

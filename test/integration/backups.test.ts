@@ -13,7 +13,7 @@ import { startWorkerProcess, type WorkerProcess } from '../../src/jobs/worker-pr
 import { workerDefinitions } from '../../workers';
 import { createMetricsRegistry } from '../../src/observability/metrics.registry';
 import { databaseOf, onServer, withClient, withDatabase } from '../../src/db/knex';
-import { TEST_DATABASE_URL } from '../support/env';
+import { databaseEnv, directUrl, TEST_DATABASE_URL } from '../support/env';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -248,7 +248,7 @@ describe('backups: pg_dump, restore drills, retention and restore (real Postgres
     const record = await row(id);
     expect(record.verdict).to.equal('passed');
     const target = `${dbName()}_restored`;
-    const env = { ...process.env, NODE_ENV: 'test', DATABASE_URL: db.url, BACKUP_DIR: path.join(dir, 'files'), LOG_LEVEL: 'error' };
+    const env = { ...process.env, NODE_ENV: 'test', ...databaseEnv(db.url), BACKUP_DIR: path.join(dir, 'files'), LOG_LEVEL: 'error' };
     const restore = (...args: string[]) =>
       run(process.execPath, [path.join(ROOT, 'dist/src/ops/restore.main.js'), ...args], { env, cwd: ROOT }).then(
         (r) => ({ code: 0, ...r }),
@@ -278,8 +278,8 @@ describe('backups: pg_dump, restore drills, retention and restore (real Postgres
 
     // With the database that recorded it gone, the sidecar beside the file is the record.
     const file = path.join(dir, 'files', record.file);
-    const fromSidecar = await run(process.execPath, [path.join(ROOT, 'dist/src/ops/restore.main.js'), file, '--target', withDatabase(db.url, `${target}2`), '--yes'], {
-      env: { ...env, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/gone' }, cwd: ROOT,
+    const fromSidecar = await run(process.execPath, [path.join(ROOT, 'dist/src/ops/restore.main.js'), file, '--target', withDatabase(directUrl(db.url), `${target}2`), '--yes'], {
+      env: { ...env, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/gone', DATABASE_DIRECT_URL: 'postgres://postgres@127.0.0.1:1/gone' }, cwd: ROOT,
     });
     expect(fromSidecar.stdout).to.include('sha256 matches the sidecar file').and.include('Every table matches');
 

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
-import { createKnex } from '../../src/db/knex';
 import { InsufficientFundsError, LedgerRepository } from '../../src/repositories/ledger.repository';
-import { TEST_DATABASE_URL } from '../support/env';
+import { databaseEnv, TEST_DATABASE_URL } from '../support/env';
+import { testKnex } from '../support/scratch-db';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -12,6 +12,7 @@ function chargeFromProcess(userId: number, amount: number, prefix: string, first
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'dist/test/support/ledger-charger.js'), TEST_DATABASE_URL, String(userId), String(amount), prefix, String(first), String(count)], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, ...databaseEnv(TEST_DATABASE_URL) },
     });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -25,7 +26,7 @@ describe('coins ledger', () => {
   let userId: number;
 
   before(async () => {
-    knex = createKnex(TEST_DATABASE_URL, { max: 4 });
+    knex = testKnex(TEST_DATABASE_URL, { max: 4 });
     ledger = new LedgerRepository(knex);
     const telegramId = 900_000_000 + Math.floor(Math.random() * 99_999_999);
     [{ id: userId }] = await knex('users').insert({ telegram_id: telegramId }).returning('id');

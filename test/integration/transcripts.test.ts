@@ -123,7 +123,7 @@ describe('transcripts: voice to text with pocketsphinx, encrypted storage, bad i
     const after = await lastMessageId(client(), user.id);
     await client().sendVoice(user.id, goForwardOgg(), { duration: 3 });
     await nextMessage(client(), user.id, after, (m) => m.text?.startsWith('📝') === true, 20_000);
-    const dump = execFileSync('pg_dump', ['--data-only', '--table=transcripts', stack.config.DATABASE_URL], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const dump = execFileSync('pg_dump', ['--data-only', '--table=transcripts', stack.config.DATABASE_DIRECT_URL], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     // The rows are in the dump (their clear metadata and key ids), their words are not.
     expect(dump).to.include('COPY public.transcripts');
     expect(dump).to.include(keyIdOf(KEY_1));

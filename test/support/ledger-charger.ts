@@ -9,7 +9,8 @@ import { InsufficientFundsError, LedgerRepository } from '../../src/repositories
  */
 async function main(): Promise<void> {
   const [url, userId, amount, prefix, first, count] = process.argv.slice(2);
-  const knex = createKnex(url!, { max: 10 });
+  // Through a pooler (npm run test:pgbouncer), as a worker there: DATABASE_PREPARED_STATEMENTS=off.
+  const knex = createKnex(url!, { max: 10 }, { prepared: process.env.DATABASE_PREPARED_STATEMENTS !== 'off' });
   const holds = new HoldsRepository(knex, new LedgerRepository(knex));
   const tally = { applied: 0, refused: 0, duplicate: 0 };
   await Promise.all(

@@ -56,7 +56,7 @@ export class Stack {
       sandbox,
       new SandboxClient(sandbox.url, token),
       await connectRedis(createRedis(config, 'worker')),
-      createKnex(config.DATABASE_URL, { max: 2 }),
+      createKnex(config.DATABASE_URL, { max: 2 }, { prepared: config.DATABASE_PREPARED_STATEMENTS === 'on' }),
       opts.log,
     );
     if (opts.workers !== false) stack.workers = await startWorkerProcess(config, workerDefinitions, stack.log);
@@ -94,6 +94,8 @@ export class Stack {
       REDIS_URL: this.config.REDIS_URL,
       ...(this.config.REDIS_CLUSTER_NODES?.length ? { REDIS_CLUSTER_NODES: this.config.REDIS_CLUSTER_NODES.join(',') } : {}),
       DATABASE_URL: this.config.DATABASE_URL,
+      DATABASE_DIRECT_URL: this.config.DATABASE_DIRECT_URL,
+      DATABASE_PREPARED_STATEMENTS: this.config.DATABASE_PREPARED_STATEMENTS,
       QUEUE_PREFIX: this.config.QUEUE_PREFIX,
       // One process per spawned worker: a test that kills it kills the process that runs the jobs.
       WORKER_PROCESSES: '1',

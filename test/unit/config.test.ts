@@ -50,7 +50,21 @@ describe('config', () => {
     expect(() => parseConfig({ REDIS_CLUSTER_NODES: 'redis-a:6379,redis-b' })).to.throw(/^Invalid configuration: REDIS_CLUSTER_NODES: expected host:port entries/);
   });
 
+  it('DATABASE_DIRECT_URL is DATABASE_URL unless set (a PgBouncer in front: migrations and backups still reach Postgres itself)', () => {
+    expect(parseConfig({}).DATABASE_DIRECT_URL).to.equal('postgres://postgres@127.0.0.1:5432/switchyard');
+    expect(parseConfig({ DATABASE_URL: 'postgres://app@pgbouncer:6432/sy' }).DATABASE_DIRECT_URL).to.equal('postgres://app@pgbouncer:6432/sy');
+    const c = parseConfig({ DATABASE_URL: 'postgres://app@pgbouncer:6432/sy', DATABASE_DIRECT_URL: 'postgresql://app@db:5432/sy' });
+    expect(c).to.include({ DATABASE_URL: 'postgres://app@pgbouncer:6432/sy', DATABASE_DIRECT_URL: 'postgresql://app@db:5432/sy' });
+  });
+
+  it('DATABASE_POOL_MAX is unset by default (each process keeps its own size) and takes 1 to 1000', () => {
+    expect(parseConfig({}).DATABASE_POOL_MAX).to.equal(undefined);
+    expect(parseConfig({ DATABASE_POOL_MAX: '4' }).DATABASE_POOL_MAX).to.equal(4);
+  });
+
   const bad: [string, Record<string, string>, RegExp][] = [
+    ['DATABASE_DIRECT_URL', { DATABASE_DIRECT_URL: 'pgbouncer:6432' }, /^Invalid configuration: DATABASE_DIRECT_URL: expected a postgres:\/\/ URL \(got "pgbouncer:6432"\)$/],
+    ['DATABASE_POOL_MAX', { DATABASE_POOL_MAX: '0' }, /^Invalid configuration: DATABASE_POOL_MAX: expected a whole number from 1 to 1000/],
     ['REDIS_URL', { REDIS_URL: 'localhost:6379' }, /^Invalid configuration: REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL \(got "localhost:6379"\)$/],
     ['WEB_PORT', { WEB_PORT: '70000' }, /^Invalid configuration: WEB_PORT: expected a whole number from 0 to 65535/],
     ['WORKER_QUEUES', { WORKER_QUEUES: 'billing,images' }, /WORKER_QUEUES: .*unknown: images/],

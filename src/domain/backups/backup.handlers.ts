@@ -57,7 +57,10 @@ async function dropOrphanDrills(databaseUrl: string): Promise<string[]> {
 
 /**
  * `backup.run` and `backup.verify` (docs/BACKUPS.md). Both hold the backups advisory lock for their whole run; the
- * drill's scratch database lives on the same server as the source.
+ * drill's scratch database lives on the same server as the source. Everything here that needs a session of its own
+ * (the lock, the exported snapshot, pg_dump, pg_restore, CREATE / DROP DATABASE) goes to DATABASE_DIRECT_URL: a
+ * transaction pooler would hand the lock's connection to someone else between statements. The `backups` rows go
+ * through the process's knex (DATABASE_URL) like any other row.
  */
 export function backupHandlers(deps: WorkerDeps): HandlerMap<'backups'> {
   const { config, backups, enqueue, metrics, log } = deps;
@@ -100,7 +103,7 @@ export function backupHandlers(deps: WorkerDeps): HandlerMap<'backups'> {
 
   return {
     'backup.run': async ({ trigger, requestedBy }, ctx) => {
-      const session = await BackupSession.open(config.DATABASE_URL, timeoutMs());
+      const session = await BackupSession.open(config.DATABASE_DIRECT_URL, timeoutMs());
       try {
         if (!(await session.tryLock())) {
           metrics.inc('switchyard_backups_total', { operation: 'run', outcome: 'refused' });
@@ -113,7 +116,7 @@ export function backupHandlers(deps: WorkerDeps): HandlerMap<'backups'> {
         const started = Date.now();
         const startedAt = new Date(started);
         const stamp = startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-        const file = `${databaseOf(config.DATABASE_URL).slice(0, 60)}-${stamp}-${id}.dump`;
+        const file = `${databaseOf(config.DATABASE_DIRECT_URL).slice(0, 60)}-${stamp}-${id}.dump`;
         const full = path.join(dir(), file);
         let record: BackupRecord;
         try {
@@ -121,7 +124,7 @@ export function backupHandlers(deps: WorkerDeps): HandlerMap<'backups'> {
           // The dump and the checksums read the same snapshot at the same time: what the drill compares is exact. If
           // either fails, the other is stopped and awaited: nothing of this try outlives it (and the lock).
           const stopDump = new AbortController();
-          const dumping = dumpDatabase({ bin: config.PG_DUMP_BIN, databaseUrl: config.DATABASE_URL, file: full, snapshot, signal: bound(ctx, stopDump.signal) });
+          const dumping = dumpDatabase({ bin: config.PG_DUMP_BIN, databaseUrl: config.DATABASE_DIRECT_URL, file: full, snapshot, signal: bound(ctx, stopDump.signal) });
           const checksums = fingerprintTables(session.client);
           // The first failure is the cause; the other side's error ("stopped", "canceling statement") only follows it.
           let cause: unknown;
@@ -140,7 +143,7 @@ export function backupHandlers(deps: WorkerDeps): HandlerMap<'backups'> {
           await session.endSnapshot();
           const durationMs = Date.now() - started;
           const sidecar: Sidecar = {
-            id, file, database: databaseOf(config.DATABASE_URL), serverVersion, sha256: dump.sha256, sizeBytes: dump.bytes,
+            id, file, database: databaseOf(config.DATABASE_DIRECT_URL), serverVersion, sha256: dump.sha256, sizeBytes: dump.bytes,
             startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), manifest,
           };
           await writeFile(sidecarOf(full), `${JSON.stringify(sidecar, null, 2)}\n`);
@@ -170,7 +173,7 @@ export function backupHandlers(deps: WorkerDeps): HandlerMap<'backups'> {
     },
 
     'backup.verify': async ({ backupId, requestedBy }, ctx) => {
-      const session = await BackupSession.open(config.DATABASE_URL, timeoutMs());
+      const session = await BackupSession.open(config.DATABASE_DIRECT_URL, timeoutMs());
       try {
         if (!(await session.tryLock())) {
           // A dump (often the one that queued this drill) or another drill is running: wait, no attempt spent.
@@ -178,7 +181,7 @@ export function backupHandlers(deps: WorkerDeps): HandlerMap<'backups'> {
           throw new DelayedError();
         }
         // Under the lock, every scratch database is an orphan (an interrupted drill, or one that lost its lock).
-        const orphans = await dropOrphanDrills(config.DATABASE_URL);
+        const orphans = await dropOrphanDrills(config.DATABASE_DIRECT_URL);
         if (orphans.length) ctx.log.warn('backups: dropped scratch databases an interrupted drill left', { databases: orphans });
         const backup = backupId ? await backups.get(backupId) : await backups.newestKept();
         if (!backup || backup.status !== 'done' || backup.prunedAt) {
@@ -193,9 +196,9 @@ export function backupHandlers(deps: WorkerDeps): HandlerMap<'backups'> {
           if (!(await stat(full).catch(() => undefined))) throw new DrillFailedError(`the file ${backup.file} is missing from BACKUP_DIR`);
           const sha = await sha256File(full);
           if (sha !== backup.sha256) throw new DrillFailedError(`sha256 mismatch: ${backup.file} changed after it was written (recorded ${backup.sha256!.slice(0, 16)}…, found ${sha.slice(0, 16)}…)`);
-          const scratch = `${drillPrefix(config.DATABASE_URL)}${backup.id}`;
-          const scratchUrl = withDatabase(config.DATABASE_URL, scratch);
-          await onServer(config.DATABASE_URL, (c) => c.query(`CREATE DATABASE "${scratch}"`));
+          const scratch = `${drillPrefix(config.DATABASE_DIRECT_URL)}${backup.id}`;
+          const scratchUrl = withDatabase(config.DATABASE_DIRECT_URL, scratch);
+          await onServer(config.DATABASE_DIRECT_URL, (c) => c.query(`CREATE DATABASE "${scratch}"`));
           try {
             await restoreDatabase({ bin: config.PG_RESTORE_BIN, databaseUrl: scratchUrl, file: full, jobs: config.BACKUP_RESTORE_JOBS, signal });
             restored = await withClient(scratchUrl, (c) => readFingerprints(c, backup.manifest ?? {}), { statementTimeoutMs: timeoutMs() });
@@ -207,7 +210,7 @@ export function backupHandlers(deps: WorkerDeps): HandlerMap<'backups'> {
             // Dropped before the verdict is told; if this fails, the next drill drops it (dropOrphanDrills). Only under
             // the lock: without it, a drill of the same backup on another worker may be using a database of this name.
             if (await session.holdsLock()) {
-              await onServer(config.DATABASE_URL, (c) => c.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`)).catch((err: Error) =>
+              await onServer(config.DATABASE_DIRECT_URL, (c) => c.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`)).catch((err: Error) =>
                 log.error('backups: could not drop a drill database (the next drill drops it)', { database: scratch, error: err.message }),
               );
             }

@@ -9,7 +9,8 @@ import { backupDir } from './backup.handlers';
  * and a BACKUP_DIR it can write. Throws a BackupSetupError that says what to install or fix.
  */
 export async function checkBackupSetup(config: Config): Promise<{ server: number; pg_dump: number; pg_restore: number; dir: string }> {
-  const server = await serverMajor(config.DATABASE_URL);
+  // pg_dump and pg_restore talk to Postgres itself (DATABASE_DIRECT_URL), not to a pooler.
+  const server = await serverMajor(config.DATABASE_DIRECT_URL);
   const tools = await checkPgTools({ pgDump: config.PG_DUMP_BIN, pgRestore: config.PG_RESTORE_BIN }, server);
   const dir = backupDir(config);
   try {

@@ -45,16 +45,10 @@ export async function startWorkerProcess(
   log: Logger = createLogger({ level: config.LOG_LEVEL, dir: config.LOG_DIR, retentionDays: config.LOG_RETENTION_DAYS, service: 'worker' }),
 ): Promise<WorkerProcess> {
   if (!config.BOT_TOKEN) throw new Error('BOT_TOKEN is not set (npm start sets one for the local sandbox)');
-<<<<<<< HEAD
   const workerConnection = await connectRedis(createRedis(config, 'worker'));
   const producerConnection = await connectRedis(createRedis(config, 'producer'));
-  const knex = createKnex(config.DATABASE_URL, {}, { prepared: config.DATABASE_PREPARED_STATEMENTS === 'on' });
-=======
-  const workerConnection = await connectRedis(createRedis(config.REDIS_URL, 'worker'));
-  const producerConnection = await connectRedis(createRedis(config.REDIS_URL, 'producer'));
   // The hot path (every job's statements) goes through DATABASE_URL, a pooler when there is one (docs/SCALING.md).
   const knex = createKnex(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX ?? 10 }, { prepared: config.DATABASE_PREPARED_STATEMENTS === 'on' });
->>>>>>> pgb
   const queues = new QueueRegistry(producerConnection, config.QUEUE_PREFIX);
   attachCriticalLog(log, producerConnection, config.QUEUE_PREFIX, config.CRITICAL_LOG_MAX);
   // This process's CPU and memory, for the web process's /metrics (switchyard_process_*{process="worker"}).

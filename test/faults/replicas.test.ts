@@ -6,7 +6,8 @@ import { invariants } from './invariants';
 import { botMessages, FaultRig, pool, userSession, type UserRun } from './rig';
 
 /**
- * Many replicas of every process at once (docs/SCALING.md), on a 3-master Redis Cluster of the rig's own: two bots
+ * Many replicas of every process at once (docs/SCALING.md), on a 3-master Redis Cluster and through a PgBouncer
+ * (transaction mode) of the rig's own: two bots
  * (the polling leader and a standby), then webhook mode behind two web replicas; three general workers, two avatars
  * and two transcripts workers. Users act in a mix (text, commands, buttons, photos, voice, Stars payments); every
  * action is answered once, each chat's first reply is its welcome, and every ledger is exact (order: see `order` below).
@@ -18,7 +19,7 @@ const WIDTH = FULL ? 40 : 16;
 const VOICE = existsSync(GO_FORWARD_RAW) && !process.env.FAULTS_NO_VOICE;
 const WORKERS = ['worker-1', 'worker-2', 'worker-3', 'avatars-1', 'avatars-2', ...(VOICE ? ['transcripts-1', 'transcripts-2'] : [])];
 
-describe(`many replicas on a Redis Cluster (${USERS} users)`, function () {
+describe(`many replicas on a Redis Cluster and PgBouncer (${USERS} users)`, function () {
   this.timeout(FULL ? 1_800_000 : 900_000);
   let rig: FaultRig;
   let photo: Buffer;
@@ -71,15 +72,20 @@ describe(`many replicas on a Redis Cluster (${USERS} users)`, function () {
     expect(f.actions, 'the users acted').to.be.greaterThan(USERS * 3);
     expect([...f.problems, ...o.problems], [...f.problems, ...o.problems].slice(0, 40).join('\n')).to.deep.equal([]);
     expect(f.sendWindowRepeats, 'no process was killed: no send window to explain a repeat').to.equal(0);
+    // The apps' statements went through the pooler (its stats refresh every second).
+    await new Promise((r) => setTimeout(r, 1_500));
+    const pooled = (await rig.bouncer!.stats()).reduce((a, d) => a + d.transactions, 0);
+    process.stdout.write(`[faults] ${scenario}: ${pooled} transactions through PgBouncer\n`);
+    expect(pooled, 'transactions through PgBouncer').to.be.greaterThan(USERS * 3);
   }
 
   it('polling: two bots (leader and standby), three workers, two avatars and two transcripts workers on the cluster', async () => {
-    await rig.start(['bot-1', 'bot-2', ...WORKERS, 'web'], { cluster: true });
-    await check('replicas: 2 bots (polling) + workers on a Redis Cluster');
+    await rig.start(['bot-1', 'bot-2', ...WORKERS, 'web'], { cluster: true, pgbouncer: true });
+    await check('replicas: 2 bots (polling) + workers on a Redis Cluster + PgBouncer');
   });
 
   it('webhook: two web replicas behind a balancer, the same workers, on the cluster', async () => {
-    await rig.start(['web-1', 'web-2', ...WORKERS], { cluster: true, webhook: true });
-    await check('replicas: 2 web (webhook) + workers on a Redis Cluster');
+    await rig.start(['web-1', 'web-2', ...WORKERS], { cluster: true, pgbouncer: true, webhook: true });
+    await check('replicas: 2 web (webhook) + workers on a Redis Cluster + PgBouncer');
   });
 });

@@ -9,6 +9,7 @@ import { connectRedis, createRedis, queuePrefix, type RedisClient } from '../../
 import { OwnRedisCluster } from '../support/own-redis-cluster';
 import { SandboxClient, type SandboxMessage } from '../../src/sandbox/sandbox.client';
 import { startSandbox } from '../../src/sandbox/sandbox.server';
+import { OwnPgBouncer } from '../support/own-pgbouncer';
 import { OwnPostgres } from '../support/own-postgres';
 import { freePort, OwnRedis } from '../support/own-redis';
 import { testToken, uniquePrefix } from '../support/env';
@@ -81,6 +82,7 @@ export class FaultRig {
   pg?: OwnPostgres;
   own?: OwnRedis;
   cluster?: OwnRedisCluster;
+  bouncer?: OwnPgBouncer;
   private balancer?: RoundRobin;
   private readonly webPorts = new Map<string, number>();
   readonly token = testToken();
@@ -90,10 +92,12 @@ export class FaultRig {
   /**
    * `webhook`: Telegram (the sandbox) pushes updates to the web process (BOT_MODE=webhook) instead of the bot
    * polling; with several web replicas, through a round-robin balancer. `cluster`: a 3-master Redis Cluster of the
-   * rig's own instead of one redis-server.
+   * rig's own instead of one redis-server. `pgbouncer`: the apps reach Postgres through a PgBouncer of the rig's own
+   * in transaction mode (DATABASE_DIRECT_URL for migrations and backups).
    */
-  async start(names: string[], opts: { webhook?: boolean; cluster?: boolean } = {}): Promise<void> {
+  async start(names: string[], opts: { webhook?: boolean; cluster?: boolean; pgbouncer?: boolean } = {}): Promise<void> {
     this.pg = await OwnPostgres.start();
+    if (opts.pgbouncer) this.bouncer = await OwnPgBouncer.start({ serverPort: this.pg.port, poolSize: 20, maxClients: 400 });
     if (opts.cluster) this.cluster = await OwnRedisCluster.start(3);
     else this.own = await OwnRedis.start({ aof: true });
     this.sandbox = await startSandbox({ limits: { enabled: false } });
@@ -113,7 +117,8 @@ export class FaultRig {
       TELEGRAM_API_ROOT: this.sandbox.apiRoot,
       REDIS_URL: this.own?.url ?? 'redis://127.0.0.1:1',
       ...(this.cluster ? { REDIS_CLUSTER_NODES: this.cluster.nodes } : {}),
-      DATABASE_URL: this.pg.url(),
+      DATABASE_URL: this.bouncer ? this.bouncer.url(this.pg.url()) : this.pg.url(),
+      ...(this.bouncer ? { DATABASE_DIRECT_URL: this.pg.url(), DATABASE_PREPARED_STATEMENTS: 'off' } : {}),
       QUEUE_PREFIX: this.prefix,
       // kill -9 must hit the process running the jobs, not a supervisor whose children would then stop cleanly.
       WORKER_PROCESSES: '1',
@@ -237,6 +242,7 @@ export class FaultRig {
     await this.balancer?.close().catch(() => undefined);
     await this.own?.destroy().catch(() => undefined);
     await this.cluster?.destroy().catch(() => undefined);
+    await this.bouncer?.destroy().catch(() => undefined);
     this.pg?.destroy();
   }
 }

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { parseConfig } from '../../src/config';
+import { connectRedis, createRedis } from '../../src/lib/redis';
 import { OwnRedisCluster } from '../support/own-redis-cluster';
 import { Stack } from '../support/stack';
 import { sleep } from '../support/wait';
@@ -72,6 +73,28 @@ describe('on a real Redis Cluster (3 masters)', function () {
     await stack.client.sendText(user.id, '/balance');
     await sleep(1_500);
     expect(await stack.client.messages(user.id)).to.have.length(0);
+  });
+
+  it('a cluster that requires a password: the password comes from REDIS_URL, and a wrong one is refused at start', async function () {
+    this.timeout(60_000);
+    const locked = await OwnRedisCluster.start(3, { password: 'cluster-secret-9' });
+    try {
+      const ok = await Stack.start({ env: { REDIS_CLUSTER_NODES: locked.nodes, REDIS_URL: 'redis://:cluster-secret-9@127.0.0.1:1' } });
+      try {
+        const user = await ok.client.createUser();
+        await ok.client.sendText(user.id, '/start');
+        expect((await ok.client.waitForMessages(user.id, 1, 15_000))[0]!.text).to.match(/^Welcome to Switchyard!/);
+      } finally {
+        await ok.stop();
+      }
+      const wrong = createRedis({ REDIS_URL: 'redis://:not-it@127.0.0.1:1', REDIS_CLUSTER_NODES: locked.nodes.split(',') }, 'producer', { retryStrategy: () => null });
+      const refused = await connectRedis(wrong, 5_000).then(() => null, (err: Error) => err);
+      wrong.disconnect();
+      console.log(`      a wrong password: ${refused?.message}`);
+      expect(refused?.message).to.match(/WRONGPASS|invalid username-password|NOAUTH|None of startup nodes is available/i);
+    } finally {
+      await locked.destroy();
+    }
   });
 
   it('a QUEUE_PREFIX with its own hash tag is refused on a cluster: Switchyard tags the keys itself', () => {

@@ -21,6 +21,7 @@ export class OwnRedisCluster {
     readonly ports: number[],
     private readonly children: ChildProcess[],
     private readonly dir: string,
+    private readonly password?: string,
   ) {}
 
   /** `host:port,…`: what REDIS_CLUSTER_NODES takes. */
@@ -28,7 +29,8 @@ export class OwnRedisCluster {
     return this.ports.map((p) => `127.0.0.1:${p}`).join(',');
   }
 
-  static async start(masters = 3): Promise<OwnRedisCluster> {
+  /** `password`: every node requires it (`requirepass`, and `masterauth` for the cluster's own links). */
+  static async start(masters = 3, opts: { password?: string } = {}): Promise<OwnRedisCluster> {
     const dir = mkdtempSync(path.join(tmpdir(), 'switchyard-cluster-'));
     const ports: number[] = [];
     while (ports.length < masters) {
@@ -42,19 +44,21 @@ export class OwnRedisCluster {
       return spawn(
         'redis-server',
         ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000',
-          '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--dir', nodeDir],
+          '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--dir', nodeDir,
+          ...(opts.password ? ['--requirepass', opts.password, '--masterauth', opts.password] : [])],
         { stdio: 'ignore' },
       );
     });
-    const own = new OwnRedisCluster(ports, children, dir);
+    const own = new OwnRedisCluster(ports, children, dir, opts.password);
+    const auth = opts.password ? ['--no-auth-warning', '-a', opts.password] : [];
     OwnRedisCluster.live.add(own);
     try {
       for (const port of ports) {
-        await waitFor(async () => (await run('redis-cli', ['-p', String(port), 'ping']).then((r) => r.stdout.trim(), () => '')) === 'PONG', `cluster node ${port}`, 30_000);
+        await waitFor(async () => (await run('redis-cli', [...auth, '-p', String(port), 'ping']).then((r) => r.stdout.trim(), () => '')) === 'PONG', `cluster node ${port}`, 30_000);
       }
-      await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
+      await run('redis-cli', [...auth, '--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
       for (const port of ports) {
-        await waitFor(async () => /cluster_state:ok/.test(await run('redis-cli', ['-p', String(port), 'cluster', 'info']).then((r) => r.stdout, () => '')), `cluster state ok on ${port}`, 30_000);
+        await waitFor(async () => /cluster_state:ok/.test(await run('redis-cli', [...auth, '-p', String(port), 'cluster', 'info']).then((r) => r.stdout, () => '')), `cluster state ok on ${port}`, 30_000);
       }
     } catch (err) {
       await own.destroy();
@@ -68,7 +72,7 @@ export class OwnRedisCluster {
    * count). What a scale-out promises: no master holds (nearly) all of them.
    */
   async spread(pattern: string): Promise<Record<string, number>> {
-    const client = new Cluster(this.ports.map((port) => ({ host: '127.0.0.1', port })), { lazyConnect: true });
+    const client = new Cluster(this.ports.map((port) => ({ host: '127.0.0.1', port })), { lazyConnect: true, redisOptions: { password: this.password } });
     client.on('error', () => undefined);
     try {
       await client.connect();

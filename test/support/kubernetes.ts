@@ -126,7 +126,9 @@ export function requiredInProduction(): string[] {
       env[key] = FAKE_SECRETS[key];
     }
   }
-  const defaults = parseConfig({}) as Record<string, unknown>;
+  // The schema's own defaults: a setting derived from another after parsing (DATABASE_DIRECT_URL from DATABASE_URL)
+  // follows that one and needs nothing of its own.
+  const defaults = configSchema.parse({}) as Record<string, unknown>;
   const local = Object.keys(configSchema.shape).filter((k) => typeof defaults[k] === 'string' && (defaults[k] as string).includes('127.0.0.1'));
   return [...new Set([...refused, ...local, 'BOT_TOKEN', 'BOARD_USER', 'BOARD_PASSWORD'])].sort();
 }

@@ -58,6 +58,8 @@ export const catalogue = {
     queue: 'billing',
     description: 'check a pre-checkout (signed payload, package, amount, payer) and answer Telegram within its 10 s',
     options: { lifo: true, attempts: 3, backoff: { type: 'fixed', delay: 0 } },
+    // Its answer goes to Telegram's query, not into the chat: nothing to keep a place for.
+    replyInOrder: false,
     // Answered from the signed payload alone: a Postgres outage does not decline a payment.
     actorPolicy: 'none',
     payload: z.object({

@@ -18,6 +18,18 @@ export interface JobDefinition<Q extends QueueName = QueueName, S extends z.ZodT
    * for Postgres: docs/RELIABILITY.md).
    */
   actorPolicy?: 'register' | 'banned-too' | 'none';
+  /**
+   * Order across updates (docs/DELIVERY.md): the reply to the update keeps the update's place in its chat's line,
+   * whichever job finishes first. Its number is reserved when the job is queued and taken by the job's first
+   * message; a job that ends without sending gives it up. Default: the interactive jobs (the `billing` queue's); heavy
+   * work (avatars, transcripts) answers when it is done, so a slow job never holds a quick reply back.
+   */
+  replyInOrder?: boolean;
+}
+
+/** Whether a job's reply keeps its update's place in the chat's line (`replyInOrder`, by default the billing queue's). */
+export function repliesInOrder(def: JobDefinition): boolean {
+  return def.replyInOrder ?? def.queue === 'billing';
 }
 
 export function defineJob<Q extends QueueName, S extends z.ZodType>(def: JobDefinition<Q, S>): JobDefinition<Q, S> {

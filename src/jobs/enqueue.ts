@@ -2,6 +2,7 @@ import type { Job, JobsOptions } from 'bullmq';
 import type { QueueName } from '../config';
 import { Batcher } from '../lib/batcher';
 import { catalogue, type JobName, type PayloadInput } from './catalogue';
+import { repliesInOrder } from './define';
 import type { QueueRegistry } from './queues';
 
 /** A payload that does not match its catalogue schema. Never retried: the data itself is wrong. */
@@ -27,8 +28,21 @@ export function parsePayload<N extends JobName>(name: N, payload: unknown) {
 
 /** Gives outbound messages their per-chat sequence number (the notifications' chat pacer). */
 export interface ChatSequencer {
-  sequence(chatId: number): Promise<number>;
+  /** With `updateId`: the number that update's job reserved, if still free, else a new one. */
+  sequence(chatId: number, updateId?: number): Promise<number>;
   skip(chatId: number, seq: number): Promise<void>;
+  /** Reserves the number of the reply to an update, in the chat's line (docs/DELIVERY.md, order across updates). */
+  reserve?(chatId: number, updateId: number): Promise<number>;
+}
+
+/**
+ * A job whose reply keeps its update's place in the chat's line reserves the reply's number as it is queued (the
+ * worker releases it if the job ends without sending): see `replyInOrder` in src/jobs/define.ts.
+ */
+async function reserveReply(name: JobName, data: unknown, sequencer: ChatSequencer | undefined): Promise<void> {
+  if (!sequencer?.reserve || !repliesInOrder(catalogue[name])) return;
+  const { actor, updateId } = data as { actor?: { chatId: number }; updateId?: number };
+  if (actor && typeof updateId === 'number') await sequencer.reserve(actor.chatId, updateId);
 }
 
 /**
@@ -54,9 +68,13 @@ async function sequenced(
   jobId: string | undefined,
   add: (data: unknown) => Promise<Job>,
 ): Promise<Job> {
-  if ((name !== 'message.send' && name !== 'message.edit') || !sequencer) return add(data);
-  const payload = data as { chatId: number; seq?: number };
-  const seq = payload.seq ?? (await sequencer.sequence(payload.chatId));
+  if ((name !== 'message.send' && name !== 'message.edit') || !sequencer) {
+    await reserveReply(name, data, sequencer);
+    return add(data);
+  }
+  const payload = data as { chatId: number; seq?: number; updateId?: number };
+  // A message sent for an update takes the number its job reserved (edits follow what they edit: a new number).
+  const seq = payload.seq ?? (await sequencer.sequence(payload.chatId, name === 'message.send' ? payload.updateId : undefined));
   const job = await add({ ...payload, seq });
   if (jobId !== undefined) {
     const kept = await storedSeq(queues, job.id!);

@@ -8,6 +8,7 @@ import { parsePayload, PayloadError } from './enqueue';
 import { isPermanent } from './failures';
 import { outageDelayMs, outageMark, waitsOutOutage } from './outage';
 import { outboxIdOf } from './outbox';
+import { repliesInOrder } from './define';
 import type { Handler, JobContext, QueueWorkerDefinition, WorkerDeps } from './handler.types';
 import type { Actor } from './payloads';
 
@@ -88,7 +89,10 @@ export function createProcessor(table: Map<JobName, Handler<never>>, deps: Worke
       try {
         payload = parsePayload(job.name as JobName, job.data);
       } catch (err) {
-        if (err instanceof PayloadError) throw new UnrecoverableError(err.message);
+        if (err instanceof PayloadError) {
+          await releaseReply(job, deps, ctx);
+          throw new UnrecoverableError(err.message);
+        }
         throw err;
       }
       try {
@@ -106,6 +110,7 @@ export function createProcessor(table: Map<JobName, Handler<never>>, deps: Worke
           ctx.balance = balance;
         }
         result ??= await (handler as Handler<JobName>)(payload as never, ctx);
+        await releaseReply(job, deps, ctx);
         // A job relayed from the outbox closes its row: it ran its course, the sweep need not relay it again. (A
         // failure here retries the job; the handler's own receipts and keys make the repeat harmless.)
         const outboxId = outboxIdOf(job);
@@ -128,10 +133,30 @@ export function createProcessor(table: Map<JobName, Handler<never>>, deps: Worke
           throw new DelayedError();
         }
         if (!(err instanceof DelayedError) && waitsOutOutage(err, job)) await waitOutOutage(job, token, err, ctx, deps);
+        const permanent = isPermanent(err) || err instanceof UnrecoverableError;
+        if (!(err instanceof DelayedError) && (permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1))) await releaseReply(job, deps, ctx);
         if (isPermanent(err) && !(err instanceof UnrecoverableError)) throw new UnrecoverableError((err as Error).message);
         throw err;
       }
   };
+}
+
+/**
+ * Order across updates (docs/DELIVERY.md): a job whose reply number was reserved when it was queued gives the
+ * number up when it ends — done, or failed for good — without having taken it, so the chat's later messages do not
+ * wait CHAT_STALL_MS for it. A number already taken is left alone (one Redis call either way).
+ */
+async function releaseReply(job: Job, deps: WorkerDeps, ctx: JobContext): Promise<void> {
+  if (!isJobName(job.name) || !repliesInOrder(catalogue[job.name])) return;
+  const { actor, updateId } = (job.data ?? {}) as { actor?: { chatId?: unknown }; updateId?: unknown };
+  if (typeof actor?.chatId !== 'number' || typeof updateId !== 'number') return;
+  try {
+    const waiting = await deps.pacer.release(actor.chatId, updateId);
+    if (waiting) await (await deps.queues.get('notifications').getJob(waiting))?.promote().catch(() => undefined);
+  } catch (err) {
+    // The line then moves on after CHAT_STALL_MS instead.
+    ctx.log.warn('could not release the reply number of the job', { error: redact(err instanceof Error ? err.message : String(err)) });
+  }
 }
 
 /**

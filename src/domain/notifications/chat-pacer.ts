@@ -1,5 +1,7 @@
 import type { Config } from '../../config';
+import { Batcher } from '../../lib/batcher';
 import { luaScript, queuePrefix, type RedisClient } from '../../lib/redis';
+import { ADVANCE, CLAIM, RELEASE, RESERVE, SEQUENCE, TAKE } from './chat-pacer.scripts';
 
 /**
  * Per-chat order and pace for outbound messages, shared by every notifications worker through Redis.
@@ -11,90 +13,6 @@ import { luaScript, queuePrefix, type RedisClient } from '../../lib/redis';
  * worker slot, and other chats keep flowing. Numbers that will never be sent (a duplicate add, a message dropped for
  * good) are marked skipped; a chat whose next message is missing for `stallMs` moves on so it can never wedge.
  */
-
-/** KEYS: next, bucket, until, skip, waiting, global bucket, job lock. ARGV: seq, rate per ms, burst, stall ms, job id,
- * global rate per ms, global burst, lock token ('' = not checked).
- * Returns {0} go, {1, ms} wait (not this job's turn), {2, ms} wait (paused or no token), {3} the job's lock is no
- * longer this worker's (it stalled and another worker runs it now): send nothing. */
-const CLAIM = `
-if ARGV[8] ~= '' and redis.call('GET', KEYS[7]) ~= ARGV[8] then return {3} end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local seq = tonumber(ARGV[1])
-local next = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
--- seq 0: a message without a number (an old producer): paced, not ordered.
-if seq == 0 then next = -1 end
-local since = tonumber(redis.call('HGET', KEYS[1], 'since') or tostring(now))
-if next == 0 then next = seq end
-while next > 0 and redis.call('SISMEMBER', KEYS[4], tostring(next)) == 1 do
-  redis.call('SREM', KEYS[4], tostring(next))
-  next = next + 1
-  since = now
-end
-if next > 0 and seq > next and now - since > tonumber(ARGV[4]) then
-  next = seq
-  since = now
-end
-if next > 0 then
-  redis.call('HSET', KEYS[1], 'n', tostring(next), 'since', tostring(since))
-  redis.call('PEXPIRE', KEYS[1], 86400000)
-end
-if next > 0 and seq > next then
-  redis.call('HSET', KEYS[5], tostring(seq), ARGV[5])
-  redis.call('PEXPIRE', KEYS[5], 86400000)
-  -- The predecessor promotes this job when it is done; the wait is only the fallback.
-  return {1, math.min(1000, math.max(50, tonumber(ARGV[4]) - (now - since)))}
-end
-local paused = tonumber(redis.call('GET', KEYS[3]) or '0')
-if paused > now then return {2, paused - now} end
--- Two buckets, the chat's and the bot's global one: a token is taken from both, or from neither.
-local function level(key, rate, burst)
-  local b = redis.call('HMGET', key, 'tokens', 'ts')
-  local tokens = tonumber(b[1]) or burst
-  local ts = tonumber(b[2]) or now
-  return math.min(burst, tokens + math.max(0, now - ts) * rate)
-end
-local rate, burst = tonumber(ARGV[2]), tonumber(ARGV[3])
-local grate, gburst = tonumber(ARGV[6]), tonumber(ARGV[7])
-local chat = level(KEYS[2], rate, burst)
-local global = level(KEYS[6], grate, gburst)
-if chat < 1 or global < 1 then
-  local waitChat = chat < 1 and math.ceil((1 - chat) / rate) or 0
-  local waitGlobal = global < 1 and math.ceil((1 - global) / grate) or 0
-  return {2, math.max(waitChat, waitGlobal, 1)}
-end
-redis.call('HSET', KEYS[2], 'tokens', tostring(chat - 1), 'ts', tostring(now))
-redis.call('PEXPIRE', KEYS[2], math.ceil(burst / rate) + 1000)
-redis.call('HSET', KEYS[6], 'tokens', tostring(global - 1), 'ts', tostring(now))
-redis.call('PEXPIRE', KEYS[6], math.ceil(gburst / grate) + 1000)
-return {0}
-`;
-
-/** KEYS: seq, next. Returns the new number; initialises `next` when the chat has none. */
-const SEQUENCE = `
-local seq = redis.call('INCR', KEYS[1])
-redis.call('PEXPIRE', KEYS[1], 86400000)
-if redis.call('HSETNX', KEYS[2], 'n', tostring(seq)) == 1 then
-  local t = redis.call('TIME')
-  redis.call('HSET', KEYS[2], 'since', tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
-  redis.call('PEXPIRE', KEYS[2], 86400000)
-end
-return seq
-`;
-
-/** KEYS: next, waiting. ARGV: seq. Moves `next` past seq; returns the id of the job waiting for the new turn, if any. */
-const ADVANCE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local next = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
-local seq = tonumber(ARGV[1])
-if next <= seq then
-  redis.call('HSET', KEYS[1], 'n', tostring(seq + 1), 'since', tostring(now))
-  redis.call('PEXPIRE', KEYS[1], 86400000)
-end
-redis.call('HDEL', KEYS[2], tostring(seq))
-return redis.call('HGET', KEYS[2], tostring(seq + 1))
-`;
 
 export interface ChatLimits {
   /** Private chats: sustained messages per second and burst. */
@@ -123,10 +41,21 @@ export type Claim = { go: true } | { go: false; waitMs: number; reason: 'turn' |
 
 const claimScript = luaScript(CLAIM, 7);
 const sequenceScript = luaScript(SEQUENCE, 2);
+const takeScript = luaScript(TAKE, 3);
 const advanceScript = luaScript(ADVANCE, 2);
+const reserveScript = luaScript(RESERVE);
+const releaseScript = luaScript(RELEASE, 4);
+
+/**
+ * How long an update's reserved reply number waits to be taken. Past it the reply takes a new number (a job that
+ * waited this long has long been overtaken: the line moves on after `stallMs`), and a redelivered update gets a new
+ * reservation.
+ */
+const RESERVATION_TTL_MS = 3_600_000;
 
 export class ChatPacer {
   private readonly base: string;
+  private readonly reservations: Batcher<{ chatId: number; updateId: number }, number>;
 
   constructor(
     private readonly redis: RedisClient,
@@ -138,7 +67,19 @@ export class ChatPacer {
     this.base = queuePrefix(redis, prefix, 'notifications');
     claimScript.define(redis);
     sequenceScript.define(redis);
+    takeScript.define(redis);
     advanceScript.define(redis);
+    reserveScript.define(redis);
+    releaseScript.define(redis);
+    // A batch of updates' reservations in one call: every pacer key shares one slot on a cluster.
+    this.reservations = new Batcher(async (items) => {
+      const keys = items.flatMap(({ chatId, updateId }) => [this.key(chatId, 'seq'), this.key(chatId, 'next'), this.reservation(chatId, updateId)]);
+      return (await reserveScript(this.redis, keys.length, ...keys, RESERVATION_TTL_MS)) as number[];
+    });
+  }
+
+  private reservation(chatId: number, updateId: number): string {
+    return this.key(chatId, `reply:${updateId}`);
   }
 
   private key(chatId: number, name: string): string {
@@ -149,8 +90,28 @@ export class ChatPacer {
    * The next sequence number of a chat, taken when a message is enqueued. The first number after the chat was idle
    * also becomes its `next`, so a later number can never overtake it.
    */
-  async sequence(chatId: number): Promise<number> {
-    return (await sequenceScript(this.redis, this.key(chatId, 'seq'), this.key(chatId, 'next'))) as number;
+  async sequence(chatId: number, updateId?: number): Promise<number> {
+    if (updateId === undefined) return (await sequenceScript(this.redis, this.key(chatId, 'seq'), this.key(chatId, 'next'))) as number;
+    // The first message for an update whose job reserved a number takes that number (docs/DELIVERY.md).
+    return (await takeScript(this.redis, this.key(chatId, 'seq'), this.key(chatId, 'next'), this.reservation(chatId, updateId))) as number;
+  }
+
+  /**
+   * Order across updates: when an update's job is queued, the number its reply will take is reserved in the chat's
+   * line, so replies go out in the order the updates came whichever job finishes first. Idempotent per update.
+   */
+  reserve(chatId: number, updateId: number): Promise<number> {
+    return this.reservations.call({ chatId, updateId });
+  }
+
+  /**
+   * The update's job ended (done, or failed for good) without taking its number: the chat's line moves past it.
+   * Returns the id of the message job waiting for the new turn, to be promoted, if any.
+   */
+  async release(chatId: number, updateId: number): Promise<string | null> {
+    return (await releaseScript(
+      this.redis, this.key(chatId, 'next'), this.key(chatId, 'skip'), this.key(chatId, 'waiting'), this.reservation(chatId, updateId),
+    )) as string | null;
   }
 
   /** A number that will never be sent (its job already existed): the chat must not wait for it. */

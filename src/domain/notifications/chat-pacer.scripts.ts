@@ -1,0 +1,153 @@
+/** The chat pacer's Lua (src/domain/notifications/chat-pacer.ts); every key of one call is one chat's, in one slot. */
+
+/** KEYS: next, bucket, until, skip, waiting, global bucket, job lock. ARGV: seq, rate per ms, burst, stall ms, job id,
+ * global rate per ms, global burst, lock token ('' = not checked).
+ * Returns {0} go, {1, ms} wait (not this job's turn), {2, ms} wait (paused or no token), {3} the job's lock is no
+ * longer this worker's (it stalled and another worker runs it now): send nothing. */
+export const CLAIM = `
+if ARGV[8] ~= '' and redis.call('GET', KEYS[7]) ~= ARGV[8] then return {3} end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local seq = tonumber(ARGV[1])
+local next = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
+-- seq 0: a message without a number (an old producer): paced, not ordered.
+if seq == 0 then next = -1 end
+local since = tonumber(redis.call('HGET', KEYS[1], 'since') or tostring(now))
+if next == 0 then next = seq end
+while next > 0 and redis.call('SISMEMBER', KEYS[4], tostring(next)) == 1 do
+  redis.call('SREM', KEYS[4], tostring(next))
+  next = next + 1
+  since = now
+end
+if next > 0 and seq > next and now - since > tonumber(ARGV[4]) then
+  next = seq
+  since = now
+end
+if next > 0 then
+  redis.call('HSET', KEYS[1], 'n', tostring(next), 'since', tostring(since))
+  redis.call('PEXPIRE', KEYS[1], 86400000)
+end
+if next > 0 and seq > next then
+  redis.call('HSET', KEYS[5], tostring(seq), ARGV[5])
+  redis.call('PEXPIRE', KEYS[5], 86400000)
+  -- The predecessor promotes this job when it is done; the wait is only the fallback.
+  return {1, math.min(1000, math.max(50, tonumber(ARGV[4]) - (now - since)))}
+end
+local paused = tonumber(redis.call('GET', KEYS[3]) or '0')
+if paused > now then return {2, paused - now} end
+-- Two buckets, the chat's and the bot's global one: a token is taken from both, or from neither.
+local function level(key, rate, burst)
+  local b = redis.call('HMGET', key, 'tokens', 'ts')
+  local tokens = tonumber(b[1]) or burst
+  local ts = tonumber(b[2]) or now
+  return math.min(burst, tokens + math.max(0, now - ts) * rate)
+end
+local rate, burst = tonumber(ARGV[2]), tonumber(ARGV[3])
+local grate, gburst = tonumber(ARGV[6]), tonumber(ARGV[7])
+local chat = level(KEYS[2], rate, burst)
+local global = level(KEYS[6], grate, gburst)
+if chat < 1 or global < 1 then
+  local waitChat = chat < 1 and math.ceil((1 - chat) / rate) or 0
+  local waitGlobal = global < 1 and math.ceil((1 - global) / grate) or 0
+  return {2, math.max(waitChat, waitGlobal, 1)}
+end
+redis.call('HSET', KEYS[2], 'tokens', tostring(chat - 1), 'ts', tostring(now))
+redis.call('PEXPIRE', KEYS[2], math.ceil(burst / rate) + 1000)
+redis.call('HSET', KEYS[6], 'tokens', tostring(global - 1), 'ts', tostring(now))
+redis.call('PEXPIRE', KEYS[6], math.ceil(gburst / grate) + 1000)
+return {0}
+`;
+
+/** KEYS: seq, next. Returns the new number; initialises `next` when the chat has none. */
+export const SEQUENCE = `
+local seq = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], 86400000)
+if redis.call('HSETNX', KEYS[2], 'n', tostring(seq)) == 1 then
+  local t = redis.call('TIME')
+  redis.call('HSET', KEYS[2], 'since', tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
+  redis.call('PEXPIRE', KEYS[2], 86400000)
+end
+return seq
+`;
+
+/** KEYS: next, waiting. ARGV: seq. Moves `next` past seq; returns the id of the job waiting for the new turn, if any. */
+export const ADVANCE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local next = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
+local seq = tonumber(ARGV[1])
+if next <= seq then
+  redis.call('HSET', KEYS[1], 'n', tostring(seq + 1), 'since', tostring(now))
+  redis.call('PEXPIRE', KEYS[1], 86400000)
+end
+redis.call('HDEL', KEYS[2], tostring(seq))
+return redis.call('HGET', KEYS[2], tostring(seq + 1))
+`;
+
+/**
+ * Reply numbers reserved when an update's job is queued (`reserve`), one per update: a repeat (a redelivered update)
+ * gets the number it got the first time. KEYS, 3 per update: seq, next, reservation. ARGV: 1 reservation ttl ms.
+ * Returns the numbers (0 for a reservation already taken or released).
+ */
+export const RESERVE = `
+local out = {}
+for i = 0, #KEYS / 3 - 1 do
+  local k = i * 3
+  local have = redis.call('GET', KEYS[k + 3])
+  if have then
+    out[i + 1] = tonumber(have) or 0
+  else
+    local seq = redis.call('INCR', KEYS[k + 1])
+    redis.call('PEXPIRE', KEYS[k + 1], 86400000)
+    if redis.call('HSETNX', KEYS[k + 2], 'n', tostring(seq)) == 1 then
+      local t = redis.call('TIME')
+      redis.call('HSET', KEYS[k + 2], 'since', tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
+      redis.call('PEXPIRE', KEYS[k + 2], 86400000)
+    end
+    redis.call('SET', KEYS[k + 3], tostring(seq), 'PX', ARGV[1])
+    out[i + 1] = seq
+  end
+end
+return out
+`;
+
+/**
+ * The number of a message the job of an update queues: the update's reserved number if it is still free (the first
+ * message takes it, marked "x<n>"), else a new one as SEQUENCE gives. KEYS: seq, next, reservation.
+ */
+export const TAKE = `
+local have = redis.call('GET', KEYS[3])
+if have and string.sub(have, 1, 1) ~= 'x' then
+  redis.call('SET', KEYS[3], 'x' .. have, 'KEEPTTL')
+  return tonumber(have)
+end
+${SEQUENCE}`;
+
+/**
+ * The update's job ended without taking its reserved number (it sent nothing, or failed for good): the number is
+ * given up. At the head of the line the chat moves on at once (past numbers skipped meanwhile) and the id of the job
+ * waiting for the new turn is returned, to be promoted; further back it is marked skipped.
+ * KEYS: next, skip, waiting, reservation.
+ */
+export const RELEASE = `
+local have = redis.call('GET', KEYS[4])
+if not have or string.sub(have, 1, 1) == 'x' then return false end
+redis.call('SET', KEYS[4], 'x' .. have, 'KEEPTTL')
+local seq = tonumber(have)
+local next = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
+if next == seq then
+  next = seq + 1
+  while redis.call('SISMEMBER', KEYS[2], tostring(next)) == 1 do
+    redis.call('SREM', KEYS[2], tostring(next))
+    next = next + 1
+  end
+  local t = redis.call('TIME')
+  redis.call('HSET', KEYS[1], 'n', tostring(next), 'since', tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
+  redis.call('PEXPIRE', KEYS[1], 86400000)
+  return redis.call('HGET', KEYS[3], tostring(next))
+elseif next < seq then
+  redis.call('SADD', KEYS[2], tostring(seq))
+  redis.call('PEXPIRE', KEYS[2], 86400000)
+end
+return false
+`;

@@ -1,0 +1,85 @@
+import type { Job } from 'bullmq';
+import { expect } from 'chai';
+import { Stack } from '../support/stack';
+import { waitFor } from '../support/wait';
+
+/**
+ * Order across updates (docs/DELIVERY.md): the reply to an update keeps the update's place in its chat's line,
+ * whichever job finishes first. The billing queue is paused so the test decides which job runs first; a chat whose
+ * line waited for a number that never comes would move on only after CHAT_STALL_MS, far past the test.
+ */
+describe('replies in the order the user sent the commands', function () {
+  this.timeout(60_000);
+  let stack: Stack;
+  before(async () => {
+    stack = await Stack.start({ env: { CHAT_STALL_MS: '600000', CHAT_BURST: '10' } });
+  });
+  after(() => stack?.stop());
+
+  const billing = () => stack.workers!.deps.queues.get('billing');
+  const texts = async (chatId: number) => (await stack.client.messages(chatId)).map((m) => m.text ?? '');
+  /** The jobs the bot queued for this user's updates, by name, once `count` of them are there. */
+  async function queued(chatId: number, count: number): Promise<Map<string, Job>> {
+    let jobs: Job[] = [];
+    await waitFor(async () => {
+      jobs = (await billing().getJobs(['waiting', 'prioritized'])).filter((j) => j.data?.actor?.chatId === chatId);
+      return jobs.length >= count;
+    }, 'the commands\' jobs queued');
+    return new Map(jobs.map((j) => [j.name, j]));
+  }
+
+  it('/balance then /topup: the /topup job finishing first still answers second', async () => {
+    const user = await stack.registered();
+    await billing().pause();
+    try {
+      await stack.client.sendText(user.id, '/balance');
+      await stack.client.sendText(user.id, '/topup');
+      const jobs = await queued(user.id, 2);
+      const first = jobs.get('balance.show')!;
+      // Hold the /balance job back: it runs only once the /topup job is done and its reply is queued.
+      await first.remove();
+      await billing().resume();
+      const topup = await stack.workers!.deps.queues.get('billing').getJob(jobs.get('topup.offer')!.id!);
+      await waitFor(async () => (await topup?.getState()) === 'completed', '/topup handled');
+      const reply = await stack.workers!.deps.queues.get('notifications').getJob(`reply-${topup!.data.updateId}`);
+      await waitFor(async () => (await reply?.getState()) === 'delayed', 'the /topup reply waiting for its turn');
+      expect(await texts(user.id), 'nothing overtook the /balance reply').to.have.length(1);
+      await billing().add(first.name, first.data, { jobId: first.id });
+      await stack.client.waitForMessages(user.id, 3, 20_000);
+      const got = await texts(user.id);
+      expect(got[1]).to.match(/^Your balance: \d+ coins\.$/);
+      expect(got[2]).to.match(/^Choose a package/);
+    } finally {
+      await billing().resume();
+    }
+  });
+
+  it('a command answered by nothing (a banned user\'s) gives its place up: the next message is not held back', async () => {
+    const user = await stack.registered();
+    await stack.knex('users').where({ telegram_id: user.id }).update({ status: 'banned' });
+    await stack.client.sendText(user.id, '/balance');
+    await waitFor(
+      async () => (await billing().getJobs(['completed'])).some((j) => j.name === 'balance.show' && j.data?.actor?.chatId === user.id),
+      'the banned user\'s /balance skipped',
+    );
+    await stack.workers!.deps.enqueue('message.send', { chatId: user.id, text: 'a message from the admins' });
+    await stack.client.waitForMessages(user.id, 2, 20_000);
+    const got = await texts(user.id);
+    expect(got[0]).to.match(/^Welcome to Switchyard/);
+    expect(got.slice(1)).to.deep.equal(['a message from the admins']);
+  });
+
+  it('a redelivered update keeps its number; a reply queued again takes a new one', async () => {
+    const pacer = stack.workers!.deps.pacer;
+    const chatId = 7_000_000 + Math.floor(Math.random() * 1_000_000);
+    const a = await pacer.reserve(chatId, 1);
+    expect(await pacer.reserve(chatId, 1), 'the same update again').to.equal(a);
+    const b = await pacer.reserve(chatId, 2);
+    expect(b).to.equal(a + 1);
+    expect(await pacer.sequence(chatId, 2), 'the reply to update 2 takes its reserved number').to.equal(b);
+    expect(await pacer.sequence(chatId, 2), 'a second message for update 2 takes a new one').to.equal(b + 1);
+    expect(await pacer.reserve(chatId, 2), 'a reservation once taken is not handed out again').to.equal(0);
+    expect(await pacer.release(chatId, 1), 'nothing waits for the turn after update 1').to.equal(null);
+    expect(await pacer.isTurn(chatId, b), 'update 1 gave its place up: update 2\'s reply is next').to.equal(true);
+  });
+});

@@ -10,7 +10,7 @@ import { botMessages, FaultRig, pool, userSession, type UserRun } from './rig';
  * (transaction mode) of the rig's own: two bots
  * (the polling leader and a standby), then webhook mode behind two web replicas; three general workers, two avatars
  * and two transcripts workers. Users act in a mix (text, commands, buttons, photos, voice, Stars payments); every
- * action is answered once, each chat's first reply is its welcome, and every ledger is exact (order: see `order` below).
+ * action is answered once, in order per chat (see `order` below), and every ledger is exact.
  * FAULTS_PROFILE=full: 1,000 users (`npm run test:faults`); short (CI): REPLICAS_USERS, 120 by default.
  */
 const FULL = process.env.FAULTS_PROFILE === 'full';
@@ -43,11 +43,10 @@ describe(`many replicas on a Redis Cluster and PgBouncer (${USERS} users)`, func
     );
 
   /**
-   * Order per chat. What the platform promises: a chat's messages go out in the order they were queued (the chat
-   * pacer's sequence), so what a user waited for comes before what they did next: the welcome before every later
-   * reply. What it does not promise yet (docs/DELIVERY.md, "Order across updates"): replies to two commands sent
-   * back to back (/balance, then /topup at once) come in the order their jobs finished, which several workers may
-   * swap. Those are counted and printed, not failed.
+   * Order per chat (docs/DELIVERY.md): a chat's messages go out in the order they were queued (the chat pacer's
+   * sequence), and a reply keeps its update's place in the line: the welcome comes before every later reply, and
+   * /balance then /topup sent back to back are answered in that order, whichever of the two jobs (on three workers)
+   * finishes first. Swaps are counted and fail the run.
    */
   async function order(runs: UserRun[]): Promise<{ problems: string[]; swapped: number }> {
     const problems: string[] = [];
@@ -55,8 +54,12 @@ describe(`many replicas on a Redis Cluster and PgBouncer (${USERS} users)`, func
     for (const run of runs) {
       const texts = botMessages(await rig.client.messages(run.id)).map((m) => m.text ?? m.caption ?? '');
       const at = (re: RegExp) => texts.findIndex((t) => re.test(t));
-      if (at(/^Welcome to Switchyard/) !== 0) problems.push(`user ${run.id}: the welcome is not the first reply: ${texts.map((t) => t.split('\n')[0]).join(' | ')}`);
-      if (run.paid && at(/^Choose a package/) < at(/^Your balance: \d+ coins\.$/)) swapped++;
+      const summary = () => texts.map((t) => t.split('\n')[0]).join(' | ');
+      if (at(/^Welcome to Switchyard/) !== 0) problems.push(`user ${run.id}: the welcome is not the first reply: ${summary()}`);
+      if (run.paid && at(/^Choose a package/) < at(/^Your balance: \d+ coins\.$/)) {
+        swapped++;
+        problems.push(`user ${run.id}: /topup answered before the /balance sent first: ${summary()}`);
+      }
     }
     return { problems, swapped };
   }

@@ -10,6 +10,7 @@ export const CLUSTER_SUBSET = [
   'dist/test/integration/bot-flow.test.js',
   'dist/test/integration/billing.test.js',
   'dist/test/integration/delivery.test.js',
+  'dist/test/integration/reply-order.test.js',
   'dist/test/integration/broadcast.test.js',
   'dist/test/integration/outbox.test.js',
   'dist/test/integration/retried-jobs.test.js',

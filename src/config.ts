@@ -171,6 +171,11 @@ export const configSchema = z.object({
   GROUP_RATE_PER_MINUTE: int(1, 600).default(20),
   /** A chat whose next message is missing (removed by hand, lost) moves on after this long. */
   CHAT_STALL_MS: int(1_000, 600_000).default(10_000),
+  /**
+   * A reserved reply (docs/DELIVERY.md, order across updates) is waited for this long before the chat moves on: its
+   * job is known to be queued, behind a backlog or an outage, so the chat waits longer than for a missing message.
+   */
+  CHAT_REPLY_WAIT_MS: int(1_000, 3_600_000).default(120_000),
   /** How long SIGTERM waits for in-flight jobs before handing them back. */
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(20_000),
   WEB_PORT: int(0, 65535).default(3000),

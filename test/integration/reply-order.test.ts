@@ -1,18 +1,19 @@
 import type { Job } from 'bullmq';
 import { expect } from 'chai';
 import { Stack } from '../support/stack';
-import { waitFor } from '../support/wait';
+import { sleep, waitFor } from '../support/wait';
 
 /**
  * Order across updates (docs/DELIVERY.md): the reply to an update keeps the update's place in its chat's line,
- * whichever job finishes first. The billing queue is paused so the test decides which job runs first; a chat whose
- * line waited for a number that never comes would move on only after CHAT_STALL_MS, far past the test.
+ * whichever job finishes first. The billing queue is paused so the test decides which job runs first. A missing
+ * message is passed over after CHAT_STALL_MS (1 s here); a reserved reply whose job is still queued is waited for
+ * CHAT_REPLY_WAIT_MS, far past the test.
  */
 describe('replies in the order the user sent the commands', function () {
   this.timeout(60_000);
   let stack: Stack;
   before(async () => {
-    stack = await Stack.start({ env: { CHAT_STALL_MS: '600000', CHAT_BURST: '10' } });
+    stack = await Stack.start({ env: { CHAT_STALL_MS: '1000', CHAT_REPLY_WAIT_MS: '600000', CHAT_BURST: '10' } });
   });
   after(() => stack?.stop());
 
@@ -43,6 +44,8 @@ describe('replies in the order the user sent the commands', function () {
       await waitFor(async () => (await topup?.getState()) === 'completed', '/topup handled');
       const reply = await stack.workers!.deps.queues.get('notifications').getJob(`reply-${topup!.data.updateId}`);
       await waitFor(async () => (await reply?.getState()) === 'delayed', 'the /topup reply waiting for its turn');
+      // Longer than a missing message is waited for: the reserved reply's job is still queued, so the line waits on.
+      await sleep(2_500);
       expect(await texts(user.id), 'nothing overtook the /balance reply').to.have.length(1);
       await billing().add(first.name, first.data, { jobId: first.id });
       await stack.client.waitForMessages(user.id, 3, 20_000);

@@ -1,7 +1,8 @@
 /** The chat pacer's Lua (src/domain/notifications/chat-pacer.ts); every key of one call is one chat's, in one slot. */
 
-/** KEYS: next, bucket, until, skip, waiting, global bucket, job lock. ARGV: seq, rate per ms, burst, stall ms, job id,
- * global rate per ms, global burst, lock token ('' = not checked).
+/** KEYS: next, bucket, until, skip, waiting, global bucket, job lock, reserved. ARGV: seq, rate per ms, burst, stall ms,
+ * job id, global rate per ms, global burst, lock token ('' = not checked), reply wait ms (how long a reserved number,
+ * whose job is known to be queued, is waited for).
  * Returns {0} go, {1, ms} wait (not this job's turn), {2, ms} wait (paused or no token), {3} the job's lock is no
  * longer this worker's (it stalled and another worker runs it now): send nothing. */
 export const CLAIM = `
@@ -19,7 +20,9 @@ while next > 0 and redis.call('SISMEMBER', KEYS[4], tostring(next)) == 1 do
   next = next + 1
   since = now
 end
-if next > 0 and seq > next and now - since > tonumber(ARGV[4]) then
+local bound = tonumber(ARGV[4])
+if next > 0 and seq > next and redis.call('HEXISTS', KEYS[8], tostring(next)) == 1 then bound = tonumber(ARGV[9]) end
+if next > 0 and seq > next and now - since > bound then
   next = seq
   since = now
 end
@@ -31,7 +34,7 @@ if next > 0 and seq > next then
   redis.call('HSET', KEYS[5], tostring(seq), ARGV[5])
   redis.call('PEXPIRE', KEYS[5], 86400000)
   -- The predecessor promotes this job when it is done; the wait is only the fallback.
-  return {1, math.min(1000, math.max(50, tonumber(ARGV[4]) - (now - since)))}
+  return {1, math.min(1000, math.max(50, bound - (now - since)))}
 end
 local paused = tonumber(redis.call('GET', KEYS[3]) or '0')
 if paused > now then return {2, paused - now} end
@@ -86,13 +89,14 @@ return redis.call('HGET', KEYS[2], tostring(seq + 1))
 
 /**
  * Reply numbers reserved when an update's job is queued (`reserve`), one per update: a repeat (a redelivered update)
- * gets the number it got the first time. KEYS, 3 per update: seq, next, reservation. ARGV: 1 reservation ttl ms.
+ * gets the number it got the first time; the chat's `reserved` hash lists the numbers whose job is still to send.
+ * KEYS, 4 per update: seq, next, reservation, reserved. ARGV: 1 reservation ttl ms.
  * Returns the numbers (0 for a reservation already taken or released).
  */
 export const RESERVE = `
 local out = {}
-for i = 0, #KEYS / 3 - 1 do
-  local k = i * 3
+for i = 0, #KEYS / 4 - 1 do
+  local k = i * 4
   local have = redis.call('GET', KEYS[k + 3])
   if have then
     out[i + 1] = tonumber(have) or 0
@@ -105,6 +109,8 @@ for i = 0, #KEYS / 3 - 1 do
       redis.call('PEXPIRE', KEYS[k + 2], 86400000)
     end
     redis.call('SET', KEYS[k + 3], tostring(seq), 'PX', ARGV[1])
+    redis.call('HSET', KEYS[k + 4], tostring(seq), '1')
+    redis.call('PEXPIRE', KEYS[k + 4], 86400000)
     out[i + 1] = seq
   end
 end
@@ -113,12 +119,13 @@ return out
 
 /**
  * The number of a message the job of an update queues: the update's reserved number if it is still free (the first
- * message takes it, marked "x<n>"), else a new one as SEQUENCE gives. KEYS: seq, next, reservation.
+ * message takes it, marked "x<n>"), else a new one as SEQUENCE gives. KEYS: seq, next, reservation, reserved.
  */
 export const TAKE = `
 local have = redis.call('GET', KEYS[3])
 if have and string.sub(have, 1, 1) ~= 'x' then
   redis.call('SET', KEYS[3], 'x' .. have, 'KEEPTTL')
+  redis.call('HDEL', KEYS[4], have)
   return tonumber(have)
 end
 ${SEQUENCE}`;
@@ -127,12 +134,13 @@ ${SEQUENCE}`;
  * The update's job ended without taking its reserved number (it sent nothing, or failed for good): the number is
  * given up. At the head of the line the chat moves on at once (past numbers skipped meanwhile) and the id of the job
  * waiting for the new turn is returned, to be promoted; further back it is marked skipped.
- * KEYS: next, skip, waiting, reservation.
+ * KEYS: next, skip, waiting, reservation, reserved.
  */
 export const RELEASE = `
 local have = redis.call('GET', KEYS[4])
 if not have or string.sub(have, 1, 1) == 'x' then return false end
 redis.call('SET', KEYS[4], 'x' .. have, 'KEEPTTL')
+redis.call('HDEL', KEYS[5], have)
 local seq = tonumber(have)
 local next = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
 if next == seq then

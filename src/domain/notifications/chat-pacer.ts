@@ -22,16 +22,21 @@ export interface ChatLimits {
   groupPerMinute: number;
   /** How long a chat waits for a missing message before moving on. */
   stallMs: number;
+  /** How long it waits for a reserved reply whose job is still queued (order across updates). */
+  replyWaitMs: number;
   /** Messages per second to all chats together (Telegram: about 30 per bot). */
   globalPerSecond: number;
 }
 
-export function chatLimits(config: Pick<Config, 'CHAT_RATE_PER_SECOND' | 'CHAT_BURST' | 'GROUP_RATE_PER_MINUTE' | 'CHAT_STALL_MS' | 'TELEGRAM_GLOBAL_RATE'>): ChatLimits {
+export function chatLimits(
+  config: Pick<Config, 'CHAT_RATE_PER_SECOND' | 'CHAT_BURST' | 'GROUP_RATE_PER_MINUTE' | 'CHAT_STALL_MS' | 'CHAT_REPLY_WAIT_MS' | 'TELEGRAM_GLOBAL_RATE'>,
+): ChatLimits {
   return {
     privatePerSecond: config.CHAT_RATE_PER_SECOND,
     privateBurst: config.CHAT_BURST,
     groupPerMinute: config.GROUP_RATE_PER_MINUTE,
     stallMs: config.CHAT_STALL_MS,
+    replyWaitMs: config.CHAT_REPLY_WAIT_MS,
     globalPerSecond: config.TELEGRAM_GLOBAL_RATE,
   };
 }
@@ -39,12 +44,12 @@ export function chatLimits(config: Pick<Config, 'CHAT_RATE_PER_SECOND' | 'CHAT_B
 /** `lost`: the job's lock is another worker's now (nothing may be sent from here). */
 export type Claim = { go: true } | { go: false; waitMs: number; reason: 'turn' | 'pace' | 'lost' };
 
-const claimScript = luaScript(CLAIM, 7);
+const claimScript = luaScript(CLAIM, 8);
 const sequenceScript = luaScript(SEQUENCE, 2);
-const takeScript = luaScript(TAKE, 3);
+const takeScript = luaScript(TAKE, 4);
 const advanceScript = luaScript(ADVANCE, 2);
 const reserveScript = luaScript(RESERVE);
-const releaseScript = luaScript(RELEASE, 4);
+const releaseScript = luaScript(RELEASE, 5);
 
 /**
  * How long an update's reserved reply number waits to be taken. Past it the reply takes a new number (a job that
@@ -73,7 +78,7 @@ export class ChatPacer {
     releaseScript.define(redis);
     // A batch of updates' reservations in one call: every pacer key shares one slot on a cluster.
     this.reservations = new Batcher(async (items) => {
-      const keys = items.flatMap(({ chatId, updateId }) => [this.key(chatId, 'seq'), this.key(chatId, 'next'), this.reservation(chatId, updateId)]);
+      const keys = items.flatMap(({ chatId, updateId }) => [this.key(chatId, 'seq'), this.key(chatId, 'next'), this.reservation(chatId, updateId), this.key(chatId, 'reserved')]);
       return (await reserveScript(this.redis, keys.length, ...keys, RESERVATION_TTL_MS)) as number[];
     });
   }
@@ -93,7 +98,7 @@ export class ChatPacer {
   async sequence(chatId: number, updateId?: number): Promise<number> {
     if (updateId === undefined) return (await sequenceScript(this.redis, this.key(chatId, 'seq'), this.key(chatId, 'next'))) as number;
     // The first message for an update whose job reserved a number takes that number (docs/DELIVERY.md).
-    return (await takeScript(this.redis, this.key(chatId, 'seq'), this.key(chatId, 'next'), this.reservation(chatId, updateId))) as number;
+    return (await takeScript(this.redis, this.key(chatId, 'seq'), this.key(chatId, 'next'), this.reservation(chatId, updateId), this.key(chatId, 'reserved'))) as number;
   }
 
   /**
@@ -110,7 +115,7 @@ export class ChatPacer {
    */
   async release(chatId: number, updateId: number): Promise<string | null> {
     return (await releaseScript(
-      this.redis, this.key(chatId, 'next'), this.key(chatId, 'skip'), this.key(chatId, 'waiting'), this.reservation(chatId, updateId),
+      this.redis, this.key(chatId, 'next'), this.key(chatId, 'skip'), this.key(chatId, 'waiting'), this.reservation(chatId, updateId), this.key(chatId, 'reserved'),
     )) as string | null;
   }
 
@@ -136,8 +141,9 @@ export class ChatPacer {
     const [code, ms] = (await claimScript(
       this.redis,
       this.key(chatId, 'next'), this.key(chatId, 'bucket'), this.key(chatId, 'until'), this.key(chatId, 'skip'), this.key(chatId, 'waiting'),
-      `${this.base}:telegram:global-bucket`, lock?.key ?? `${this.base}:telegram:no-lock`,
+      `${this.base}:telegram:global-bucket`, lock?.key ?? `${this.base}:telegram:no-lock`, this.key(chatId, 'reserved'),
       seq, ratePerMs, burst, this.limits.stallMs, jobId, globalPerMs, Math.max(1, Math.floor(this.limits.globalPerSecond / 3)), lock?.token ?? '',
+      this.limits.replyWaitMs,
     )) as [number, number?];
     if (code === 0) return { go: true };
     if (code === 3) return { go: false, waitMs: 0, reason: 'lost' };

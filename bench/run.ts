@@ -25,6 +25,7 @@ async function main(): Promise<void> {
     console.log(
       `| ingress without the add (admission, routing, validation, release) | ${fmt(r.admissionOnly)}/s = ${fmt(perUpdate(r.admissionOnly))} µs per update | bare \`queue.add\` ${fmt(perUpdate(r.raw))} µs per update | ${fmt(r.admissionOnly / r.raw, 2)} | — |`,
     );
+    console.log(`| ingress without the reply's reserved place (order across updates) | ${fmt(r.unreserved)}/s | with it ${fmt(r.ingress)}/s | ${fmt(r.ingress / r.unreserved, 2)} | — |`);
   }
   if (!only || only === 'worker') {
     const r = await benchWorker();

@@ -35,7 +35,9 @@ describe('start, stop and crash notices', function () {
   function spawnMain(script: string, args: string[] = []): ChildProcess {
     const child = spawn(process.execPath, [path.join(ROOT, 'dist', script), ...args], {
       cwd: ROOT,
-      env: stack.childEnv({ ADMIN_IDS: String(ADMIN), ALERT_DELAY_MS: '1000', LOG_LEVEL: 'error' }),
+      // The version this test computed, handed down (as a build does): a commit made while the test runs does not
+      // make the children read another HEAD than the one in `where`.
+      env: stack.childEnv({ ADMIN_IDS: String(ADMIN), ALERT_DELAY_MS: '1000', LOG_LEVEL: 'error', SOURCE_VERSION: sourceVersion() }),
       stdio: 'ignore',
     });
     children.push(child);

@@ -2,23 +2,22 @@ import { randomBytes } from 'node:crypto';
 import { Composer, Telegraf } from 'telegraf';
 import type { Update, UserFromGetMe } from 'telegraf/types';
 import type { Config, Feature } from '../config';
-import { PayloadError, type Enqueue } from '../jobs/enqueue';
+import type { Enqueue } from '../jobs/enqueue';
 import type { Actor } from '../jobs/payloads';
-import { Batcher } from '../lib/batcher';
-import { groupBySlot, luaScript, slotOf, type RedisClient } from '../lib/redis';
+import type { RedisClient } from '../lib/redis';
 import { redact, type Logger, type TraceContext } from '../lib/logger';
 import { languageFromCode } from '../repositories/users.repository';
 import type { BotContext } from './context';
 import { features } from './features';
 import { Dialog } from './fsm/dialog';
 import type { SharedMetrics } from '../observability/shared-metrics';
-import { ADMIT_SCRIPT, RATE_SCRIPT, RELEASE_SCRIPT } from './ingress.scripts';
-import { dialogEpochKey, dialogKey, dialogRecoveryKey, idTag, NO_DIALOG } from '../jobs/dialog-keys';
+import { Admission, LOCK_TTL_MS, type AdmitRequest } from './admission';
+import { actorOf, isFinal } from './updates';
+import { dialogKey, idTag, NO_DIALOG } from '../jobs/dialog-keys';
 
 export type IngressOutcome = 'enqueued' | 'duplicate' | 'rate_limited' | 'ignored' | 'failed';
 
-/** The updates Switchyard asks Telegram for (polling and webhook alike). */
-export const ALLOWED_UPDATES = ['message', 'callback_query', 'pre_checkout_query'] as const;
+export { ALLOWED_UPDATES } from './updates';
 
 export interface IngressDeps {
   config: Pick<Config, 'QUEUE_PREFIX' | 'RATE_LIMIT_BURST' | 'RATE_LIMIT_PER_MINUTE' | 'FSM_TTL_SECONDS'> & Partial<Pick<Config, 'FEATURES_OFF'>>;
@@ -39,51 +38,11 @@ interface Admitted {
   jobs: number;
 }
 
-const DEDUPE_TTL_S = 24 * 3600;
 /** How long an update waits for its dialog state to come back from Postgres (well inside the chat lock's TTL). */
 const RESTORE_WAIT_MS = 5_000;
-const LOCK_TTL_MS = 10_000;
-
-// Key counts vary with the batch size, so the first argument says how many keys follow.
-const admitScript = luaScript(ADMIT_SCRIPT);
-const releaseScript = luaScript(RELEASE_SCRIPT);
-const rateScript = luaScript(RATE_SCRIPT);
-
-interface AdmitRequest {
-  dedupe: string;
-  lock: string;
-  dialog: string;
-  /** The user's rate bucket; undefined: exempt (money). */
-  bucket?: string;
-  token: string;
-}
-type AdmitResult = [status: number, dialog: string | null, restore: 0 | 1];
-interface ReleaseRequest {
-  keys: [lock: string, dialog: string, dedupe: string];
-  args: [token: string, op: 'keep' | 'set' | 'del', dialog: string, ttl: number, handled: 0 | 1];
-}
 
 /** How often one update may fail in this process before it is given up (logged) instead of retried. */
 const MAX_UPDATE_FAILURES = 3;
-
-/**
- * Errors that repeat however often the update comes again: Telegram refusing a feature's call (400/403, e.g. an
- * old button's query), or a payload the catalogue refuses. Anything else (Redis, the network) is transient.
- */
-function isFinal(err: unknown): boolean {
-  if (err instanceof PayloadError) return true;
-  const code = (err as { code?: unknown; response?: { error_code?: number } })?.response?.error_code;
-  return typeof code === 'number' && code >= 400 && code < 500 && code !== 429;
-}
-
-/** Who and where: the acting user and chat of an update, or undefined for updates no user sent. */
-function actorOf(update: Update): Actor | undefined {
-  const u = update as Partial<Update.MessageUpdate & Update.CallbackQueryUpdate & Update.PreCheckoutQueryUpdate>;
-  const from = u.message?.from ?? u.callback_query?.from ?? u.pre_checkout_query?.from;
-  if (!from || from.is_bot) return undefined;
-  const chatId = u.message?.chat.id ?? u.callback_query?.message?.chat.id ?? from.id;
-  return { telegramId: from.id, chatId, username: from.username, languageCode: from.language_code };
-}
 
 /**
  * The bot's whole job: admit an update (dedupe, per-chat order, rate limit, dialog state), let the features map it
@@ -98,28 +57,15 @@ export class Ingress {
   // Lock tokens: unique per process (random prefix) and per update (counter); cheaper than a UUID each time.
   private readonly tokenPrefix = randomBytes(6).toString('base64url');
   private tokenCounter = 0;
-  private readonly admitBatch: Batcher<AdmitRequest, AdmitResult>;
-  private readonly releaseBatch: Batcher<ReleaseRequest, number>;
+  private readonly admission: Admission;
   private readonly failures = new Map<number, number>();
   private readonly off: ReadonlySet<Feature>;
 
   constructor(private readonly deps: IngressDeps) {
     const { redis, bot, config } = deps;
     this.off = new Set(config.FEATURES_OFF ?? []);
-    admitScript.define(redis);
-    releaseScript.define(redis);
-    rateScript.define(redis);
     this.redis = redis;
-    this.admitBatch = new Batcher((items) => this.admit(items));
-    // On a cluster one call per slot (the chat's tag), all at once.
-    this.releaseBatch = new Batcher(async (items) => {
-      await Promise.all(
-        groupBySlot(redis, items, (i) => i.keys[0]).map((group) =>
-          releaseScript(this.redis, group.length * 3, ...group.flatMap((i) => i.keys), DEDUPE_TTL_S, ...group.flatMap((i) => i.args)),
-        ),
-      );
-      return items.map(() => 1);
-    });
+    this.admission = new Admission(redis, config, deps.botInfo.id);
     // Keyed by bot id too: update ids are only unique per bot.
     this.keys = (suffix) => `${config.QUEUE_PREFIX}:bot:${deps.botInfo.id}:${suffix}`;
     bot.botInfo = deps.botInfo;
@@ -129,44 +75,6 @@ export class Ingress {
     });
     bot.use(this.attach());
     bot.use(Composer.compose(features));
-  }
-
-  /**
-   * Admits a batch in one script call on one Redis. On a cluster: one call per chat slot, all at once, after one read
-   * of the dialog store's two keys (they live in a slot of their own); a user's bucket in another slot than the chat
-   * (group chats) is spent by a second call while the lock is held.
-   */
-  private async admit(items: AdmitRequest[]): Promise<AdmitResult[]> {
-    const { config, botInfo } = this.deps;
-    const redis = this.redis;
-    const refillPerMs = config.RATE_LIMIT_PER_MINUTE / 60_000;
-    const noticeTtl = Math.max(60, Math.ceil(config.RATE_LIMIT_BURST / refillPerMs / 1000));
-    const store = [dialogEpochKey(redis, config.QUEUE_PREFIX, botInfo.id), dialogRecoveryKey(redis, config.QUEUE_PREFIX, botInfo.id)];
-    let lost = 'keys';
-    if (redis.isCluster) {
-      const [epoch, recovery] = await Promise.all([redis.exists(store[0]!), redis.exists(store[1]!)]);
-      lost = epoch === 0 || recovery === 1 ? '1' : '0';
-    }
-    const together = (i: AdmitRequest) => i.bucket !== undefined && (!redis.isCluster || slotOf(i.bucket) === slotOf(i.lock));
-    const results = new Map<AdmitRequest, AdmitResult>();
-    await Promise.all(
-      groupBySlot(redis, items, (i) => i.lock).map(async (group) => {
-        const keys = redis.isCluster ? [] : [...store];
-        for (const i of group) keys.push(i.dedupe, i.lock, i.dialog);
-        const args: (string | number)[] = [];
-        for (const i of group) args.push(i.token, together(i) ? keys.push(i.bucket!) : 0);
-        const out = (await admitScript(redis, keys.length, ...keys, LOCK_TTL_MS, config.RATE_LIMIT_BURST, refillPerMs, noticeTtl, lost, group.length, ...args)) as AdmitResult[];
-        group.forEach((i, n) => results.set(i, out[n]!));
-      }),
-    );
-    const apart = items.filter((i) => i.bucket !== undefined && !together(i) && results.get(i)![0] === 1);
-    await Promise.all(
-      groupBySlot(redis, apart, (i) => i.bucket!).map(async (group) => {
-        const out = (await rateScript(redis, group.length, ...group.map((i) => i.bucket!), config.RATE_LIMIT_BURST, refillPerMs, noticeTtl)) as number[];
-        group.forEach((i, n) => (results.get(i)![0] = out[n]!));
-      }),
-    );
-    return items.map((i) => results.get(i)!);
   }
 
   get bot(): Telegraf<BotContext> {
@@ -224,7 +132,7 @@ export class Ingress {
       let rawDialog: string | null;
       let restore: 0 | 1;
       for (let attempt = 0; ; attempt++) {
-        [status, rawDialog, restore] = await this.admitBatch.call(request);
+        [status, rawDialog, restore] = await this.admission.admit(request);
         if (status !== 3) break;
         // Another instance holds this chat (or this very update): wait for it, bounded by the lock's TTL.
         if (attempt * 20 > LOCK_TTL_MS * 1.5) throw new Error(`chat ${actor.chatId} stayed locked`);
@@ -283,7 +191,7 @@ export class Ingress {
       if (admitted) {
         const op = handled && dialog.changed ? (dialog.current ? 'set' : 'del') : 'keep';
         if (op !== 'keep') log.info('dialog transition', { ...trace, from: dialog.initial?.name ?? null, to: dialog.name });
-        await this.releaseBatch.call({
+        await this.admission.release({
           keys: [k.lock, k.dialog, k.dedupe],
           args: [token, op, JSON.stringify(dialog.current), config.FSM_TTL_SECONDS, handled ? 1 : 0],
         });

@@ -1,3 +1,4 @@
+// Over 250 lines on purpose: every setting in one zod schema, so one parse checks them all and names each problem.
 import { availableParallelism } from 'node:os';
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';

@@ -1,3 +1,4 @@
+// Over 250 lines on purpose: one browser script, served inline as one string (no bundler, no modules in the page).
 /**
  * The playground's browser code (plain ES2020, no modules), inlined into the page by web-chat.page.ts. It keeps no
  * chat state of its own: the sandbox holds every chat's history; the page re-reads a chat when its event stream says

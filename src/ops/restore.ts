@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Config } from '../config';
 import { createKnex, databaseOf, onServer, withClient, withDatabase } from '../db/knex';
 import { restoreDatabase, sha256File } from '../adapters/postgres-tools';
-import { backupDir, sidecarOf, type Sidecar } from '../domain/backups/backup.handlers';
+import { backupDir, sidecarOf, type Sidecar } from '../domain/backups/backup-files';
 import { compareManifests, readFingerprints, totalRows, type Manifest } from '../domain/backups/fingerprint';
 import { BackupsRepository } from '../repositories/backups.repository';
 

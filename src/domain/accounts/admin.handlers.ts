@@ -5,7 +5,7 @@ import type { AdminCommand } from '../../jobs/payloads';
 import { isAdmin } from './admin-right';
 import { reply } from '../reply';
 import { translate } from '../i18n/messages';
-import { megabytes } from '../backups/backup.handlers';
+import { megabytes } from '../backups/backup-files';
 import type { CriticalEntry, CriticalFilter } from '../../observability/critical-log';
 import { InsufficientFundsError } from '../../repositories/ledger.repository';
 import { noticeLowBalance } from '../billing/paid-work';

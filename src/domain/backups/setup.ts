@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
 import type { Config } from '../../config';
 import { BackupSetupError, checkPgTools, serverMajor } from '../../adapters/postgres-tools';
-import { backupDir } from './backup.handlers';
+import { backupDir } from './backup-files';
 
 /**
  * What backups need before the worker takes a job: pg_dump and pg_restore of the server's major version or newer,

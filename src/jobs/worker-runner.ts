@@ -90,7 +90,7 @@ export function createProcessor(table: Map<JobName, Handler<never>>, deps: Worke
         payload = parsePayload(job.name as JobName, job.data);
       } catch (err) {
         if (err instanceof PayloadError) {
-          await releaseReply(job, deps, ctx);
+          await releaseReply(job, deps, ctx.log);
           throw new UnrecoverableError(err.message);
         }
         throw err;
@@ -110,7 +110,7 @@ export function createProcessor(table: Map<JobName, Handler<never>>, deps: Worke
           ctx.balance = balance;
         }
         result ??= await (handler as Handler<JobName>)(payload as never, ctx);
-        await releaseReply(job, deps, ctx);
+        await releaseReply(job, deps, ctx.log);
         // A job relayed from the outbox closes its row: it ran its course, the sweep need not relay it again. (A
         // failure here retries the job; the handler's own receipts and keys make the repeat harmless.)
         const outboxId = outboxIdOf(job);
@@ -134,7 +134,7 @@ export function createProcessor(table: Map<JobName, Handler<never>>, deps: Worke
         }
         if (!(err instanceof DelayedError) && waitsOutOutage(err, job)) await waitOutOutage(job, token, err, ctx, deps);
         const permanent = isPermanent(err) || err instanceof UnrecoverableError;
-        if (!(err instanceof DelayedError) && (permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1))) await releaseReply(job, deps, ctx);
+        if (!(err instanceof DelayedError) && (permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1))) await releaseReply(job, deps, ctx.log);
         if (isPermanent(err) && !(err instanceof UnrecoverableError)) throw new UnrecoverableError((err as Error).message);
         throw err;
       }
@@ -146,7 +146,7 @@ export function createProcessor(table: Map<JobName, Handler<never>>, deps: Worke
  * number up when it ends — done, or failed for good — without having taken it, so the chat's later messages do not
  * wait CHAT_STALL_MS for it. A number already taken is left alone (one Redis call either way).
  */
-async function releaseReply(job: Job, deps: WorkerDeps, ctx: JobContext): Promise<void> {
+async function releaseReply(job: Job, deps: Pick<WorkerDeps, 'pacer' | 'queues'>, log: Logger): Promise<void> {
   if (!isJobName(job.name) || !repliesInOrder(catalogue[job.name])) return;
   const { actor, updateId } = (job.data ?? {}) as { actor?: { chatId?: unknown }; updateId?: unknown };
   if (typeof actor?.chatId !== 'number' || typeof updateId !== 'number') return;
@@ -155,7 +155,7 @@ async function releaseReply(job: Job, deps: WorkerDeps, ctx: JobContext): Promis
     if (waiting) await (await deps.queues.get('notifications').getJob(waiting))?.promote().catch(() => undefined);
   } catch (err) {
     // The line then moves on after CHAT_STALL_MS instead.
-    ctx.log.warn('could not release the reply number of the job', { error: redact(err instanceof Error ? err.message : String(err)) });
+    log.warn('could not release the reply number of the job', { error: redact(err instanceof Error ? err.message : String(err)) });
   }
 }
 
@@ -219,6 +219,8 @@ export function startWorkers(
           deps.log.error('could not report a failure to the admins', { error: e.message }),
         );
       }
+      // Also for a job failed without its processor (stalled too often): its reply's place in line is given up.
+      if (final) void releaseReply(job, deps, deps.log);
       logJobState(deps, job, 'active', final ? 'failed' : 'retrying', { error: err.message });
       deps.log.log(final ? 'error' : 'warn', final ? 'job failed for good' : 'job failed, will retry', {
         ...traceOf(job),

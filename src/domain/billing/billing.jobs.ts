@@ -10,35 +10,36 @@ import { actorSchema, languageSchema, updateIdSchema } from '../../jobs/payloads
 export const billingJobs = {
   /** `/balance`: the user's coins. */
   'balance.show': defineJob({
-    queue: 'billing',
+    queue: 'interactive',
     description: "/balance: tell the user their coins",
     payload: z.object({ actor: actorSchema, updateId: updateIdSchema }),
   }),
   /** `/prices`: what paid work costs, from the configuration. */
   'prices.show': defineJob({
-    queue: 'billing',
+    queue: 'interactive',
     description: '/prices: tell the user what paid work costs',
     payload: z.object({ actor: actorSchema, updateId: updateIdSchema }),
   }),
   /** `/topup` (or the "Top up" button under a refusal): the Stars packages on inline buttons. */
   'topup.offer': defineJob({
-    queue: 'billing',
+    queue: 'interactive',
     description: '/topup: show the Telegram Stars packages on inline buttons',
     payload: z.object({ actor: actorSchema, updateId: updateIdSchema }),
   }),
   /** A package button was pressed: send a Stars invoice whose payload is signed (checked at pre-checkout). */
   'topup.invoice': defineJob({
-    queue: 'billing',
+    queue: 'interactive',
     description: 'send a Telegram Stars invoice for the chosen package, with a signed payload',
     payload: z.object({ actor: actorSchema, updateId: updateIdSchema, packageId: z.number().int().min(0).max(7) }),
   }),
   /**
-   * Telegram asks whether to take the user's Stars; it waits at most 10 s. LIFO: it jumps the billing queue's line,
+   * Telegram asks whether to take the user's Stars; it waits at most 10 s: on the interactive queue, so it never
+   * waits behind paid work (a burst of payments, reconciliation, sweeps). LIFO: it jumps the interactive queue's line,
    * retries included: they go straight back to the front (no backoff). A delayed retry would come back through the
    * delayed set, which BullMQ re-queues at the END of the line, behind every waiting job.
    */
   'payment.precheckout': defineJob({
-    queue: 'billing',
+    queue: 'interactive',
     description: 'check a pre-checkout (signed payload, package, amount, payer) and answer Telegram within its 10 s',
     options: { lifo: true, attempts: 3, backoff: { type: 'fixed', delay: 0 } },
     // Its answer goes to Telegram's query, not into the chat: nothing to keep a place for.
@@ -59,6 +60,8 @@ export const billingJobs = {
     queue: 'billing',
     description: 'credit a successful Stars payment once (unique charge id) and thank the user; a banned payer is refunded',
     options: { attempts: 10 },
+    // The thank-you keeps the payment's place in the chat's line (not the billing queue's default).
+    replyInOrder: true,
     // Money received is never dropped: a banned payer's Stars are recorded and given back.
     actorPolicy: 'banned-too',
     payload: z.object({
@@ -82,19 +85,19 @@ export const billingJobs = {
   }),
   /** `/history` and its page buttons: ledger entries, newest first. A button edits the page in place. */
   'history.show': defineJob({
-    queue: 'billing',
+    queue: 'interactive',
     description: '/history: one page of the ledger, newest first, with buttons to page',
     payload: z.object({ actor: actorSchema, updateId: updateIdSchema, page: z.number().int().min(0).max(100_000).default(0), messageId: z.number().int().positive().optional() }),
   }),
   /** `/usage`: services used and coins spent. */
   'usage.show': defineJob({
-    queue: 'billing',
+    queue: 'interactive',
     description: '/usage: paid services used and coins spent on each',
     payload: z.object({ actor: actorSchema, updateId: updateIdSchema }),
   }),
   /** `/settings` and its buttons: language (ru / en) and notifications (on / off). */
   'settings.update': defineJob({
-    queue: 'billing',
+    queue: 'interactive',
     description: '/settings: show, or change language / notifications and show the result',
     payload: z.object({
       actor: actorSchema,

@@ -36,7 +36,7 @@ export async function benchIngress(): Promise<{ ingress: number; raw: number; ra
   const redis = await connectRedis(createRedis(BENCH_REDIS_URL, 'producer'));
   const rawPrefix = `bench-raw-${process.pid}`;
   const ourPrefix = `bench-ingress-${process.pid}`;
-  const raw = new Queue('billing', { connection: redis, prefix: rawPrefix });
+  const raw = new Queue('interactive', { connection: redis, prefix: rawPrefix });
   const queues = new QueueRegistry(redis, ourPrefix);
   const ingress = new Ingress({
     config: { QUEUE_PREFIX: ourPrefix, RATE_LIMIT_BURST: 1_000_000, RATE_LIMIT_PER_MINUTE: 1_000_000, FSM_TTL_SECONDS: 3600 },

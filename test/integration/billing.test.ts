@@ -10,7 +10,7 @@ const ADMIN = 5151;
 
 /**
  * Billing through the whole platform: the user taps buttons and pays in the sandbox, the bot turns each action into
- * a job, the billing worker answers from the ledger in Postgres.
+ * a job, the interactive worker answers from the ledger in Postgres.
  */
 describe('billing: Stars top-up, refunds, paid work, cabinet', function () {
   this.timeout(30_000);

@@ -1,3 +1,4 @@
+// Over 250 lines: one zod schema is the whole configuration, so every variable and its default is read in one place.
 import { availableParallelism } from 'node:os';
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';

@@ -1,3 +1,4 @@
+// Over 250 lines: the bot flow end to end shares one Stack per describe; splitting would restart it per file.
 import { Queue } from 'bullmq';
 import { queuePrefix } from '../../src/lib/redis';
 import { expect } from 'chai';

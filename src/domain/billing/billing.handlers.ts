@@ -1,3 +1,4 @@
+// Over 250 lines: the cabinet views and the Stars payment flow share one set of helpers (show, packages, signing key).
 import { QUEUE_NAMES, type QueueName } from '../../config';
 import { TelegramBadRequestError } from '../../adapters/telegram.client';
 import { jobKey } from '../../jobs/job-key';

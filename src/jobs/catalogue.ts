@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { JobDefinition } from './define';
-// The features' definition files (zod schemas only, no handlers, nothing of Postgres): the one place src/jobs reads
-// src/domain, until enqueue and the runner are generic over a catalogue handed to them.
+// The features' definition files (zod schemas only, no handlers, nothing of Postgres): src/jobs reads src/domain here
+// until enqueue and the runner are generic over a catalogue handed to them.
 import { accountsJobs } from '../domain/accounts/accounts.jobs';
 import { avatarsJobs } from '../domain/avatars/avatars.jobs';
 import { backupsJobs } from '../domain/backups/backups.jobs';

@@ -87,7 +87,7 @@ export async function benchCharges(): Promise<{ ours: number; raw: number; ratio
 
 /**
  * pre_checkout_query → answerPreCheckoutQuery latency while the bot ingests RATE updates/s of other traffic
- * (/balance, which lands on the same billing queue), through the real `bot` and `worker` processes.
+ * (/balance, which lands on the same interactive queue), through the real `bot` and `worker` processes.
  */
 export async function benchPrecheckout(RATE = 500, SECONDS = 10, PAYMENTS = 50): Promise<{ p50: number; p99: number; max: number; paid: number; achievedRate: number; failedSends: number }> {
   const { sandbox, client, token, close } = await startDeployment('checkout', 7_100_000);

@@ -38,7 +38,7 @@ export async function benchIngress(): Promise<{ ingress: number; raw: number; ra
   const redis = await connectRedis(createRedis(BENCH_REDIS_URL, 'producer'));
   const rawPrefix = `bench-raw-${process.pid}`;
   const ourPrefix = `bench-ingress-${process.pid}`;
-  const raw = new Queue('billing', { connection: redis, prefix: rawPrefix });
+  const raw = new Queue('interactive', { connection: redis, prefix: rawPrefix });
   const queues = new QueueRegistry(redis, ourPrefix);
   const pacer = new ChatPacer(redis, ourPrefix, { privatePerSecond: 1, privateBurst: 3, groupPerMinute: 20, stallMs: 10_000, replyWaitMs: 120_000, globalPerSecond: 30 });
   const ingress = new Ingress({

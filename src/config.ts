@@ -10,8 +10,12 @@ export const OFFICIAL_API_ROOT = 'https://api.telegram.org';
 export const FEATURES = ['transcripts', 'backups'] as const;
 export type Feature = (typeof FEATURES)[number];
 
-/** Every queue Switchyard knows; `WORKER_QUEUES` picks from these. */
-export const QUEUE_NAMES = ['billing', 'transcripts', 'avatars', 'notifications', 'backups'] as const;
+/**
+ * Every queue Switchyard knows, by kind of work (docs/JOBS.md): `interactive` quick replies, `billing` money and
+ * maintenance, `transcripts` and `avatars` heavy paid work, `notifications` sending, `backups` pg_dump. `WORKER_QUEUES`
+ * picks from these.
+ */
+export const QUEUE_NAMES = ['interactive', 'billing', 'transcripts', 'avatars', 'notifications', 'backups'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 const int = (min: number, max: number) =>
@@ -147,6 +151,7 @@ export const configSchema = z.object({
       return n;
     }),
   /** Jobs one worker process runs at once, per queue. */
+  CONCURRENCY_INTERACTIVE: int(1, 1000).default(10),
   CONCURRENCY_BILLING: int(1, 1000).default(10),
   CONCURRENCY_TRANSCRIPTS: int(1, 64).default(1),
   CONCURRENCY_AVATARS: int(1, 64).default(4),

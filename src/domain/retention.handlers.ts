@@ -1,5 +1,5 @@
 import { QUEUE_NAMES } from '../config';
-import type { HandlerMap, WorkerDeps } from '../jobs/handler.types';
+import type { Handlers, WorkerDeps } from '../jobs/handler.types';
 import { pruneOlder } from '../repositories/retention';
 
 const DAY_MS = 86_400_000;
@@ -8,7 +8,7 @@ const DAY_MS = 86_400_000;
  * The daily retention prune (docs/RELIABILITY.md#retention): what is older than its setting goes; a setting of 0
  * keeps that kind for ever. A user's current avatar is never pruned; closed outbox rows only.
  */
-export function retentionHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'retention.prune'> {
+export function retentionHandlers(deps: WorkerDeps): Handlers<'retention.prune'> {
   const { config, knex, queues, outbox, dialogs } = deps;
   return {
     'retention.prune': async (_payload, ctx) => {

@@ -21,15 +21,16 @@ export interface JobDefinition<Q extends QueueName = QueueName, S extends z.ZodT
   /**
    * Order across updates (docs/DELIVERY.md): the reply to the update keeps the update's place in its chat's line,
    * whichever job finishes first. Its number is reserved when the job is queued and taken by the job's first
-   * message; a job that ends without sending gives it up. Default: the interactive jobs (the `billing` queue's); heavy
-   * work (avatars, transcripts) answers when it is done, so a slow job never holds a quick reply back.
+   * message; a job that ends without sending gives it up. Default: the `interactive` queue's jobs; heavy work
+   * (avatars, transcripts) answers when it is done, so a slow job never holds a quick reply back. A job of another
+   * queue that answers a user's update says so itself (`payment.completed`, `admin.command` on `billing`).
    */
   replyInOrder?: boolean;
 }
 
-/** Whether a job's reply keeps its update's place in the chat's line (`replyInOrder`, by default the billing queue's). */
+/** Whether a job's reply keeps its update's place in the chat's line (`replyInOrder`, by default the interactive queue's). */
 export function repliesInOrder(def: JobDefinition): boolean {
-  return def.replyInOrder ?? def.queue === 'billing';
+  return def.replyInOrder ?? def.queue === 'interactive';
 }
 
 export function defineJob<Q extends QueueName, S extends z.ZodType>(def: JobDefinition<Q, S>): JobDefinition<Q, S> {

@@ -18,7 +18,7 @@ import type { SharedMetrics } from '../observability/shared-metrics';
 import type { AdminAlerts } from '../observability/admin-alerts';
 import type { UserModel } from '../repositories/user.model';
 import type { UsersRepository } from '../repositories/users.repository';
-import type { JobName, JobsOfQueue, Payload } from './catalogue';
+import { catalogue, type JobName, type JobsOfQueue, type Payload } from './catalogue';
 import type { Enqueue } from './enqueue';
 import type { QueueRegistry } from './queues';
 import type { ChatPacer } from '../domain/notifications/chat-pacer';
@@ -85,6 +85,17 @@ export interface JobContext {
 export type Handler<N extends JobName> = (payload: Payload<N>, ctx: JobContext) => Promise<unknown>;
 
 export type HandlerMap<Q extends QueueName> = { [N in JobsOfQueue<Q>]: Handler<N> };
+
+/** A feature's handlers, by job name, whatever queue each job runs on (a worker takes its own with `handlersOf`). */
+export type Handlers<N extends JobName> = { [K in N]: Handler<K> };
+
+/**
+ * The handlers among `all` whose job runs on `queue`: one feature's handler file may serve several queues (billing's
+ * cabinet views on `interactive`, its payments on `billing`), and a worker registers only its own queue's jobs.
+ */
+export function handlersOf<Q extends QueueName, H extends Partial<Handlers<JobName>>>(queue: Q, all: H): Pick<H, Extract<keyof H, JobsOfQueue<Q>>> {
+  return Object.fromEntries(Object.entries(all).filter(([name]) => catalogue[name as JobName]?.queue === queue)) as Pick<H, Extract<keyof H, JobsOfQueue<Q>>>;
+}
 
 /** One queue's worker: which queue, how many jobs at once, and its handlers (built from the deps). */
 export interface QueueWorkerDefinition<Q extends QueueName = QueueName> {

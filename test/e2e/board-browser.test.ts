@@ -50,8 +50,8 @@ describe('Bull Board in a real browser', function () {
   });
 
   async function failedJob(): Promise<string> {
-    const job = await queues.get('billing').add('account.reply', { broken: true }, { attempts: 1 });
-    const worker = new Worker('billing', async () => {
+    const job = await queues.get('interactive').add('account.reply', { broken: true }, { attempts: 1 });
+    const worker = new Worker('interactive', async () => {
       throw new UnrecoverableError('invalid payload for account.reply');
     }, { connection: redis, prefix });
     await waitFor(async () => (await job.getState()) === 'failed', 'job failed');
@@ -64,17 +64,17 @@ describe('Bull Board in a real browser', function () {
     const context = await browser.newContext({ httpCredentials: { username: operator.user, password: operator.password } });
     const page = await context.newPage();
     await page.goto(`${url}/admin/queues`);
-    for (const name of ['billing', 'notifications', 'transcripts', 'avatars', 'backups']) {
+    for (const name of ['interactive', 'billing', 'notifications', 'transcripts', 'avatars', 'backups']) {
       await page.getByRole('link', { name, exact: true }).first().waitFor();
     }
-    await page.goto(`${url}/admin/queues/queue/billing?status=failed`);
+    await page.goto(`${url}/admin/queues/queue/interactive?status=failed`);
     await page.locator(JOB_RETRY).first().click();
     await page.getByRole('button', { name: 'Confirm' }).click();
-    const job = await queues.get('billing').getJob(jobId);
+    const job = await queues.get('interactive').getJob(jobId);
     await waitFor(async () => (await job!.getState()) === 'waiting', 'job back in waiting', 10_000);
     await waitFor(async () => (await knex('audit_events').where({ actor: `operator:${operator.user}`, action: 'board.retry' })).length > 0, 'audit row');
     const [event] = await knex('audit_events').where({ actor: `operator:${operator.user}`, action: 'board.retry' });
-    expect(event.subject).to.equal(`queue:billing/job:${jobId}`);
+    expect(event.subject).to.equal(`queue:interactive/job:${jobId}`);
     await context.close();
   });
 
@@ -82,16 +82,16 @@ describe('Bull Board in a real browser', function () {
     const jobId = await failedJob();
     const context = await browser.newContext({ httpCredentials: { username: viewer.user, password: viewer.password } });
     const page = await context.newPage();
-    await page.goto(`${url}/admin/queues/queue/billing?status=failed`);
+    await page.goto(`${url}/admin/queues/queue/interactive?status=failed`);
     await page.getByText('account.reply').first().waitFor();
     expect(await page.locator(JOB_RETRY).count()).to.equal(0);
     // The page hides the button; a request crafted in the same logged-in browser must still fail.
     const status = await page.evaluate(
       async (path) => (await fetch(path, { method: 'PUT' })).status,
-      `/admin/queues/api/queues/billing/${jobId}/retry/failed`,
+      `/admin/queues/api/queues/interactive/${jobId}/retry/failed`,
     );
     expect(status).to.equal(403);
-    const job = await queues.get('billing').getJob(jobId);
+    const job = await queues.get('interactive').getJob(jobId);
     expect(await job!.getState()).to.equal('failed');
     await context.close();
   });

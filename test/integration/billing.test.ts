@@ -1,3 +1,4 @@
+// Over 250 lines: one Stack for the whole billing flow (top-up, payment, refunds, sweeps) keeps the suite fast.
 import { expect } from 'chai';
 import sharp from 'sharp';
 import { Telegram } from 'telegraf';
@@ -10,7 +11,7 @@ const ADMIN = 5151;
 
 /**
  * Billing through the whole platform: the user taps buttons and pays in the sandbox, the bot turns each action into
- * a job, the billing worker answers from the ledger in Postgres.
+ * a job, the interactive worker answers from the ledger in Postgres.
  */
 describe('billing: Stars top-up, refunds, paid work, cabinet', function () {
   this.timeout(30_000);

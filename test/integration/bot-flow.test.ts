@@ -1,3 +1,4 @@
+// Over 250 lines: the bot flow end to end shares one Stack per describe; splitting would restart it per file.
 import { Queue } from 'bullmq';
 import { queuePrefix } from '../../src/lib/redis';
 import { expect } from 'chai';
@@ -81,7 +82,7 @@ describe('bot flow through the sandbox', () => {
     const actions = await stack.knex('audit_events').where({ actor: `user:${user.id}` }).orderBy('id').pluck('action');
     expect(actions).to.deep.equal(['command.help', 'command.cancelled']);
     expect(replies).to.have.length(2);
-    const jobs = await stack.bot!.runtime.queues.get('billing').getJobs(['completed', 'waiting', 'active', 'delayed']);
+    const jobs = await stack.bot!.runtime.queues.get('interactive').getJobs(['completed', 'waiting', 'active', 'delayed']);
     expect(jobs.filter((j) => j.data.updateId === update.update_id)).to.have.length(1);
   });
 
@@ -304,10 +305,10 @@ describe('admin alerts', () => {
 
   it('the same failure repeated 50 times reaches the admins as one alert with a count', async () => {
     // 50 jobs that can never succeed (a payload the catalogue refuses), as an old producer might leave them.
-    const raw = new Queue('billing', { connection: stack.redis, prefix: queuePrefix(stack.redis, stack.config.QUEUE_PREFIX, 'billing') });
+    const raw = new Queue('interactive', { connection: stack.redis, prefix: queuePrefix(stack.redis, stack.config.QUEUE_PREFIX, 'interactive') });
     await raw.addBulk(Array.from({ length: 50 }, (_, i) => ({ name: 'account.reply', data: { actor: { telegramId: `bad-${i}` } } })));
     const [alert] = await stack.client.waitForMessages(4343, 1, 10_000);
-    expect(alert!.text).to.match(/^⚠️ billing\/account\.reply\njob failed for good: invalid payload for account\.reply/);
+    expect(alert!.text).to.match(/^⚠️ interactive\/account\.reply\njob failed for good: invalid payload for account\.reply/);
     expect(alert!.text).to.match(/×50 since /);
     await new Promise((r) => setTimeout(r, 2_000));
     expect(await stack.client.messages(4343)).to.have.length(1);

@@ -12,7 +12,7 @@ import { TEST_REDIS_URL, testConfig, testToken } from '../support/env';
 import { deleteKeysWithPrefix } from '../../src/lib/redis';
 
 describe('job catalogue and worker runner', () => {
-  const config = testConfig({ BOT_TOKEN: testToken(), WORKER_QUEUES: 'billing' });
+  const config = testConfig({ BOT_TOKEN: testToken(), WORKER_QUEUES: 'interactive' });
   const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
   const queues = new QueueRegistry(redis, config.QUEUE_PREFIX);
   const enqueue = createEnqueue(queues);
@@ -33,7 +33,7 @@ describe('job catalogue and worker runner', () => {
     }
     expect(error).to.be.instanceOf(PayloadError);
     expect((error as Error).message).to.match(/invalid payload for account\.reply: actor\.telegramId: .*; key: /);
-    expect(await queues.get('billing').count()).to.equal(0);
+    expect(await queues.get('interactive').count()).to.equal(0);
   });
 
   it('enqueue() applies the catalogue defaults: retries with exponential backoff and bounded history', async () => {
@@ -54,8 +54,8 @@ describe('job catalogue and worker runner', () => {
 
     it('fails a job whose payload in Redis is bad as unrecoverable, without retrying', async () => {
       // Bypass enqueue(): a producer from an older release, or a hand-edited job in Bull Board.
-      const raw = new Queue('billing', { connection: redis, prefix: config.QUEUE_PREFIX });
-      const events = new QueueEvents('billing', { connection: TEST_REDIS_URL as never, prefix: config.QUEUE_PREFIX });
+      const raw = new Queue('interactive', { connection: redis, prefix: config.QUEUE_PREFIX });
+      const events = new QueueEvents('interactive', { connection: TEST_REDIS_URL as never, prefix: config.QUEUE_PREFIX });
       await events.waitUntilReady();
       try {
         const failed = new Promise<string>((resolve) => events.on('failed', ({ failedReason }) => resolve(failedReason)));
@@ -92,7 +92,7 @@ describe('job catalogue and worker runner', () => {
     });
 
     it('the worker process itself refuses to start with a gap', async () => {
-      const gap = workerDefinitions.filter((d) => d.queue !== 'billing');
+      const gap = workerDefinitions.filter((d) => d.queue !== 'interactive');
       let error: unknown;
       try {
         await startWorkerProcess(config, gap, createLogger({ level: 'error', service: 'test', silent: true }));

@@ -24,7 +24,7 @@ describe('dialog state survives a Redis flush', function () {
 
   const botId = () => stack.bot!.runtime.bot.botInfo!.id;
   const mirrored = (userId: number) => stack.knex('dialog_states').where({ bot_id: botId(), chat_id: userId, telegram_id: userId }).first();
-  const restores = async () => (await stack.bot!.runtime.queues.get('billing').getJobs(['completed', 'active', 'waiting', 'prioritized'])).filter((j) => j.name === 'dialog.restore').length;
+  const restores = async () => (await stack.bot!.runtime.queues.get('interactive').getJobs(['completed', 'active', 'waiting', 'prioritized'])).filter((j) => j.name === 'dialog.restore').length;
 
   it('in the middle of /feedback: the next text still reaches the team, and the mirror follows the dialog', async () => {
     const user = await stack.client.createUser();

@@ -32,7 +32,7 @@ describe('outages: Postgres away, Telegram 5xx', function () {
     pg?.destroy();
   });
 
-  const jobsOf = async (queue: 'billing' | 'notifications', telegramId: number): Promise<Job[]> =>
+  const jobsOf = async (queue: 'interactive' | 'billing' | 'notifications', telegramId: number): Promise<Job[]> =>
     (await stack!.workers!.deps.queues.get(queue).getJobs(['completed', 'failed', 'active', 'waiting', 'delayed'])).filter(
       (j) => j.data.actor?.telegramId === telegramId || j.data.chatId === telegramId,
     );
@@ -64,9 +64,9 @@ describe('outages: Postgres away, Telegram 5xx', function () {
     expect(thanks.text).to.contain('100 coins were added');
     expect(await s.balanceOf(known.id)).to.equal(200);
     // Waited, not failed: each job's one attempt is the one that succeeded (BullMQ counts it); the outage spent none.
-    const jobs = [...(await jobsOf('billing', known.id)), ...(await jobsOf('billing', newcomer.id))];
+    const jobs = [...(await jobsOf('interactive', known.id)), ...(await jobsOf('interactive', newcomer.id)), ...(await jobsOf('billing', known.id))];
     await waitFor(async () => (await Promise.all(jobs.map((j) => j.isCompleted()))).every(Boolean), 'jobs completed', 10_000);
-    const waited = await Promise.all(jobs.map(async (j) => (await s.workers!.deps.queues.get('billing').getJob(j.id!))!));
+    const waited = await Promise.all(jobs.map(async (j) => (await s.workers!.deps.queues.get(j.queueName as 'interactive' | 'billing').getJob(j.id!))!));
     expect(waited.map((j) => [j.name, j.attemptsMade])).to.deep.include.members([['account.register', 1], ['balance.show', 1], ['payment.completed', 1]]);
     expect(waited.every((j) => j.attemptsMade === 1), JSON.stringify(waited.map((j) => [j.name, j.attemptsMade]))).to.equal(true);
     expect(waited.filter((j) => j.data._outage).length).to.be.greaterThan(1);

@@ -41,7 +41,7 @@ describe('the outbox: effects that follow a commit survive a lost job and a dead
     const user = await stack.registered();
     const invoice = await invoiceFor(client(), user.id);
     // Nobody sends messages for a while: the thanks waits in the notifications queue…
-    await restartWorkers(['billing']);
+    await restartWorkers(['interactive', 'billing']);
     const paid = await client().payInvoice(user.id, invoice.message_id);
     const charge = paid.telegram_payment_charge_id!;
     const jobId = `topup-thanks-${charge}`.replace(/:/g, '.');
@@ -51,7 +51,7 @@ describe('the outbox: effects that follow a commit survive a lost job and a dead
     await (await notifications.getJob(jobId))!.remove();
     const [row] = await outboxOf(`payment:${charge}`);
     expect(row).to.include({ name: 'message.send', job_id: jobId, relays: 1, done_at: null });
-    await restartWorkers(['billing', 'notifications']);
+    await restartWorkers(['interactive', 'billing', 'notifications']);
     const thanks = await nextMessage(user.id, invoice.message_id, (m) => m.text?.startsWith('Thank you!') === true, 20_000);
     expect(thanks.text).to.contain(`Your balance: ${BONUS + 100} coins.`);
     await waitFor(async () => (await outboxOf(`payment:${charge}`))[0]?.outcome === 'completed', 'row closed', 10_000);

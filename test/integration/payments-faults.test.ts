@@ -126,7 +126,7 @@ describe('payments under faults: rate limit, bans, refunds retried from any stat
     await client().blockBot(user.id, false);
     await client().sendText(user.id, '/balance');
     await waitFor(async () => {
-      const jobs = await stack.workers!.deps.queues.get('billing').getJobs(['completed']);
+      const jobs = await stack.workers!.deps.queues.get('interactive').getJobs(['completed']);
       return jobs.some((j) => j.name === 'balance.show' && j.data.actor.telegramId === user.id);
     }, 'the banned user\'s command handled');
     expect((await stack.user(user.id)).status).to.equal('banned');

@@ -77,7 +77,7 @@ describe('through PgBouncer (transaction pooling)', function () {
   });
 
   it('a worker process charges an avatar once (hold, capture), and its transactions went through the pooler', async () => {
-    child = spawn(process.execPath, [path.join(ROOT, 'dist/workers/main.js'), '--queues=billing,avatars,notifications'], {
+    child = spawn(process.execPath, [path.join(ROOT, 'dist/workers/main.js'), '--queues=interactive,billing,avatars,notifications'], {
       cwd: ROOT, env: stack.childEnv({ WELCOME_BONUS: '50', PRICE_AVATAR: '20', LOG_LEVEL: 'error' }), stdio: 'ignore',
     });
     const user = await stack.registered();

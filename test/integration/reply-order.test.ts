@@ -5,7 +5,7 @@ import { sleep, waitFor } from '../support/wait';
 
 /**
  * Order across updates (docs/DELIVERY.md): the reply to an update keeps the update's place in its chat's line,
- * whichever job finishes first. The billing queue is paused so the test decides which job runs first. A missing
+ * whichever job finishes first. The interactive queue is paused so the test decides which job runs first. A missing
  * message is passed over after CHAT_STALL_MS (1 s here); a reserved reply whose job is still queued is waited for
  * CHAT_REPLY_WAIT_MS, far past the test.
  */
@@ -17,13 +17,13 @@ describe('replies in the order the user sent the commands', function () {
   });
   after(() => stack?.stop());
 
-  const billing = () => stack.workers!.deps.queues.get('billing');
+  const interactive = () => stack.workers!.deps.queues.get('interactive');
   const texts = async (chatId: number) => (await stack.client.messages(chatId)).map((m) => m.text ?? '');
   /** The jobs the bot queued for this user's updates, by name, once `count` of them are there. */
   async function queued(chatId: number, count: number): Promise<Map<string, Job>> {
     let jobs: Job[] = [];
     await waitFor(async () => {
-      jobs = (await billing().getJobs(['waiting', 'prioritized'])).filter((j) => j.data?.actor?.chatId === chatId);
+      jobs = (await interactive().getJobs(['waiting', 'prioritized'])).filter((j) => j.data?.actor?.chatId === chatId);
       return jobs.length >= count;
     }, 'the commands\' jobs queued');
     return new Map(jobs.map((j) => [j.name, j]));
@@ -31,7 +31,7 @@ describe('replies in the order the user sent the commands', function () {
 
   it('/balance then /topup: the /topup job finishing first still answers second', async () => {
     const user = await stack.registered();
-    await billing().pause();
+    await interactive().pause();
     try {
       await stack.client.sendText(user.id, '/balance');
       await stack.client.sendText(user.id, '/topup');
@@ -39,21 +39,21 @@ describe('replies in the order the user sent the commands', function () {
       const first = jobs.get('balance.show')!;
       // Hold the /balance job back: it runs only once the /topup job is done and its reply is queued.
       await first.remove();
-      await billing().resume();
-      const topup = await stack.workers!.deps.queues.get('billing').getJob(jobs.get('topup.offer')!.id!);
+      await interactive().resume();
+      const topup = await interactive().getJob(jobs.get('topup.offer')!.id!);
       await waitFor(async () => (await topup?.getState()) === 'completed', '/topup handled');
       const reply = await stack.workers!.deps.queues.get('notifications').getJob(`reply-${topup!.data.updateId}`);
       await waitFor(async () => (await reply?.getState()) === 'delayed', 'the /topup reply waiting for its turn');
       // Longer than a missing message is waited for: the reserved reply's job is still queued, so the line waits on.
       await sleep(2_500);
       expect(await texts(user.id), 'nothing overtook the /balance reply').to.have.length(1);
-      await billing().add(first.name, first.data, { jobId: first.id });
+      await interactive().add(first.name, first.data, { jobId: first.id });
       await stack.client.waitForMessages(user.id, 3, 20_000);
       const got = await texts(user.id);
       expect(got[1]).to.match(/^Your balance: \d+ coins\.$/);
       expect(got[2]).to.match(/^Choose a package/);
     } finally {
-      await billing().resume();
+      await interactive().resume();
     }
   });
 
@@ -62,7 +62,7 @@ describe('replies in the order the user sent the commands', function () {
     await stack.knex('users').where({ telegram_id: user.id }).update({ status: 'banned' });
     await stack.client.sendText(user.id, '/balance');
     await waitFor(
-      async () => (await billing().getJobs(['completed'])).some((j) => j.name === 'balance.show' && j.data?.actor?.chatId === user.id),
+      async () => (await interactive().getJobs(['completed'])).some((j) => j.name === 'balance.show' && j.data?.actor?.chatId === user.id),
       'the banned user\'s /balance skipped',
     );
     await stack.workers!.deps.enqueue('message.send', { chatId: user.id, text: 'a message from the admins' });

@@ -15,9 +15,9 @@ describe('a job retried after its process died half-way', function () {
   let stack: Stack;
   let taker: Worker;
   before(async () => {
-    // Notifications are worked (the reply reaches the sandbox); billing jobs are taken by the test, as a worker would.
+    // Notifications are worked (the reply reaches the sandbox); interactive jobs are taken by the test, as a worker would.
     stack = await Stack.start({ bot: false, env: { WORKER_QUEUES: 'notifications', WELCOME_BONUS: '30' } });
-    taker = new Worker('billing', null, { connection: stack.redis, prefix: queuePrefix(stack.redis, stack.config.QUEUE_PREFIX, 'billing') });
+    taker = new Worker('interactive', null, { connection: stack.redis, prefix: queuePrefix(stack.redis, stack.config.QUEUE_PREFIX, 'interactive') });
   });
   after(async () => {
     await taker?.close();

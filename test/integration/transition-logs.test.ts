@@ -49,7 +49,7 @@ describe('state-transition logs', function () {
     await waitFor(() => jobStates(jobId).includes('active → completed'), 'the job completed line');
     expect(jobStates(jobId)).to.deep.equal(['waiting → active', 'active → completed']);
     const taken = lines.find((l) => l.message === 'job state' && l.job_id === jobId)!;
-    expect(taken).to.include({ update_id: first.update_id, user_id: user.id, job: 'account.reply', queue: 'billing', attempt: 1 });
+    expect(taken).to.include({ update_id: first.update_id, user_id: user.id, job: 'account.reply', queue: 'interactive', attempt: 1 });
   });
 
   it('a send Telegram answers 502 once: active → delayed (the outage rule) → active → completed; a broken job: active → failed', async () => {
@@ -62,7 +62,7 @@ describe('state-transition logs', function () {
     expect(sends().map((l) => `${l.from} → ${l.to}`)).to.deep.equal(['waiting → active', 'active → delayed', 'delayed → active', 'active → completed']);
     expect(sends()[1]).to.include({ reason: 'outage', user_id: user.id });
 
-    const broken = await stack.bot!.runtime.queues.get('billing').add('account.reply', { broken: true }, { attempts: 1, jobId: `broken-${user.id}` });
+    const broken = await stack.bot!.runtime.queues.get('interactive').add('account.reply', { broken: true }, { attempts: 1, jobId: `broken-${user.id}` });
     await waitFor(() => jobStates(broken.id!).includes('active → failed'), 'the failed line');
     const failed = lines.find((l) => l.message === 'job state' && l.job_id === broken.id && l.to === 'failed')!;
     expect(failed.error).to.match(/invalid payload for account\.reply/);

@@ -56,7 +56,7 @@ describe('web process', () => {
     });
     const post = (body: unknown, headers: Record<string, string>) =>
       fetch(`${url}/telegram/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-    const queued = async () => (await runtime.queues.get('billing').getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed'));
+    const queued = async () => (await runtime.queues.get('interactive').getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed'));
 
     it('refuses a webhook call with a wrong or missing secret: 401, nothing enqueued', async () => {
       expect((await post(update(1), { 'X-Telegram-Bot-Api-Secret-Token': 'wrong' })).status).to.equal(401);
@@ -70,7 +70,7 @@ describe('web process', () => {
       expect(first.status).to.equal(200);
       expect(await first.json()).to.deep.include({ outcome: 'enqueued' });
       expect(await again.json()).to.deep.include({ outcome: 'duplicate' });
-      const job = await runtime.queues.get('billing').getJob('update-3');
+      const job = await runtime.queues.get('interactive').getJob('update-3');
       expect(job!.name).to.equal('account.reply');
       expect(job!.data).to.deep.include({ key: 'help', updateId: 3 });
       expect((await queued()).waiting).to.equal(1);
@@ -94,17 +94,17 @@ describe('web process', () => {
       const auth = { authorization: basic(viewer.user, viewer.password) };
       const list = await fetch(`${url}/admin/queues/api/queues`, { headers: auth });
       expect(list.status).to.equal(200);
-      const job = await runtime.queues.get('billing').add('account.reply', { x: 1 }, { delay: 60_000 });
-      const promote = await fetch(`${url}/admin/queues/api/queues/billing/${job.id}/promote`, { method: 'PUT', headers: auth });
+      const job = await runtime.queues.get('interactive').add('account.reply', { x: 1 }, { delay: 60_000 });
+      const promote = await fetch(`${url}/admin/queues/api/queues/interactive/${job.id}/promote`, { method: 'PUT', headers: auth });
       expect(promote.status).to.equal(403);
       expect(await job.getState()).to.equal('delayed');
       const [event] = await knex('audit_events').where({ actor: `viewer:${viewer.user}`, action: 'board.refused' });
-      expect(event.subject).to.equal(`queue:billing/job:${job.id}`);
+      expect(event.subject).to.equal(`queue:interactive/job:${job.id}`);
     });
 
     it("an operator's change works and is audited with the operator's name", async () => {
-      const job = await runtime.queues.get('billing').add('account.reply', { x: 2 }, { delay: 60_000 });
-      const res = await fetch(`${url}/admin/queues/api/queues/billing/${job.id}/promote`, {
+      const job = await runtime.queues.get('interactive').add('account.reply', { x: 2 }, { delay: 60_000 });
+      const res = await fetch(`${url}/admin/queues/api/queues/interactive/${job.id}/promote`, {
         method: 'PUT',
         headers: { authorization: basic(operator.user, operator.password) },
       });
@@ -112,7 +112,7 @@ describe('web process', () => {
       expect(await job.getState()).to.equal('waiting');
       await waitFor(async () => (await knex('audit_events').where({ actor: `operator:${operator.user}`, action: 'board.promote' })).length === 1, 'audit row');
       const [event] = await knex('audit_events').where({ actor: `operator:${operator.user}`, action: 'board.promote' });
-      expect(event.subject).to.equal(`queue:billing/job:${job.id}`);
+      expect(event.subject).to.equal(`queue:interactive/job:${job.id}`);
     });
   });
 

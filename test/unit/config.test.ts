@@ -10,7 +10,7 @@ describe('config', () => {
     const c = parseConfig({});
     expect(c.BOT_MODE).to.equal('polling');
     expect(c.TELEGRAM_API_ROOT).to.equal('https://api.telegram.org');
-    expect(c.WORKER_QUEUES).to.deep.equal(['billing', 'transcripts', 'avatars', 'notifications', 'backups']);
+    expect(c.WORKER_QUEUES).to.deep.equal(['interactive', 'billing', 'transcripts', 'avatars', 'notifications', 'backups']);
   });
 
   it('backups run daily at 03:00 UTC and are drilled again at 15:00 unless told otherwise; off turns a schedule off', () => {
@@ -28,10 +28,10 @@ describe('config', () => {
   });
 
   it('parses lists: WORKER_QUEUES and ADMIN_IDS', () => {
-    const c = parseConfig({ WORKER_QUEUES: 'billing, notifications', ADMIN_IDS: '1,22, 333' });
-    expect(c.WORKER_QUEUES).to.deep.equal(['billing', 'notifications']);
+    const c = parseConfig({ WORKER_QUEUES: 'interactive, billing, notifications', ADMIN_IDS: '1,22, 333' });
+    expect(c.WORKER_QUEUES).to.deep.equal(['interactive', 'billing', 'notifications']);
     // The Procfile's general worker: every queue but the one that has its own process.
-    expect(parseConfig({ WORKER_QUEUES: 'all,-avatars' }).WORKER_QUEUES).to.deep.equal(['billing', 'transcripts', 'notifications', 'backups']);
+    expect(parseConfig({ WORKER_QUEUES: 'all,-avatars' }).WORKER_QUEUES).to.deep.equal(['interactive', 'billing', 'transcripts', 'notifications', 'backups']);
     expect(() => parseConfig({ WORKER_QUEUES: 'billing,-avatars' })).to.throw(/WORKER_QUEUES/);
     expect(c.ADMIN_IDS).to.deep.equal([1, 22, 333]);
   });

@@ -1,14 +1,14 @@
 import { jobKey } from '../../jobs/job-key';
-import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
+import type { Handlers, WorkerDeps } from '../../jobs/handler.types';
 import { reply } from '../reply';
 import { translate } from '../i18n/messages';
 
 
 /**
- * Account lifecycle jobs (billing queue: the account is what billing charges). The runner has already
+ * Account lifecycle jobs (the interactive queue: quick replies). The runner has already
  * registered the actor; these decide what to say and hand the words to `message.send`.
  */
-export function accountHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'account.register' | 'account.reply' | 'feedback.submit'> {
+export function accountHandlers(deps: WorkerDeps): Handlers<'account.register' | 'account.reply' | 'feedback.submit'> {
   const { enqueue, audit, config, ledger } = deps;
   return {
     'account.register': async ({ actor, updateId }, ctx) => {

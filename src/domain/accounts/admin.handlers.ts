@@ -1,6 +1,6 @@
 import { QUEUE_NAMES } from '../../config';
 import { jobKey } from '../../jobs/job-key';
-import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
+import type { Handlers, JobContext, WorkerDeps } from '../../jobs/handler.types';
 import type { AdminCommand } from '../../jobs/payloads';
 import { isAdmin } from './admin-right';
 import { reply } from '../reply';
@@ -33,7 +33,7 @@ function logLine(e: CriticalEntry): string {
 }
 
 /** Admin commands. The right is checked here: the ids in `ADMIN_IDS` (see isAdmin). */
-export function adminHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'admin.command'> {
+export function adminHandlers(deps: WorkerDeps): Handlers<'admin.command'> {
   const { enqueue, audit, users, queues, config, ledger, metrics, backups, criticalLog } = deps;
   return {
     'admin.command': async ({ actor, updateId, command, args }, ctx: JobContext) => {

@@ -1,5 +1,5 @@
 import type { RedisClient } from '../../lib/redis';
-import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
+import type { Handlers, WorkerDeps } from '../../jobs/handler.types';
 import { dialogEpochKey, dialogKey, dialogRecoveryKey, NO_DIALOG } from '../../jobs/dialog-keys';
 import type { DialogState } from '../../jobs/payloads';
 import type { DialogStatesRepository } from '../../repositories/dialog-states.repository';
@@ -55,7 +55,7 @@ export class DialogMirror {
   }
 }
 
-export function dialogHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, 'dialog.save' | 'dialog.restore'> {
+export function dialogHandlers(deps: WorkerDeps): Handlers<'dialog.save' | 'dialog.restore'> {
   const { dialogs } = deps;
   return {
     'dialog.save': async ({ botId, chatId, telegramId, updateId, state }) => ({ saved: await dialogs.save(botId, chatId, telegramId, updateId, state) }),

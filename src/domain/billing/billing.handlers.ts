@@ -1,7 +1,8 @@
+// Over 250 lines: the cabinet views and the Stars payment flow share one set of helpers (show, packages, signing key).
 import { QUEUE_NAMES, type QueueName } from '../../config';
 import { TelegramBadRequestError } from '../../adapters/telegram.client';
 import { jobKey } from '../../jobs/job-key';
-import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
+import type { Handlers, JobContext, WorkerDeps } from '../../jobs/handler.types';
 import type { Language } from '../../jobs/payloads';
 import type { LedgerEntry } from '../../repositories/ledger.repository';
 import type { UserModel } from '../../repositories/user.model';
@@ -51,7 +52,7 @@ function settingsView(user: UserModel): { text: string; replyMarkup: InlineKeybo
 }
 
 /** Billing jobs of the cabinet and of Telegram Stars payments. Coins come from the ledger only. */
-export function billingHandlers(deps: WorkerDeps): Pick<HandlerMap<'billing'>, BillingJobs> {
+export function billingHandlers(deps: WorkerDeps): Handlers<BillingJobs> {
   const { enqueue, ledger, holds, payments, users, config, telegram, audit, metrics, queues, alerts, outbox } = deps;
   // Derived on first use: building the handler table (at start-up, in tests) must not need a token.
   let signingKey: Buffer | undefined;

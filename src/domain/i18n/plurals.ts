@@ -5,7 +5,7 @@ import type { Language } from '../../jobs/payloads';
  * plural category comes from `Intl.PluralRules`: English has `one` and `other`, Russian `one` (1, 21, 101),
  * `few` (2–4, 22–24), `many` (0, 5–20, 25–30, 11–14) and `other` (fractions: 1.5 монеты).
  *
- * Two placeholder forms, both inside a template of src/domain/i18n/messages.ts:
+ * Two placeholder forms, both inside a template of a feature's text module (src/domain/<feature>/<feature>.texts.ts):
  * - `{coins:coin}` → the count and the noun's form: "21 монета", "1 coin". The noun comes from {@link NOUNS} of the
  *   template's language; a case other than the nominative is a noun of its own (`coin.acc`: "стоит 21 монету").
  * - `{coins|one:was|other:were}` → only the form, for the words that agree with the count ("1 coin was added").

@@ -5,7 +5,7 @@ import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.type
 import type { Language } from '../../jobs/payloads';
 import type { LedgerEntry } from '../../repositories/ledger.repository';
 import type { UserModel } from '../../repositories/user.model';
-import { languageFromCode } from '../../repositories/users.repository';
+import { languageFromCode } from '../../shared/actor';
 import { isOutage } from '../../jobs/outage';
 import { effect, outboxRows, relayEffects, relayRows, type Effect } from '../../jobs/outbox';
 import { translate } from '../i18n/messages';

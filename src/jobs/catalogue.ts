@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineJob } from './define';
-import { AVATAR_STYLES } from '../domain/avatars/styles';
+import { AVATAR_STYLES } from '../shared/avatar-styles';
 import { actorSchema, ADMIN_COMMANDS, dialogStateSchema, requesterSchema, inlineKeyboardSchema, languageSchema, REPLY_KEYS, starsInvoiceSchema, templateSchema, updateIdSchema } from './payloads';
 
 /**

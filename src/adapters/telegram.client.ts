@@ -1,6 +1,6 @@
 import { Telegram } from 'telegraf';
 import type { InlineKeyboardMarkup, Message } from 'telegraf/types';
-import { isOutage } from '../jobs/outage';
+import { isOutage } from '../lib/outage';
 import { redact } from '../lib/logger';
 import type { SharedMetrics } from '../observability/shared-metrics';
 

@@ -6,7 +6,7 @@ import type { Language } from '../../jobs/payloads';
 import type { LedgerEntry } from '../../repositories/ledger.repository';
 import type { UserModel } from '../../repositories/user.model';
 import { languageFromCode } from '../../shared/actor';
-import { isOutage } from '../../jobs/outage';
+import { isOutage } from '../../lib/outage';
 import { effect, outboxRows, relayEffects, relayRows, type Effect } from '../../jobs/outbox';
 import { translate } from '../i18n/messages';
 import { CALLBACK, type InlineKeyboard } from '../keyboards';

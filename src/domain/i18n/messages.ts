@@ -1,5 +1,6 @@
 import { LANGUAGES, type Language } from '../../jobs/payloads';
 import { PLACEHOLDER, pluralForm, pluralNoun, templateProblems } from './plurals';
+import { UnknownTemplateError } from '../../shared/errors';
 
 type Dictionary = Record<string, string>;
 
@@ -290,9 +291,7 @@ const ru: Dictionary = {
 
 export const dictionaries: Record<Language, Dictionary> = { en, ru };
 
-export class UnknownTemplateError extends Error {
-  override readonly name = 'UnknownTemplateError';
-}
+export { UnknownTemplateError };
 
 /**
  * Renders a template in a language. `{name}` placeholders are filled from params; counts take their plural forms

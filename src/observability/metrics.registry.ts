@@ -3,8 +3,7 @@ import type { Queue } from 'bullmq';
 import { servers, type RedisClient } from '../lib/redis';
 import { Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { Knex } from 'knex';
-import type { QueueRegistry } from '../jobs/queues';
-import { checkDependencies } from '../web/health';
+import { checkDependencies } from './health';
 import { COUNTERS, HISTOGRAMS, metricsKey } from './shared-metrics';
 
 type Values = { value: number; labels: Record<string, string | number>; metricName?: string }[];
@@ -26,13 +25,18 @@ function sharedMetric(redis: RedisClient, key: string, name: string, help: strin
   } as unknown as Metric;
 }
 
+/** The queues a scrape reads: the job layer's QueueRegistry (src/jobs/queues.ts) is one. */
+export interface QueueSource {
+  all(): Queue[];
+}
+
 const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'] as const;
 
 /**
  * The web process's `/metrics`: its own process metrics, every replica's shared counters and histograms, and
  * the queues as Redis sees them right now (depth by state, age of the oldest waiting job).
  */
-export function createMetricsRegistry(redis: RedisClient, prefix: string, queues: QueueRegistry, knex: Knex): Registry {
+export function createMetricsRegistry(redis: RedisClient, prefix: string, queues: QueueSource, knex: Knex): Registry {
   const registry = new Registry();
   // The web process's own prom-client defaults; every process (web included) is also in switchyard_process_*.
   collectDefaultMetrics({ register: registry, prefix: 'switchyard_web_', labels: { process: 'web' } });

@@ -4,6 +4,9 @@ import { isOutage } from '../lib/outage';
 import { redact } from '../lib/logger';
 import type { SharedMetrics } from '../observability/shared-metrics';
 
+/** The Bot API's types the workers' code speaks in, handed on from here: outside this adapter, no telegraf. */
+export type { InlineKeyboardMarkup, Message };
+
 /** The user blocked the bot, or the chat is gone: stop sending to it, never retry. */
 export class ChatUnreachableError extends Error {
   override readonly name = 'ChatUnreachableError';

@@ -12,7 +12,7 @@ import { SharedMetrics } from '../observability/shared-metrics';
 import { ChatPacer, chatLimits } from '../jobs/chat-pacer';
 import { AdminAlerts } from '../observability/admin-alerts';
 import { attachCriticalLog } from '../observability/critical-log';
-import { startProcessStats } from '../observability/metrics.registry';
+import { startProcessStats } from '../observability/process-stats';
 
 export interface BotRuntime {
   ingress: Ingress;

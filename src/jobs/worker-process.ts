@@ -3,7 +3,7 @@ import { TelegramClient } from '../adapters/telegram.client';
 import { createKnex } from '../db/knex';
 import { createLogger, type Logger } from '../lib/logger';
 import { attachCriticalLog, CriticalLog } from '../observability/critical-log';
-import { startProcessStats } from '../observability/metrics.registry';
+import { startProcessStats } from '../observability/process-stats';
 import { DialogMirror } from './dialog-mirror';
 import { DialogStatesRepository } from '../repositories/dialog-states.repository';
 import { closeRedis, connectRedis, createRedis, type RedisClient } from '../lib/redis';

@@ -7,7 +7,7 @@
  *   jobs          src/jobs — the machinery: catalogue, enqueue, runner, outbox, schedules, chat pacer, dialog mirror
  *   repositories  src/repositories — Postgres tables behind typed methods
  *   adapters      src/adapters — the outside world: Telegram, sharp, ffmpeg, speech engines, pg_dump
- *   infra         src/observability, src/db — logs' and metrics' plumbing, alerts, health; knex, migrations, statements
+ *   infra         src/observability, src/db — metrics, alerts, critical log, health check; knex, statements, migrator
  *   foundation    src/lib, src/shared, src/config.ts, src/types — helpers and the words every layer shares
  *
  * Besides the layers: no import circle; the bot holds no Postgres code; the workers' code no telegraf; src/ and

@@ -3,7 +3,7 @@ import { Telegraf } from 'telegraf';
 import type { Update } from 'telegraf/types';
 import type { BotContext } from '../src/bot/context';
 import { Ingress } from '../src/bot/ingress';
-import { ChatPacer } from '../src/domain/notifications/chat-pacer';
+import { ChatPacer } from '../src/jobs/chat-pacer';
 import { createBatchedEnqueue, parsePayload, type Enqueue } from '../src/jobs/enqueue';
 import { QueueRegistry } from '../src/jobs/queues';
 import { dialogEpochKey } from '../src/jobs/dialog-keys';

@@ -1,6 +1,5 @@
 import sharp from 'sharp';
-import { WorkRefusedError } from '../domain/billing/paid-work';
-import { AVATAR_SIZES, fallbackFormat, type AvatarFormat, type AvatarStyle } from '../domain/avatars/styles';
+import { AVATAR_SIZES, fallbackFormat, type AvatarFormat, type AvatarStyle } from '../shared/avatar-styles';
 
 // Deliberate, for worker memory: each job slot decodes one image on one libvips thread (the worker's concurrency is
 // the parallelism, and the two cores are shared with everything else), and libvips keeps no operation cache
@@ -20,14 +19,16 @@ export const IMAGE_REFUSALS = [
 ] as const;
 export type ImageRefusal = (typeof IMAGE_REFUSALS)[number];
 
-/** The input is not an image we can safely make an avatar from; the reason is a translation key. */
-export class ImageRefusedError extends WorkRefusedError {
+/**
+ * The input is not an image we can safely make an avatar from; the reason is a translation key. The avatar handler
+ * turns it into the paid work's refusal (src/domain/billing/paid-work.ts): coins released, no retry, the user told.
+ */
+export class ImageRefusedError extends Error {
   override readonly name = 'ImageRefusedError';
-  constructor(override readonly reason: ImageRefusal) {
+  constructor(readonly reason: ImageRefusal) {
     super(reason);
   }
 }
-
 
 /** The smallest source worth making an avatar from. */
 export const MIN_SIDE = 64;

@@ -1,8 +1,11 @@
 import { Telegram } from 'telegraf';
 import type { InlineKeyboardMarkup, Message } from 'telegraf/types';
-import { isOutage } from '../jobs/outage';
+import { isOutage } from '../lib/outage';
 import { redact } from '../lib/logger';
 import type { SharedMetrics } from '../observability/shared-metrics';
+
+/** The Bot API's types the workers' code speaks in, handed on from here: outside this adapter, no telegraf. */
+export type { InlineKeyboardMarkup, Message };
 
 /** The user blocked the bot, or the chat is gone: stop sending to it, never retry. */
 export class ChatUnreachableError extends Error {

@@ -9,10 +9,10 @@ import type { BotContext } from './context';
 import { Ingress } from './ingress';
 import { publishCommands } from './commands';
 import { SharedMetrics } from '../observability/shared-metrics';
-import { ChatPacer, chatLimits } from '../domain/notifications/chat-pacer';
+import { ChatPacer, chatLimits } from '../jobs/chat-pacer';
 import { AdminAlerts } from '../observability/admin-alerts';
 import { attachCriticalLog } from '../observability/critical-log';
-import { startProcessStats } from '../observability/metrics.registry';
+import { startProcessStats } from '../observability/process-stats';
 
 export interface BotRuntime {
   ingress: Ingress;

@@ -6,7 +6,7 @@ import type { Enqueue } from '../jobs/enqueue';
 import type { Actor } from '../jobs/payloads';
 import type { RedisClient } from '../lib/redis';
 import { redact, type Logger, type TraceContext } from '../lib/logger';
-import { languageFromCode } from '../repositories/users.repository';
+import { languageFromCode } from '../shared/actor';
 import type { BotContext } from './context';
 import { features } from './features';
 import { Dialog } from './fsm/dialog';

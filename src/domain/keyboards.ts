@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { inlineKeyboardSchema } from '../jobs/payloads';
 import type { Language } from '../jobs/payloads';
-import type { AvatarStyle } from './avatars/styles';
+import type { AvatarStyle } from '../shared/avatar-styles';
 import { translate } from './i18n/messages';
 
 export type InlineKeyboard = z.infer<typeof inlineKeyboardSchema>;

@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { ChatUnreachableError, TelegramBadRequestError } from '../adapters/telegram.client';
-import { UnknownTemplateError } from '../domain/i18n/messages';
+import { UnknownTemplateError } from '../shared/errors';
 import { UnreadableValueError } from '../lib/crypto';
 import { waitsOutOutage } from './outage';
 

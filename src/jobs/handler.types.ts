@@ -21,10 +21,10 @@ import type { UsersRepository } from '../repositories/users.repository';
 import { catalogue, type JobName, type JobsOfQueue, type Payload } from './catalogue';
 import type { Enqueue } from './enqueue';
 import type { QueueRegistry } from './queues';
-import type { ChatPacer } from '../domain/notifications/chat-pacer';
-import type { BroadcastTally } from '../domain/notifications/broadcast';
+import type { ChatPacer } from './chat-pacer';
+import type { BroadcastTally } from './broadcast-tally';
 import type { CriticalLog } from '../observability/critical-log';
-import type { DialogMirror } from '../domain/accounts/dialog.handlers';
+import type { DialogMirror } from './dialog-mirror';
 
 /** Everything a handler may use. Handlers reach the outside world only through these. */
 export interface WorkerDeps {

@@ -1,27 +1,11 @@
 import { z } from 'zod';
+import { actorSchema, dialogStateSchema, languageSchema, LANGUAGES, type Actor, type DialogState, type Language } from '../shared/actor';
 
-/** Who acted: ids and the two profile fields registration needs (no names, no message text). */
-export const actorSchema = z.object({
-  telegramId: z.number().int().positive(),
-  chatId: z.number().int(),
-  username: z.string().max(64).optional(),
-  languageCode: z.string().max(35).optional(),
-});
-export type Actor = z.infer<typeof actorSchema>;
+// Who acts, in which language and dialog: shared with the repositories and the bot (src/shared/actor.ts).
+export { actorSchema, dialogStateSchema, languageSchema, LANGUAGES, type Actor, type DialogState, type Language };
 
 /** The update a job came from, so logs can follow one update to its reply. */
 export const updateIdSchema = z.number().int().nonnegative().optional();
-
-/** A user's place in a multi-step dialog (src/bot/fsm/dialog.ts): a name and a few small values (file ids, no text). */
-export const dialogStateSchema = z.object({
-  name: z.string().min(1).max(64),
-  data: z.record(z.string().max(64), z.union([z.string().max(256), z.number(), z.boolean()])).optional(),
-});
-export type DialogState = z.infer<typeof dialogStateSchema>;
-
-export const LANGUAGES = ['en', 'ru'] as const;
-export const languageSchema = z.enum(LANGUAGES);
-export type Language = z.infer<typeof languageSchema>;
 
 /** Commands only admins (ADMIN_IDS) may run: checked in the worker, which audits refusals. */
 export const ADMIN_COMMANDS = ['stats', 'ban', 'unban', 'audit', 'grant', 'refund', 'backup', 'logs'] as const;

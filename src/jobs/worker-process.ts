@@ -3,15 +3,15 @@ import { TelegramClient } from '../adapters/telegram.client';
 import { createKnex } from '../db/knex';
 import { createLogger, type Logger } from '../lib/logger';
 import { attachCriticalLog, CriticalLog } from '../observability/critical-log';
-import { startProcessStats } from '../observability/metrics.registry';
-import { DialogMirror } from '../domain/accounts/dialog.handlers';
+import { startProcessStats } from '../observability/process-stats';
+import { DialogMirror } from './dialog-mirror';
 import { DialogStatesRepository } from '../repositories/dialog-states.repository';
 import { closeRedis, connectRedis, createRedis, type RedisClient } from '../lib/redis';
 import { AuditRepository } from '../repositories/audit.repository';
 import { SharedMetrics } from '../observability/shared-metrics';
 import { AdminAlerts } from '../observability/admin-alerts';
-import { ChatPacer, chatLimits } from '../domain/notifications/chat-pacer';
-import { BroadcastTally } from '../domain/notifications/broadcast';
+import { ChatPacer, chatLimits } from './chat-pacer';
+import { BroadcastTally } from './broadcast-tally';
 import { ReceiptsRepository } from '../repositories/receipts.repository';
 import { LedgerRepository } from '../repositories/ledger.repository';
 import { HoldsRepository } from '../repositories/holds.repository';
@@ -118,7 +118,7 @@ export async function startWorkerProcess(
   }
   log.info('workers started', { queues: running.workers.map((w) => w.name) });
   // Redis flushed (or restored from an older file) loses the job schedulers with everything else: put ours back.
-  // It loses the dialog states too: the epoch tells the bot to have them restored (src/domain/accounts/dialog.handlers.ts).
+  // It loses the dialog states too: the epoch tells the bot to have them restored (src/jobs/dialog-mirror.ts).
   const keeper = setInterval(() => {
     void settleDialogs();
     restoreSchedules(queues).then(

@@ -1,10 +1,23 @@
 import { type RedisClient, slotTag } from '../lib/redis';
-import type { Enqueue } from '../jobs/enqueue';
 
 /** Strips what varies between repeats of the same failure (ids, numbers) so they share one fingerprint. */
 export function fingerprintOf(source: string, message: string): string {
   return `${source}|${message.replace(/\d+/g, '#').slice(0, 200)}`;
 }
+
+/** What an `admin.alert` job carries (its payload in src/jobs/catalogue.ts). */
+export interface AlertPayload {
+  fingerprint: string;
+  source: string;
+  message: string;
+  firstSeenAt: string;
+}
+
+/**
+ * How an alert is queued: the job layer's `enqueue` (src/jobs/enqueue.ts) is one. Declared here, as the little this
+ * file needs, so that observability does not import the job layer above it.
+ */
+export type EnqueueAlert = (name: 'admin.alert', payload: AlertPayload, options: { delay: number; jobId: string }) => Promise<unknown>;
 
 export interface AlertOptions {
   /** One alert per fingerprint per window; repeats in between are counted into it. */
@@ -22,7 +35,7 @@ export class AdminAlerts {
   constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
-    private readonly enqueue: Enqueue,
+    private readonly enqueue: EnqueueAlert,
     private readonly opts: AlertOptions,
   ) {}
 

@@ -1,10 +1,9 @@
 import os from 'node:os';
 import type { RedisClient } from '../lib/redis';
 import type { Config } from '../config';
-import type { Enqueue } from '../jobs/enqueue';
 import { redact, type Logger } from '../lib/logger';
 import { sourceVersion } from '../lib/version';
-import { AdminAlerts } from './admin-alerts';
+import { AdminAlerts, type EnqueueAlert } from './admin-alerts';
 
 /** A crash loop is one notice a minute, with a count: the alert window of these notices. */
 export const LIFECYCLE_WINDOW_SECONDS = 60;
@@ -24,7 +23,7 @@ export class Lifecycle {
   constructor(
     redis: RedisClient,
     prefix: string,
-    enqueue: Enqueue,
+    enqueue: EnqueueAlert,
     private readonly kind: string,
     private readonly config: Pick<Config, 'LIFECYCLE_NOTICES' | 'ADMIN_IDS' | 'ALERT_DELAY_MS'>,
     private readonly log: Logger,

@@ -1,11 +1,10 @@
-import { hostname } from 'node:os';
 import type { Queue } from 'bullmq';
 import { servers, type RedisClient } from '../lib/redis';
 import { Gauge, Registry, collectDefaultMetrics, type Metric } from 'prom-client';
 import type { Knex } from 'knex';
-import type { QueueRegistry } from '../jobs/queues';
-import { checkDependencies } from '../web/health';
+import { checkDependencies } from './health';
 import { COUNTERS, HISTOGRAMS, metricsKey } from './shared-metrics';
+import { processSamples, type ProcessSample } from './process-stats';
 
 type Values = { value: number; labels: Record<string, string | number>; metricName?: string }[];
 
@@ -26,13 +25,18 @@ function sharedMetric(redis: RedisClient, key: string, name: string, help: strin
   } as unknown as Metric;
 }
 
+/** The queues a scrape reads: the job layer's QueueRegistry (src/jobs/queues.ts) is one. */
+export interface QueueSource {
+  all(): Queue[];
+}
+
 const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'] as const;
 
 /**
  * The web process's `/metrics`: its own process metrics, every replica's shared counters and histograms, and
  * the queues as Redis sees them right now (depth by state, age of the oldest waiting job).
  */
-export function createMetricsRegistry(redis: RedisClient, prefix: string, queues: QueueRegistry, knex: Knex): Registry {
+export function createMetricsRegistry(redis: RedisClient, prefix: string, queues: QueueSource, knex: Knex): Registry {
   const registry = new Registry();
   // The web process's own prom-client defaults; every process (web included) is also in switchyard_process_*.
   collectDefaultMetrics({ register: registry, prefix: 'switchyard_web_', labels: { process: 'web' } });
@@ -191,66 +195,6 @@ function registerRedisGauges(registry: Registry, redis: RedisClient): void {
       if (ok) this.set(Number(process.hrtime.bigint() - started) / 1e9);
     },
   });
-}
-
-/** One process's CPU and memory as it publishes them (`startProcessStats`). */
-interface ProcessSample {
-  cpu: number;
-  rss: number;
-  heap: number;
-  at: number;
-}
-
-/** A sample older than this is a process that stopped (or lost Redis): left out of the scrape. */
-const SAMPLE_STALE_MS = 60_000;
-/** …and dropped from the hash after this, so replicas that come and go do not pile up. */
-const SAMPLE_FORGET_MS = 3_600_000;
-
-function sampleOfThisProcess(): ProcessSample {
-  const { user, system } = process.cpuUsage();
-  const mem = process.memoryUsage();
-  return { cpu: (user + system) / 1e6, rss: mem.rss, heap: mem.heapUsed, at: Date.now() };
-}
-
-const processStatsKey = (redis: RedisClient, prefix: string) => metricsKey(redis, prefix, 'process');
-const thisReplica = () => `${hostname()}:${process.pid}`;
-
-/**
- * Publishes this process's CPU seconds and memory every `everyMs` to Redis, where the web process reads every
- * replica's for `/metrics` (switchyard_process_*{process, replica}): one scrape covers them all, as with the
- * shared counters. Call it once per process (`bot`, `worker`, …); the returned function stops it.
- */
-export function startProcessStats(redis: RedisClient, prefix: string, processName: string, everyMs = 5_000): () => Promise<void> {
-  const field = `${processName}|${thisReplica()}`;
-  const publish = () => redis.hset(processStatsKey(redis, prefix), field, JSON.stringify(sampleOfThisProcess())).catch(() => undefined);
-  void publish();
-  const timer = setInterval(() => void publish(), everyMs);
-  timer.unref();
-  return async () => {
-    clearInterval(timer);
-    await redis.hdel(processStatsKey(redis, prefix), field).catch(() => undefined);
-  };
-}
-
-/** Every publishing process's newest sample, and the web process's own (read live); stale ones left out. */
-async function processSamples(redis: RedisClient, prefix: string): Promise<{ labels: { process: string; replica: string }; sample: ProcessSample }[]> {
-  const now = Date.now();
-  const hash = await redis.hgetall(processStatsKey(redis, prefix)).catch(() => ({}) as Record<string, string>);
-  const rows = [{ labels: { process: 'web', replica: thisReplica() }, sample: sampleOfThisProcess() }];
-  const forget: string[] = [];
-  for (const [field, json] of Object.entries(hash)) {
-    const [processName = '', replica = ''] = field.split('|');
-    let sample: ProcessSample | undefined;
-    try {
-      sample = JSON.parse(json) as ProcessSample;
-    } catch {
-      sample = undefined;
-    }
-    if (!sample || now - sample.at > SAMPLE_FORGET_MS) forget.push(field);
-    else if (now - sample.at <= SAMPLE_STALE_MS) rows.push({ labels: { process: processName, replica }, sample });
-  }
-  if (forget.length) await redis.hdel(processStatsKey(redis, prefix), ...forget).catch(() => undefined);
-  return rows;
 }
 
 /** switchyard_process_*{process, replica}: CPU and memory of every process that publishes them. */

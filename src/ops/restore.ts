@@ -4,7 +4,7 @@ import type { Config } from '../config';
 import { createKnex, databaseOf, onServer, withClient, withDatabase } from '../db/knex';
 import { restoreDatabase, sha256File } from '../adapters/postgres-tools';
 import { backupDir, sidecarOf, type Sidecar } from '../domain/backups/backup-files';
-import { compareManifests, readFingerprints, totalRows, type Manifest } from '../domain/backups/fingerprint';
+import { compareManifests, readFingerprints, totalRows, type Manifest } from '../db/fingerprint';
 import { BackupsRepository } from '../repositories/backups.repository';
 
 /** The restore was refused before anything was written: the reason says what to do instead. */

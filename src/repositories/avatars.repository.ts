@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { AvatarVariant } from '../adapters/image';
-import type { AvatarFormat, AvatarStyle } from '../domain/avatars/styles';
+import type { AvatarFormat, AvatarStyle } from '../shared/avatar-styles';
 
 export interface AvatarSet {
   id: number;

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Manifest } from '../domain/backups/fingerprint';
+import type { Manifest } from '../db/fingerprint';
 
 export type BackupTrigger = 'schedule' | 'admin' | 'board';
 

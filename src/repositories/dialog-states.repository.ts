@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { DialogState } from '../jobs/payloads';
+import type { DialogState } from '../shared/actor';
 
 /** The Postgres mirror of each (chat, user)'s dialog state (`dialog_states`). */
 export class DialogStatesRepository {

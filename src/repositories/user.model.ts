@@ -1,5 +1,5 @@
 import { Model } from 'objection';
-import type { Language } from '../jobs/payloads';
+import type { Language } from '../shared/actor';
 
 export type UserRole = 'user' | 'admin';
 export type UserStatus = 'active' | 'blocked_bot' | 'banned';

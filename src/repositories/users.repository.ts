@@ -1,12 +1,7 @@
 import type { Knex } from 'knex';
 import { runStatement } from '../db/statements';
-import type { Actor, Language } from '../jobs/payloads';
+import { languageFromCode, type Actor, type Language } from '../shared/actor';
 import { UserModel, type UserStatus } from './user.model';
-
-/** Telegram's language_code → one of our languages (Russian for ru/uk/be speakers, English otherwise). */
-export function languageFromCode(code: string | undefined): Language {
-  return code && /^(ru|uk|be)\b/i.test(code) ? 'ru' : 'en';
-}
 
 export interface EnsuredUser {
   user: UserModel;

@@ -1,9 +1,8 @@
 import type { Ctx, Handler } from './bot-api.core';
 import { captionFields, checkCaption, outgoing } from './bot-api.messages';
 import type { Upload } from './bot-api.params';
-import { assignPath, describeFile, registerFile, type FileMeta } from './sandbox.files';
-import type { FileKind, FileRec } from './sandbox.state';
-import type { Json, Message, TgFile } from './sandbox.types';
+import { assignPath, describeFile, registerFile } from './sandbox.files';
+import type { FileKind, FileMeta, FileRec, Json, Message, TgFile } from './sandbox.types';
 import { badRequest, compact, queryId } from './sandbox.util';
 
 const MIME_BY_EXT: Record<string, string> = {

@@ -1,5 +1,5 @@
-import type { BotState, FileKind, FileRec } from './sandbox.state';
-import type { Json, PhotoSize } from './sandbox.types';
+import type { BotState } from './sandbox.state';
+import type { FileKind, FileMeta, FileRec, Json, PhotoSize } from './sandbox.types';
 import { compact, randomToken, sha256 } from './sandbox.util';
 
 // Real file_ids start with a type-specific prefix; mimicking that makes logs look familiar.
@@ -45,16 +45,6 @@ export function imageMime(buf: Buffer): string | undefined {
   if (buf.length > 6 && buf.toString('latin1', 0, 3) === 'GIF') return 'image/gif';
   if (buf.length > 12 && buf.toString('latin1', 0, 4) === 'RIFF' && buf.toString('latin1', 8, 12) === 'WEBP') return 'image/webp';
   return undefined;
-}
-
-export interface FileMeta {
-  file_name?: string;
-  mime_type?: string;
-  width?: number;
-  height?: number;
-  duration?: number;
-  length?: number;
-  declared_size?: number;
 }
 
 /** Stores bytes as a new file of this bot. file_id is random; file_unique_id depends on content only. */

@@ -1,27 +1,14 @@
 import { FaultPlan } from './faults';
 import { setMaxListeners } from 'node:events';
-import type { FileMeta } from './sandbox.files';
 import { RateLimiter } from './rate-limits';
 import { UpdateQueue } from './update-queue';
 import { WebhookDelivery } from './webhook.delivery';
 import { ApiError, Notifier, badRequest, compact, randomToken, unixNow } from './sandbox.util';
 import type {
-  Chat, ChatActionRecord, Json, Limits, Message, PreCheckoutQuery, SandboxMessage, SandboxStats, StarTransaction,
+  Chat, ChatActionRecord, FileRec, Json, Limits, Message, PreCheckoutQuery, SandboxMessage, SandboxStats, StarTransaction,
   TransactionPartnerUser, Update, User,
 } from './sandbox.types';
 import { DEFAULT_LIMITS } from './sandbox.types';
-
-export type FileKind = 'photo' | 'document' | 'audio' | 'voice' | 'video' | 'video_note';
-
-export interface FileRec extends Omit<FileMeta, 'declared_size'> {
-  file_id: string;
-  file_unique_id: string;
-  kind: FileKind;
-  bytes: Buffer;
-  /** Reported size; may exceed bytes.length when a test declares a big file. */
-  size: number;
-  file_path?: string;
-}
 
 export interface MsgRec {
   message: Message;

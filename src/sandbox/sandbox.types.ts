@@ -222,3 +222,26 @@ export interface SandboxStats {
   /** Files the bot downloaded from /file/bot<token>/… */
   fileDownloads: number;
 }
+
+/** What a test or a bot may say of a file beyond its bytes (sandbox.files.ts registers it). */
+export interface FileMeta {
+  file_name?: string;
+  mime_type?: string;
+  width?: number;
+  height?: number;
+  duration?: number;
+  length?: number;
+  declared_size?: number;
+}
+
+export type FileKind = 'photo' | 'document' | 'audio' | 'voice' | 'video' | 'video_note';
+
+export interface FileRec extends Omit<FileMeta, 'declared_size'> {
+  file_id: string;
+  file_unique_id: string;
+  kind: FileKind;
+  bytes: Buffer;
+  /** Reported size; may exceed bytes.length when a test declares a big file. */
+  size: number;
+  file_path?: string;
+}

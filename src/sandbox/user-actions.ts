@@ -1,7 +1,7 @@
 import { detectEntities } from './bot-api.messages';
-import { describeFile, registerFile, type FileMeta } from './sandbox.files';
-import type { BotState, FileKind, MsgRec } from './sandbox.state';
-import type { Chat, Json, SandboxMessage, Update, User } from './sandbox.types';
+import { describeFile, registerFile } from './sandbox.files';
+import type { BotState, MsgRec } from './sandbox.state';
+import type { Chat, FileKind, FileMeta, Json, SandboxMessage, Update, User } from './sandbox.types';
 import { ApiError, chatInstance, compact, queryId, randomToken, randomUserId, unixNow } from './sandbox.util';
 
 /** What a simulated Telegram user (or the test driving them) can do. */

@@ -1,6 +1,22 @@
-import type { BotState } from './sandbox.state';
-import type { Json, Update } from './sandbox.types';
+import type { Json, SandboxStats, Update } from './sandbox.types';
 import { unixNow } from './sandbox.util';
+
+/**
+ * What a delivery needs of its bot (BotState in sandbox.state.ts, which owns one): its queue, its change signal, its
+ * stats and its sandbox. Declared here so that the bot's state and its delivery do not import each other.
+ */
+export interface WebhookBot {
+  readonly queue: { peek(): Update | undefined; remove(update: Update): void };
+  readonly changed: { notify(): void };
+  readonly stats: Pick<SandboxStats, 'webhookDeliveries' | 'webhookFailures'>;
+  readonly sandbox: {
+    readonly closed: boolean;
+    readonly webhookRetryMs: number;
+    readonly webhookRetryMaxMs: number;
+    /** Runs a Bot API method as this bot (a method a webhook's response carries). */
+    dispatch(bot: WebhookBot, method: string, params: Json): Promise<unknown>;
+  };
+}
 
 /**
  * Pushes a bot's queued updates to its webhook, one at a time and in order, like Telegram with
@@ -20,7 +36,7 @@ export class WebhookDelivery {
   /** Bumped on every set/delete so a response for an old URL is not acted upon. */
   private generation = 0;
 
-  constructor(private readonly bot: BotState) {}
+  constructor(private readonly bot: WebhookBot) {}
 
   get active(): boolean {
     return this.url !== '';

@@ -9,7 +9,7 @@ import type { Logger } from '../lib/logger';
 import type { AuditRepository } from '../repositories/audit.repository';
 import type { Registry } from 'prom-client';
 import { checkBasicAuth } from './basic-auth';
-import { checkDependencies } from './health';
+import { checkDependencies } from '../observability/health';
 import { mountBoard, type BoardAccount } from './board';
 import { mountCriticalLogPage } from './critical-log.page';
 import { CriticalLog } from '../observability/critical-log';

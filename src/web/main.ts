@@ -15,7 +15,7 @@ import type { BoardAccount } from './board';
 import { createMetricsRegistry } from '../observability/metrics.registry';
 import { AdminAlerts } from '../observability/admin-alerts';
 import { installCrashReporting } from '../observability/crash-reporter';
-import { ChatPacer, chatLimits } from '../domain/notifications/chat-pacer';
+import { ChatPacer, chatLimits } from '../jobs/chat-pacer';
 import { createEnqueue } from '../jobs/enqueue';
 import { untilReachable } from '../adapters/telegram.client';
 import { AuditRepository } from '../repositories/audit.repository';

@@ -4,7 +4,8 @@ import type { Knex } from 'knex';
 import { createKnex } from '../../src/db/knex';
 import { QueueRegistry } from '../../src/jobs/queues';
 import { deleteKeysWithPrefix } from '../../src/lib/redis';
-import { createMetricsRegistry, parseRedisInfo, startProcessStats } from '../../src/observability/metrics.registry';
+import { createMetricsRegistry, parseRedisInfo } from '../../src/observability/metrics.registry';
+import { startProcessStats } from '../../src/observability/process-stats';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, uniquePrefix } from '../support/env';
 
 /** The values a series has in one scrape, by its label text (`{process="bot",…}`), for one metric name. */

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { dictionaries, textModules, textProblems, translate } from '../../src/domain/i18n/messages';
 import { REPLY_KEYS } from '../../src/jobs/payloads';
-import { languageFromCode } from '../../src/repositories/users.repository';
+import { languageFromCode } from '../../src/shared/actor';
 
 describe('translations', () => {
   it('Russian and English have the same keys', () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { isOutage, outageDelayMs, waitsOutOutage } from '../../src/jobs/outage';
+import { outageDelayMs, waitsOutOutage } from '../../src/jobs/outage';
+import { isOutage } from '../../src/lib/outage';
 
 describe('outages (which failures wait without spending attempts)', () => {
   it('connection failures of Postgres, Redis and Telegram count as outages; bad requests and bugs do not', () => {

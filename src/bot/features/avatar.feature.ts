@@ -1,6 +1,6 @@
 import { Composer } from 'telegraf';
 import { message } from 'telegraf/filters';
-import { AVATAR_STYLES, type AvatarStyle } from '../../domain/avatars/styles';
+import { AVATAR_STYLES, type AvatarStyle } from '../../shared/avatar-styles';
 import type { BotContext } from '../context';
 
 /**

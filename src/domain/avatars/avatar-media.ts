@@ -1,5 +1,4 @@
-import type { TelegramClient } from '../../adapters/telegram.client';
-import type { InlineKeyboardMarkup, Message } from 'telegraf/types';
+import type { InlineKeyboardMarkup, Message, TelegramClient } from '../../adapters/telegram.client';
 import type { AvatarsRepository, StoredVariant } from '../../repositories/avatars.repository';
 
 interface AvatarFile {

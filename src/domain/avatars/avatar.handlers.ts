@@ -1,5 +1,5 @@
 import { FileTooLargeError, TelegramBadRequestError } from '../../adapters/telegram.client';
-import { ImageRefusedError, renderAvatar, type ImageRefusal } from '../../adapters/image';
+import { ImageRefusedError, renderAvatar, type AvatarVariant, type ImageRefusal } from '../../adapters/image';
 import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
 import type { Actor, Language } from '../../jobs/payloads';
 import { runPaid, tellIfFinalFailure, WorkRefusedError } from '../billing/paid-work';
@@ -9,7 +9,7 @@ import { Progress } from '../notifications/progress';
 import { reply } from '../reply';
 import { effect, type Effect } from '../../jobs/outbox';
 import { declaredRefusal, MAX_DOWNLOAD_BYTES } from './intake';
-import { AVATAR_STYLES } from './styles';
+import { AVATAR_STYLES } from '../../shared/avatar-styles';
 
 /** A translated message: a reply, or the text a "working…" message is edited to. */
 type Told = { key: string; params?: Record<string, string> };
@@ -120,8 +120,15 @@ export function avatarHandlers(deps: WorkerDeps): HandlerMap<'avatars'> {
             await progress.start('avatar.working', { style: styleName });
             started = true;
             await progress.action('upload_photo');
-            const source = await download(fileId);
-            const variants = await renderAvatar(source, style, maxPixels());
+            let variants: AvatarVariant[];
+            try {
+              const source = await download(fileId);
+              variants = await renderAvatar(source, style, maxPixels());
+            } catch (err) {
+              // Not an image we can make an avatar from: a refusal (coins released, nothing retried, the user told).
+              if (err instanceof ImageRefusedError) throw new WorkRefusedError(err.reason);
+              throw err;
+            }
             // Stored once per source and style. Found stored by a first run (its hold is new, so no run of this
             // request can have stored it): another request made it meanwhile — the same photo sent twice, both
             // made at once. That one is paid for; this one is released and served from storage, free. A resumed run

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineJob } from '../../jobs/define';
-import { AVATAR_STYLES } from './styles';
+import { AVATAR_STYLES } from '../../shared/avatar-styles';
 import { actorSchema, updateIdSchema } from '../../jobs/payloads';
 
 /**

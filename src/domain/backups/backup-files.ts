@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Config } from '../../config';
 import { databaseOf, onServer } from '../../db/knex';
-import type { Manifest } from './fingerprint';
+import type { Manifest } from '../../db/fingerprint';
 
 /** Where backups live and what sits beside them (backup.handlers.ts, `npm run restore`, `/backup`'s reply). */
 

@@ -7,7 +7,7 @@ import { isHandedBack, isLastTry } from '../../jobs/failures';
 import { dumpDatabase, PgToolError, restoreDatabase, sha256File } from '../../adapters/postgres-tools';
 import { databaseOf, onServer, withClient, withDatabase } from '../../db/knex';
 import type { BackupRecord } from '../../repositories/backups.repository';
-import { compareManifests, fingerprintTables, readFingerprints, totalRows, type Manifest } from './fingerprint';
+import { compareManifests, fingerprintTables, readFingerprints, totalRows, type Manifest } from '../../db/fingerprint';
 import { selectPrunable } from './retention';
 import { BackupSession } from './session';
 import { backupDir, drillPrefix, dropOrphanDrills, megabytes, sidecarOf, type Sidecar } from './backup-files';

@@ -6,8 +6,8 @@ import type { Handlers, JobContext, WorkerDeps } from '../../jobs/handler.types'
 import type { Language } from '../../jobs/payloads';
 import type { LedgerEntry } from '../../repositories/ledger.repository';
 import type { UserModel } from '../../repositories/user.model';
-import { languageFromCode } from '../../repositories/users.repository';
-import { isOutage } from '../../jobs/outage';
+import { languageFromCode } from '../../shared/actor';
+import { isOutage } from '../../lib/outage';
 import { effect, outboxRows, relayEffects, relayRows, type Effect } from '../../jobs/outbox';
 import { translate } from '../i18n/messages';
 import { CALLBACK, type InlineKeyboard } from '../keyboards';

@@ -7,6 +7,7 @@ import * as backups from '../backups/backups.texts';
 import * as billing from '../billing/billing.texts';
 import * as notifications from '../notifications/notifications.texts';
 import * as transcripts from '../transcripts/transcripts.texts';
+import { UnknownTemplateError } from '../../shared/errors';
 
 /** Every feature's texts, each module beside its feature (src/domain/<feature>/<feature>.texts.ts). */
 export const textModules: Record<string, Record<Language, Dictionary>> = { accounts, billing, avatars, transcripts, backups, notifications };
@@ -42,9 +43,7 @@ function assemble(modules: Record<string, Record<Language, Dictionary>>): Record
 /** Checked once when this module loads (every process, so at start-up): a missing language stops the process. */
 export const dictionaries: Record<Language, Dictionary> = assemble(textModules);
 
-export class UnknownTemplateError extends Error {
-  override readonly name = 'UnknownTemplateError';
-}
+export { UnknownTemplateError };
 
 /**
  * Renders a template in a language. `{name}` placeholders are filled from params; counts take their plural forms

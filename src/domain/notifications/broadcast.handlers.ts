@@ -2,7 +2,7 @@ import { jobKey } from '../../jobs/job-key';
 import type { HandlerMap, JobContext, WorkerDeps } from '../../jobs/handler.types';
 import { isAdmin } from '../accounts/admin-right';
 import { reply } from '../reply';
-import type { BroadcastReport } from './broadcast';
+import type { BroadcastReport } from '../../jobs/broadcast-tally';
 
 const PAGE = 500;
 

@@ -4,11 +4,11 @@ import type { HandlerMap, WorkerDeps } from '../../jobs/handler.types';
 import { isLastTry } from '../../jobs/failures';
 import { jobKey } from '../../jobs/job-key';
 import type { Logger } from '../../lib/logger';
-import type { Claim } from './chat-pacer';
+import type { Claim } from '../../jobs/chat-pacer';
 import { loadAvatarMedia, sendAvatarMedia } from '../avatars/avatar-media';
 import { translate } from '../i18n/messages';
 import { splitText, TELEGRAM_TEXT_LIMIT } from './split-text';
-import type { BroadcastOutcome } from './broadcast';
+import type { BroadcastOutcome } from '../../jobs/broadcast-tally';
 import { broadcastHandlers, sendBroadcastReport } from './broadcast.handlers';
 
 /** Notifications queue: the only code that sends user-visible messages. */

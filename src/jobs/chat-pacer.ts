@@ -1,6 +1,6 @@
-import type { Config } from '../../config';
-import { Batcher } from '../../lib/batcher';
-import { luaScript, queuePrefix, type RedisClient } from '../../lib/redis';
+import type { Config } from '../config';
+import { Batcher } from '../lib/batcher';
+import { luaScript, queuePrefix, type RedisClient } from '../lib/redis';
 import { ADVANCE, CLAIM, RELEASE, RESERVE, SEQUENCE, TAKE } from './chat-pacer.scripts';
 
 /**

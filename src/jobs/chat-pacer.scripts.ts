@@ -1,4 +1,4 @@
-/** The chat pacer's Lua (src/domain/notifications/chat-pacer.ts); every key of one call is one chat's, in one slot. */
+/** The chat pacer's Lua (src/jobs/chat-pacer.ts); every key of one call is one chat's, in one slot. */
 
 /** KEYS: next, bucket, until, skip, waiting, global bucket, job lock, reserved. ARGV: seq, rate per ms, burst, stall ms,
  * job id, global rate per ms, global burst, lock token ('' = not checked), reply wait ms (how long a reserved number,

@@ -1,4 +1,4 @@
-import { luaScript, type RedisClient, slotTag } from '../../lib/redis';
+import { luaScript, type RedisClient, slotTag } from '../lib/redis';
 
 export type BroadcastOutcome = 'sent' | 'blocked' | 'failed';
 

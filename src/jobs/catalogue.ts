@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { JobDefinition } from './define';
-// The features' definition files (zod schemas only, no handlers, nothing of Postgres): src/jobs reads src/domain here
-// until enqueue and the runner are generic over a catalogue handed to them.
+// The features' definition files: a layer of their own below this one (zod schemas and options only, no handler,
+// nothing of Postgres), checked by .dependency-cruiser.cjs (docs/ARCHITECTURE.md).
 import { accountsJobs } from '../domain/accounts/accounts.jobs';
 import { avatarsJobs } from '../domain/avatars/avatars.jobs';
 import { backupsJobs } from '../domain/backups/backups.jobs';

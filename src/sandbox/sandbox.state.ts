@@ -1,3 +1,4 @@
+// Over 250 lines on purpose: one bot's whole Telegram-side state (updates, chats, messages, Stars, files) and the sandbox root that owns it, so every Bot API method mutates one object.
 import { FaultPlan } from './faults';
 import { setMaxListeners } from 'node:events';
 import { RateLimiter } from './rate-limits';

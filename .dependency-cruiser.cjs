@@ -2,7 +2,7 @@
  * Switchyard's architecture, checked: `npm run check:deps` (CI runs it before the tests).
  *
  * The layers, top to bottom. A file may import its own layer and the layers below it, never one above:
- *   apps          src/bot, src/web, src/ops, src/sandbox, workers/, src/jobs/worker-process.ts — processes: wire and run
+ *   apps          src/bot, src/web, src/ops, src/sandbox, workers/ — processes: wire and run
  *   domain        src/domain — the product: job handlers, texts, keyboards, paid work
  *   jobs          src/jobs — the machinery: catalogue, enqueue, runner, outbox, schedules, chat pacer, dialog mirror
  *   definitions   src/domain/<feature>/<feature>.jobs.ts, src/jobs/define.ts, src/jobs/payloads.ts — what each job is (name, queue,
@@ -26,9 +26,9 @@ const layers = [
   ['adapters', '^src/adapters/'],
   ['repositories', '^src/repositories/'],
   ['definitions', '^(src/jobs/(define|payloads)\\.ts$|src/domain/[a-z/-]+\\.jobs\\.ts$)'],
-  ['jobs', '^src/jobs/(?!(worker-process|define|payloads)\\.ts$)'],
+  ['jobs', '^src/jobs/(?!(define|payloads)\\.ts$)'],
   ['domain', '^src/domain/(?![a-z/-]+\\.jobs\\.ts$)'],
-  ['apps', '^(src/(bot|web|ops|sandbox)/|workers/|src/jobs/worker-process\\.ts$)'],
+  ['apps', '^(src/(bot|web|ops|sandbox)/|workers/)'],
 ];
 
 // Every file of src/ and workers/ sits in exactly one layer: a new folder must be given its place here first.

@@ -1,5 +1,5 @@
 import { exitOnStartupError, loadConfig } from '../src/config';
-import { startWorkerProcess } from '../src/jobs/worker-process';
+import { startWorkerProcess } from './worker-process';
 import { createLogger } from '../src/lib/logger';
 import { Lifecycle } from '../src/observability/lifecycle';
 import { onShutdown } from '../src/lib/shutdown';

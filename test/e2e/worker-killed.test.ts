@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Queue } from 'bullmq';
 import { expect } from 'chai';
 import sharp from 'sharp';
-import { startWorkerProcess } from '../../src/jobs/worker-process';
+import { startWorkerProcess } from '../../workers/worker-process';
 import { workerDefinitions } from '../../workers';
 import { Stack } from '../support/stack';
 import { chooseStyle, nextMessage } from '../support/chat';

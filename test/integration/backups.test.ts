@@ -9,7 +9,7 @@ import type { Job } from 'bullmq';
 import { Stack } from '../support/stack';
 import { scratchDatabase } from '../support/scratch-db';
 import { waitFor } from '../support/wait';
-import { startWorkerProcess, type WorkerProcess } from '../../src/jobs/worker-process';
+import { startWorkerProcess, type WorkerProcess } from '../../workers/worker-process';
 import { workerDefinitions } from '../../workers';
 import { createMetricsRegistry } from '../../src/observability/metrics.registry';
 import { databaseOf, onServer, withClient, withDatabase } from '../../src/db/knex';

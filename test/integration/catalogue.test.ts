@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { createEnqueue, PayloadError } from '../../src/jobs/enqueue';
 import { defineWorker, type QueueWorkerDefinition } from '../../src/jobs/handler.types';
 import { QueueRegistry } from '../../src/jobs/queues';
-import { startWorkerProcess, type WorkerProcess } from '../../src/jobs/worker-process';
+import { startWorkerProcess, type WorkerProcess } from '../../workers/worker-process';
 import { buildHandlerTable, HandlerRegistryError } from '../../src/jobs/worker-runner';
 import { createLogger } from '../../src/lib/logger';
 import { workerDefinitions } from '../../workers';

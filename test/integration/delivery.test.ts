@@ -3,7 +3,7 @@ import { queuePrefix } from '../../src/lib/redis';
 import { expect } from 'chai';
 import { notificationHandlers } from '../../src/domain/notifications/message.handlers';
 import { parsePayload } from '../../src/jobs/enqueue';
-import { startWorkerProcess, type WorkerProcess } from '../../src/jobs/worker-process';
+import { startWorkerProcess, type WorkerProcess } from '../../workers/worker-process';
 import { workerDefinitions } from '../../workers';
 import { Stack } from '../support/stack';
 import { sleep } from '../support/wait';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import sharp from 'sharp';
 import type { QueueName } from '../../src/config';
-import { startWorkerProcess } from '../../src/jobs/worker-process';
+import { startWorkerProcess } from '../../workers/worker-process';
 import { effect, outboxRows } from '../../src/jobs/outbox';
 import type { SandboxMessage } from '../../src/sandbox/sandbox.types';
 import { workerDefinitions } from '../../workers';

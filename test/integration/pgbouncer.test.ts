@@ -7,7 +7,7 @@ import type { Job } from 'bullmq';
 import { expect } from 'chai';
 import sharp from 'sharp';
 import { databaseOf, onServer, withDatabase } from '../../src/db/knex';
-import { startWorkerProcess } from '../../src/jobs/worker-process';
+import { startWorkerProcess } from '../../workers/worker-process';
 import { workerDefinitions } from '../../workers';
 import { directUrl } from '../support/env';
 import { chooseStyle, nextMessage } from '../support/chat';

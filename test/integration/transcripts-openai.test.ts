@@ -5,7 +5,7 @@ import { Telegram } from 'telegraf';
 import { downloadSent, lastMessageId, nextMessage } from '../support/chat';
 import { goForwardOgg } from '../support/audio';
 import { SpeechServer } from '../support/speech-server';
-import { startWorkerProcess } from '../../src/jobs/worker-process';
+import { startWorkerProcess } from '../../workers/worker-process';
 import { workerDefinitions } from '../../workers';
 import { Stack } from '../support/stack';
 import { waitFor } from '../support/wait';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { WORK_DIR_PREFIX } from '../../src/domain/transcripts/transcript.handlers';
 import { expect } from 'chai';
 import { keyIdOf, Keyring } from '../../src/lib/crypto';
-import { startWorkerProcess } from '../../src/jobs/worker-process';
+import { startWorkerProcess } from '../../workers/worker-process';
 import { TranscriptsRepository } from '../../src/repositories/transcripts.repository';
 import { testConfig } from '../support/env';
 import { workerDefinitions } from '../../workers';

@@ -3,7 +3,7 @@ import { createBotRuntime, type BotRuntime } from '../../src/bot/bot-runtime';
 import { PollingLeader } from '../../src/bot/polling';
 import type { Config } from '../../src/config';
 import { createKnex } from '../../src/db/knex';
-import { startWorkerProcess, type WorkerProcess } from '../../src/jobs/worker-process';
+import { startWorkerProcess, type WorkerProcess } from '../../workers/worker-process';
 import { createLogger, type Logger } from '../../src/lib/logger';
 import { SandboxClient } from '../../src/sandbox/sandbox.client';
 import { startSandbox } from '../../src/sandbox/sandbox.server';

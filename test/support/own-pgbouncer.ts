@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -21,6 +21,31 @@ const live = new Set<OwnPgBouncer>();
 process.once('exit', () => {
   for (const b of live) b.destroySync();
 });
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * A test process killed with SIGKILL runs no exit hook, and pgbouncer (started as another user) does not hear of its
+ * parent's death: such a pooler is found at the next start by its folder, whose test process is gone, and stopped.
+ */
+function stopOrphans(): void {
+  for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith('switchyard-pgbouncer-'))) {
+    const dir = path.join(tmpdir(), name);
+    const read = (f: string) => Number(existsSync(path.join(dir, f)) ? readFileSync(path.join(dir, f), 'utf8').trim() : NaN);
+    const owner = read('owner.pid');
+    if (!Number.isInteger(owner) || alive(owner)) continue;
+    const pid = read('pgbouncer.pid');
+    if (Number.isInteger(pid) && alive(pid)) process.kill(pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /**
  * A pgbouncer of the test's own (never a shared one) on a free loopback port, in transaction pooling mode, in front
@@ -53,8 +78,10 @@ export class OwnPgBouncer {
    * size, and small: the server is shared.
    */
   static async start(opts: { serverHost?: string; serverPort?: number; poolSize?: number; maxClients?: number } = {}): Promise<OwnPgBouncer> {
+    stopOrphans();
     const port = await freePort();
     const dir = mkdtempSync(path.join(tmpdir(), 'switchyard-pgbouncer-'));
+    writeFileSync(path.join(dir, 'owner.pid'), String(process.pid));
     const ini = [
       '[databases]',
       `* = host=${opts.serverHost ?? '127.0.0.1'} port=${opts.serverPort ?? 5432}`,

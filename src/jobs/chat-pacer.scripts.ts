@@ -20,9 +20,13 @@ while next > 0 and redis.call('SISMEMBER', KEYS[4], tostring(next)) == 1 do
   next = next + 1
   since = now
 end
+-- The head of the line is here (waiting for its pace, or for a 429 pause to end): it has not vanished.
+if seq == next then since = now end
 local bound = tonumber(ARGV[4])
 if next > 0 and seq > next and redis.call('HEXISTS', KEYS[8], tostring(next)) == 1 then bound = tonumber(ARGV[9]) end
-if next > 0 and seq > next and now - since > bound then
+-- A pause (429) stops the clock too: the head cannot go before it ends.
+local deadline = math.max(since, tonumber(redis.call('GET', KEYS[3]) or '0')) + bound
+if next > 0 and seq > next and now > deadline then
   next = seq
   since = now
 end
@@ -34,7 +38,7 @@ if next > 0 and seq > next then
   redis.call('HSET', KEYS[5], tostring(seq), ARGV[5])
   redis.call('PEXPIRE', KEYS[5], 86400000)
   -- The predecessor promotes this job when it is done; the wait is only the fallback.
-  return {1, math.min(1000, math.max(50, bound - (now - since)))}
+  return {1, math.min(1000, math.max(50, deadline - now))}
 end
 local paused = tonumber(redis.call('GET', KEYS[3]) or '0')
 if paused > now then return {2, paused - now} end
@@ -73,7 +77,10 @@ end
 return seq
 `;
 
-/** KEYS: next, waiting. ARGV: seq. Moves `next` past seq; returns the id of the job waiting for the new turn, if any. */
+/**
+ * KEYS: next, waiting, reserved. ARGV: seq. Moves `next` past seq (and off the reserved numbers); returns the id of
+ * the job waiting for the new turn, if any.
+ */
 export const ADVANCE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -84,6 +91,7 @@ if next <= seq then
   redis.call('PEXPIRE', KEYS[1], 86400000)
 end
 redis.call('HDEL', KEYS[2], tostring(seq))
+redis.call('HDEL', KEYS[3], tostring(seq))
 return redis.call('HGET', KEYS[2], tostring(seq + 1))
 `;
 
@@ -125,7 +133,7 @@ export const TAKE = `
 local have = redis.call('GET', KEYS[3])
 if have and string.sub(have, 1, 1) ~= 'x' then
   redis.call('SET', KEYS[3], 'x' .. have, 'KEEPTTL')
-  redis.call('HDEL', KEYS[4], have)
+  -- Still in \`reserved\` until it is sent (ADVANCE): a reply queued behind a backlog is waited for as long.
   return tonumber(have)
 end
 ${SEQUENCE}`;

@@ -47,7 +47,7 @@ export type Claim = { go: true } | { go: false; waitMs: number; reason: 'turn' |
 const claimScript = luaScript(CLAIM, 8);
 const sequenceScript = luaScript(SEQUENCE, 2);
 const takeScript = luaScript(TAKE, 4);
-const advanceScript = luaScript(ADVANCE, 2);
+const advanceScript = luaScript(ADVANCE, 3);
 const reserveScript = luaScript(RESERVE);
 const releaseScript = luaScript(RELEASE, 5);
 
@@ -164,6 +164,6 @@ export class ChatPacer {
 
   /** This message is done (sent, or given up): the chat's next one may go. Returns the job waiting for that turn. */
   async advance(chatId: number, seq: number): Promise<string | null> {
-    return (await advanceScript(this.redis, this.key(chatId, 'next'), this.key(chatId, 'waiting'), seq)) as string | null;
+    return (await advanceScript(this.redis, this.key(chatId, 'next'), this.key(chatId, 'waiting'), this.key(chatId, 'reserved'), seq)) as string | null;
   }
 }

@@ -72,6 +72,19 @@ describe('replies in the order the user sent the commands', function () {
     expect(got.slice(1)).to.deep.equal(['a message from the admins']);
   });
 
+  it('a reply queued but not yet taken by a worker (a notifications backlog) is not passed over', async () => {
+    const user = await stack.registered();
+    const { enqueue, pacer } = stack.workers!.deps;
+    // Two updates' replies reserved in the order the updates came, as the bot does when it queues their jobs.
+    await pacer.reserve(user.id, 900_001);
+    await pacer.reserve(user.id, 900_002);
+    // The first reply is queued but reaches a worker only later (longer than CHAT_STALL_MS); the second at once.
+    await enqueue('message.send', { chatId: user.id, updateId: 900_001, text: 'first' }, { jobId: `late-${user.id}`, delay: 2_500 });
+    await enqueue('message.send', { chatId: user.id, updateId: 900_002, text: 'second' });
+    await stack.client.waitForMessages(user.id, 3, 20_000);
+    expect((await texts(user.id)).slice(1)).to.deep.equal(['first', 'second']);
+  });
+
   it('a redelivered update keeps its number; a reply queued again takes a new one', async () => {
     const pacer = stack.workers!.deps.pacer;
     const chatId = 7_000_000 + Math.floor(Math.random() * 1_000_000);

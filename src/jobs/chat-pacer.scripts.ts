@@ -2,7 +2,7 @@
 
 /** KEYS: next, bucket, until, skip, waiting, global bucket, job lock, reserved. ARGV: seq, rate per ms, burst, stall ms,
  * job id, global rate per ms, global burst, lock token ('' = not checked), reply wait ms (how long a reserved number,
- * whose job is known to be queued, is waited for).
+ * whose job is known to be queued, is waited for), the notifications queue's job key prefix.
  * Returns {0} go, {1, ms} wait (not this job's turn), {2, ms} wait (paused or no token), {3} the job's lock is no
  * longer this worker's (it stalled and another worker runs it now): send nothing. */
 export const CLAIM = `
@@ -23,7 +23,16 @@ end
 -- The head of the line is here (waiting for its pace, or for a 429 pause to end): it has not vanished.
 if seq == next then since = now end
 local bound = tonumber(ARGV[4])
-if next > 0 and seq > next and redis.call('HEXISTS', KEYS[8], tostring(next)) == 1 then bound = tonumber(ARGV[9]) end
+if next > 0 and seq > next then
+  -- The head is a reserved number: its job is still to run ('1'), or its message is queued under a job id ('j:<id>',
+  -- waited for while that job exists in the notifications queue, whose keys share this slot: ARGV[10] .. id).
+  -- A head held under this very job's id is this message queued again under a new number (lost, then relayed):
+  -- not waited for beyond CHAT_STALL_MS.
+  local r = redis.call('HGET', KEYS[8], tostring(next))
+  if r == '1' or (r and r ~= 'j:' .. ARGV[5] and string.sub(r, 1, 2) == 'j:' and redis.call('EXISTS', ARGV[10] .. string.sub(r, 3)) == 1) then
+    bound = tonumber(ARGV[9])
+  end
+end
 -- A pause (429) stops the clock too: the head cannot go before it ends.
 local deadline = math.max(since, tonumber(redis.call('GET', KEYS[3]) or '0')) + bound
 if next > 0 and seq > next and now > deadline then
@@ -128,12 +137,15 @@ return out
 /**
  * The number of a message the job of an update queues: the update's reserved number if it is still free (the first
  * message takes it, marked "x<n>"), else a new one as SEQUENCE gives. KEYS: seq, next, reservation, reserved.
+ * ARGV: the message's job id ('' when BullMQ picks it).
  */
 export const TAKE = `
 local have = redis.call('GET', KEYS[3])
 if have and string.sub(have, 1, 1) ~= 'x' then
   redis.call('SET', KEYS[3], 'x' .. have, 'KEEPTTL')
-  -- Still in \`reserved\` until it is sent (ADVANCE): a reply queued behind a backlog is waited for as long.
+  -- A message with a job id of its own stays reserved until it is sent (ADVANCE), under its job's id: while that
+  -- job exists (queued behind a backlog) the line waits for it as long; once it is gone (lost) no longer.
+  if ARGV[1] ~= '' then redis.call('HSET', KEYS[4], have, 'j:' .. ARGV[1]) else redis.call('HDEL', KEYS[4], have) end
   return tonumber(have)
 end
 ${SEQUENCE}`;

@@ -95,10 +95,12 @@ export class ChatPacer {
    * The next sequence number of a chat, taken when a message is enqueued. The first number after the chat was idle
    * also becomes its `next`, so a later number can never overtake it.
    */
-  async sequence(chatId: number, updateId?: number): Promise<number> {
+  async sequence(chatId: number, updateId?: number, jobId?: string): Promise<number> {
     if (updateId === undefined) return (await sequenceScript(this.redis, this.key(chatId, 'seq'), this.key(chatId, 'next'))) as number;
     // The first message for an update whose job reserved a number takes that number (docs/DELIVERY.md).
-    return (await takeScript(this.redis, this.key(chatId, 'seq'), this.key(chatId, 'next'), this.reservation(chatId, updateId), this.key(chatId, 'reserved'))) as number;
+    return (await takeScript(
+      this.redis, this.key(chatId, 'seq'), this.key(chatId, 'next'), this.reservation(chatId, updateId), this.key(chatId, 'reserved'), jobId ?? '',
+    )) as number;
   }
 
   /**
@@ -143,7 +145,7 @@ export class ChatPacer {
       this.key(chatId, 'next'), this.key(chatId, 'bucket'), this.key(chatId, 'until'), this.key(chatId, 'skip'), this.key(chatId, 'waiting'),
       `${this.base}:telegram:global-bucket`, lock?.key ?? `${this.base}:telegram:no-lock`, this.key(chatId, 'reserved'),
       seq, ratePerMs, burst, this.limits.stallMs, jobId, globalPerMs, Math.max(1, Math.floor(this.limits.globalPerSecond / 3)), lock?.token ?? '',
-      this.limits.replyWaitMs,
+      this.limits.replyWaitMs, `${this.base}:notifications:`,
     )) as [number, number?];
     if (code === 0) return { go: true };
     if (code === 3) return { go: false, waitMs: 0, reason: 'lost' };

@@ -29,7 +29,7 @@ export function parsePayload<N extends JobName>(name: N, payload: unknown) {
 /** Gives outbound messages their per-chat sequence number (the notifications' chat pacer). */
 export interface ChatSequencer {
   /** With `updateId`: the number that update's job reserved, if still free, else a new one. */
-  sequence(chatId: number, updateId?: number): Promise<number>;
+  sequence(chatId: number, updateId?: number, jobId?: string): Promise<number>;
   skip(chatId: number, seq: number): Promise<void>;
   /** Reserves the number of the reply to an update, in the chat's line (docs/DELIVERY.md, order across updates). */
   reserve?(chatId: number, updateId: number): Promise<number>;
@@ -74,7 +74,7 @@ async function sequenced(
   }
   const payload = data as { chatId: number; seq?: number; updateId?: number };
   // A message sent for an update takes the number its job reserved (edits follow what they edit: a new number).
-  const seq = payload.seq ?? (await sequencer.sequence(payload.chatId, name === 'message.send' ? payload.updateId : undefined));
+  const seq = payload.seq ?? (await sequencer.sequence(payload.chatId, name === 'message.send' ? payload.updateId : undefined, jobId));
   const job = await add({ ...payload, seq });
   if (jobId !== undefined) {
     const kept = await storedSeq(queues, job.id!);

@@ -85,6 +85,18 @@ describe('replies in the order the user sent the commands', function () {
     expect((await texts(user.id)).slice(1)).to.deep.equal(['first', 'second']);
   });
 
+  it('a reply whose job was lost from Redis holds the line only CHAT_STALL_MS, not CHAT_REPLY_WAIT_MS', async () => {
+    const user = await stack.registered();
+    const { enqueue, pacer } = stack.workers!.deps;
+    await pacer.reserve(user.id, 900_011);
+    await pacer.reserve(user.id, 900_012);
+    const lost = await enqueue('message.send', { chatId: user.id, updateId: 900_011, text: 'never sent' }, { jobId: `lost-${user.id}`, delay: 600_000 });
+    await lost.remove();
+    await enqueue('message.send', { chatId: user.id, updateId: 900_012, text: 'after the lost one' });
+    await stack.client.waitForMessages(user.id, 2, 20_000);
+    expect((await texts(user.id)).slice(1)).to.deep.equal(['after the lost one']);
+  });
+
   it('a redelivered update keeps its number; a reply queued again takes a new one', async () => {
     const pacer = stack.workers!.deps.pacer;
     const chatId = 7_000_000 + Math.floor(Math.random() * 1_000_000);

@@ -40,36 +40,25 @@ export async function benchIngress(): Promise<{ ingress: number; raw: number; ra
   const ourPrefix = `bench-ingress-${process.pid}`;
   const raw = new Queue('interactive', { connection: redis, prefix: rawPrefix });
   const queues = new QueueRegistry(redis, ourPrefix);
+  // One ingress per variant, each with its own prefix and bot id (update ids are per bot).
+  const ingressOf = (prefix: string, botId: number, enqueue: Enqueue) =>
+    new Ingress({
+      config: { QUEUE_PREFIX: prefix, RATE_LIMIT_BURST: 1_000_000, RATE_LIMIT_PER_MINUTE: 1_000_000, FSM_TTL_SECONDS: 3600 },
+      redis,
+      enqueue,
+      log: createLogger({ level: 'warn', service: 'bench' }),
+      botInfo: { id: botId, is_bot: true, first_name: 'Bench', username: `bench${botId}_bot`, can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false },
+      bot: new Telegraf<BotContext>(`${botId}:bench-token-not-used-for-any-call-xxxxxxx`),
+    });
   const pacer = new ChatPacer(redis, ourPrefix, { privatePerSecond: 1, privateBurst: 3, groupPerMinute: 20, stallMs: 10_000, replyWaitMs: 120_000, globalPerSecond: 30 });
-  const ingress = new Ingress({
-    config: { QUEUE_PREFIX: ourPrefix, RATE_LIMIT_BURST: 1_000_000, RATE_LIMIT_PER_MINUTE: 1_000_000, FSM_TTL_SECONDS: 3600 },
-    redis,
-    enqueue: createBatchedEnqueue(queues, pacer),
-    log: createLogger({ level: 'warn', service: 'bench' }),
-    botInfo: { id: 1, is_bot: true, first_name: 'Bench', username: 'bench_bot', can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false },
-    bot: new Telegraf<BotContext>('1:bench-token-not-used-for-any-call-xxxxxxx'),
-  });
-  const unreserved = new Ingress({
-    config: { QUEUE_PREFIX: `${ourPrefix}-unreserved`, RATE_LIMIT_BURST: 1_000_000, RATE_LIMIT_PER_MINUTE: 1_000_000, FSM_TTL_SECONDS: 3600 },
-    redis,
-    enqueue: createBatchedEnqueue(new QueueRegistry(redis, `${ourPrefix}-unreserved`)),
-    log: createLogger({ level: 'warn', service: 'bench' }),
-    botInfo: { id: 3, is_bot: true, first_name: 'Bench', username: 'bench3_bot', can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false },
-    bot: new Telegraf<BotContext>('3:bench-token-not-used-for-any-call-xxxxxxx'),
-  });
+  const ingress = ingressOf(ourPrefix, 1, createBatchedEnqueue(queues, pacer));
+  const unreserved = ingressOf(`${ourPrefix}-unreserved`, 3, createBatchedEnqueue(new QueueRegistry(redis, `${ourPrefix}-unreserved`)));
   // The same ingress whose enqueue validates and returns without touching Redis.
   const noAdd: Enqueue = async (name, payload) => {
     parsePayload(name, payload);
     return { id: 'not-added', queueName: 'none' } as never;
   };
-  const admission = new Ingress({
-    config: { QUEUE_PREFIX: `${ourPrefix}-admission`, RATE_LIMIT_BURST: 1_000_000, RATE_LIMIT_PER_MINUTE: 1_000_000, FSM_TTL_SECONDS: 3600 },
-    redis,
-    enqueue: noAdd,
-    log: createLogger({ level: 'warn', service: 'bench' }),
-    botInfo: { id: 2, is_bot: true, first_name: 'Bench', username: 'bench2_bot', can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false },
-    bot: new Telegraf<BotContext>('2:bench-token-not-used-for-any-call-xxxxxxx'),
-  });
+  const admission = ingressOf(`${ourPrefix}-admission`, 2, noAdd);
   // A settled dialog store, as the workers leave it (without the epoch every first contact would wait for a restore).
   await redis.set(dialogEpochKey(redis, ourPrefix, 1), String(Date.now()));
   await redis.set(dialogEpochKey(redis, `${ourPrefix}-admission`, 2), String(Date.now()));

@@ -34,7 +34,8 @@ if next > 0 and seq > next then
   end
 end
 -- A pause (429) stops the clock too: the head cannot go before it ends.
-local deadline = math.max(since, tonumber(redis.call('GET', KEYS[3]) or '0')) + bound
+local paused = tonumber(redis.call('GET', KEYS[3]) or '0')
+local deadline = math.max(since, paused) + bound
 if next > 0 and seq > next and now > deadline then
   next = seq
   since = now
@@ -49,7 +50,6 @@ if next > 0 and seq > next then
   -- The predecessor promotes this job when it is done; the wait is only the fallback.
   return {1, math.min(1000, math.max(50, deadline - now))}
 end
-local paused = tonumber(redis.call('GET', KEYS[3]) or '0')
 if paused > now then return {2, paused - now} end
 -- Two buckets, the chat's and the bot's global one: a token is taken from both, or from neither.
 local function level(key, rate, burst)

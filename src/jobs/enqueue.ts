@@ -69,8 +69,13 @@ async function sequenced(
   add: (data: unknown) => Promise<Job>,
 ): Promise<Job> {
   if ((name !== 'message.send' && name !== 'message.edit') || !sequencer) {
-    await reserveReply(name, data, sequencer);
-    return add(data);
+    // Alongside the add, not before it (a round trip saved on the hot path). Should the job reply before its
+    // reservation lands, the reply takes a new number, still after every earlier update's (the chat's next update is
+    // admitted only once this enqueue resolved), and the unused reservation is released when the job ends (a job that
+    // ran its whole course, Postgres included, within that one round trip would leave it to CHAT_REPLY_WAIT_MS). A failed
+    // reservation fails the enqueue: the update comes again (the add is then a duplicate, the reservation the same).
+    const [, job] = await Promise.all([reserveReply(name, data, sequencer), add(data)]);
+    return job;
   }
   const payload = data as { chatId: number; seq?: number; updateId?: number };
   // A message sent for an update takes the number its job reserved (edits follow what they edit: a new number).

@@ -89,10 +89,7 @@ export function createProcessor(table: Map<JobName, Handler<never>>, deps: Worke
       try {
         payload = parsePayload(job.name as JobName, job.data);
       } catch (err) {
-        if (err instanceof PayloadError) {
-          await releaseReply(job, deps, ctx.log);
-          throw new UnrecoverableError(err.message);
-        }
+        if (err instanceof PayloadError) throw new UnrecoverableError(err.message);
         throw err;
       }
       try {
@@ -133,8 +130,6 @@ export function createProcessor(table: Map<JobName, Handler<never>>, deps: Worke
           throw new DelayedError();
         }
         if (!(err instanceof DelayedError) && waitsOutOutage(err, job)) await waitOutOutage(job, token, err, ctx, deps);
-        const permanent = isPermanent(err) || err instanceof UnrecoverableError;
-        if (!(err instanceof DelayedError) && (permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1))) await releaseReply(job, deps, ctx.log);
         if (isPermanent(err) && !(err instanceof UnrecoverableError)) throw new UnrecoverableError((err as Error).message);
         throw err;
       }
@@ -201,7 +196,8 @@ export function startWorkers(
           deps.log.error('could not report a failure to the admins', { error: e.message }),
         );
       }
-      // Also for a job failed without its processor (stalled too often): its reply's place in line is given up.
+      // Failed for good (its last attempt, unrecoverable, a bad payload, or stalled too often): the job gives its
+      // reply's place in line up. A job done gives it up in the processor.
       if (final) void releaseReply(job, deps, deps.log);
       logJobState(deps, job, 'active', final ? 'failed' : 'retrying', { error: err.message });
       deps.log.log(final ? 'error' : 'warn', final ? 'job failed for good' : 'job failed, will retry', {

@@ -72,6 +72,18 @@ describe('replies in the order the user sent the commands', function () {
     expect(got.slice(1)).to.deep.equal(['a message from the admins']);
   });
 
+  it('a command whose job fails for good (a payload its schema refuses) gives its place up too', async () => {
+    const user = await stack.registered();
+    const { enqueue, pacer } = stack.workers!.deps;
+    // Its place reserved as the bot reserves it, then a job no worker can run (added by hand, no telegramId).
+    await pacer.reserve(user.id, 900_021);
+    const bad = await interactive().add('balance.show', { actor: { chatId: user.id }, updateId: 900_021 });
+    await waitFor(async () => (await bad.getState()) === 'failed', 'the bad job failed for good');
+    await enqueue('message.send', { chatId: user.id, text: 'the next message' });
+    await stack.client.waitForMessages(user.id, 2, 20_000);
+    expect((await texts(user.id)).slice(1)).to.deep.equal(['the next message']);
+  });
+
   it('a reply queued but not yet taken by a worker (a notifications backlog) is not passed over', async () => {
     const user = await stack.registered();
     const { enqueue, pacer } = stack.workers!.deps;

@@ -108,7 +108,8 @@ return redis.call('HGET', KEYS[2], tostring(seq + 1))
  * Reply numbers reserved when an update's job is queued (`reserve`), one per update: a repeat (a redelivered update)
  * gets the number it got the first time; the chat's `reserved` hash lists the numbers whose job is still to send.
  * KEYS, 4 per update: seq, next, reservation, reserved. ARGV: 1 reservation ttl ms.
- * Returns the numbers (0 for a reservation already taken or released).
+ * Returns the numbers (0 for a reservation already taken or released, also when the job took or released it before
+ * this call landed: see TAKE).
  */
 export const RESERVE = `
 local out = {}
@@ -137,7 +138,10 @@ return out
 /**
  * The number of a message the job of an update queues: the update's reserved number if it is still free (the first
  * message takes it, marked "x<n>"), else a new one as SEQUENCE gives. KEYS: seq, next, reservation, reserved.
- * ARGV: the message's job id ('' when BullMQ picks it).
+ * ARGV: the message's job id ('' when BullMQ picks it), the reservation's ttl ms.
+ * The bot's reservation is sent alongside the job's add, so a quick job can send before it lands: the update is then
+ * marked taken here ("x<n>"), and the late RESERVE reserves nothing (else its number would hold the line for
+ * CHAT_REPLY_WAIT_MS with no message ever to take it).
  */
 export const TAKE = `
 local have = redis.call('GET', KEYS[3])
@@ -148,17 +152,31 @@ if have and string.sub(have, 1, 1) ~= 'x' then
   if ARGV[1] ~= '' then redis.call('HSET', KEYS[4], have, 'j:' .. ARGV[1]) else redis.call('HDEL', KEYS[4], have) end
   return tonumber(have)
 end
-${SEQUENCE}`;
+local seq = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], 86400000)
+if redis.call('HSETNX', KEYS[2], 'n', tostring(seq)) == 1 then
+  local t = redis.call('TIME')
+  redis.call('HSET', KEYS[2], 'since', tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
+  redis.call('PEXPIRE', KEYS[2], 86400000)
+end
+if not have then redis.call('SET', KEYS[3], 'x' .. seq, 'PX', ARGV[2]) end
+return seq
+`;
 
 /**
  * The update's job ended without taking its reserved number (it sent nothing, or failed for good): the number is
  * given up. At the head of the line the chat moves on at once (past numbers skipped meanwhile) and the id of the job
  * waiting for the new turn is returned, to be promoted; further back it is marked skipped.
- * KEYS: next, skip, waiting, reservation, reserved.
+ * KEYS: next, skip, waiting, reservation, reserved. ARGV: the reservation's ttl ms.
+ * A job done before the bot's reservation landed marks the update released ("x"): the late RESERVE reserves nothing.
  */
 export const RELEASE = `
 local have = redis.call('GET', KEYS[4])
-if not have or string.sub(have, 1, 1) == 'x' then return false end
+if not have then
+  redis.call('SET', KEYS[4], 'x', 'PX', ARGV[1])
+  return false
+end
+if string.sub(have, 1, 1) == 'x' then return false end
 redis.call('SET', KEYS[4], 'x' .. have, 'KEEPTTL')
 redis.call('HDEL', KEYS[5], have)
 local seq = tonumber(have)

@@ -100,6 +100,7 @@ export class ChatPacer {
     // The first message for an update whose job reserved a number takes that number (docs/DELIVERY.md).
     return (await takeScript(
       this.redis, this.key(chatId, 'seq'), this.key(chatId, 'next'), this.reservation(chatId, updateId), this.key(chatId, 'reserved'), jobId ?? '',
+      RESERVATION_TTL_MS,
     )) as number;
   }
 
@@ -118,6 +119,7 @@ export class ChatPacer {
   async release(chatId: number, updateId: number): Promise<string | null> {
     return (await releaseScript(
       this.redis, this.key(chatId, 'next'), this.key(chatId, 'skip'), this.key(chatId, 'waiting'), this.reservation(chatId, updateId), this.key(chatId, 'reserved'),
+      RESERVATION_TTL_MS,
     )) as string | null;
   }
 

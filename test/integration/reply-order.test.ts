@@ -122,4 +122,18 @@ describe('replies in the order the user sent the commands', function () {
     expect(await pacer.release(chatId, 1), 'nothing waits for the turn after update 1').to.equal(null);
     expect(await pacer.isTurn(chatId, b), 'update 1 gave its place up: update 2\'s reply is next').to.equal(true);
   });
+
+  it('a job that ends before the bot\'s reservation lands (sent alongside the add) leaves no number holding the line', async () => {
+    const pacer = stack.workers!.deps.pacer;
+    const chatId = 8_000_000 + Math.floor(Math.random() * 1_000_000);
+    // Update 1's job sent its reply, update 2's job sent nothing, both before their reservations arrived.
+    const sent = await pacer.sequence(chatId, 1, `reply-${chatId}-1`);
+    await pacer.advance(chatId, sent);
+    expect(await pacer.release(chatId, 2)).to.equal(null);
+    expect(await pacer.reserve(chatId, 1), 'a reservation after its reply was sent').to.equal(0);
+    expect(await pacer.reserve(chatId, 2), 'a reservation after its job was done').to.equal(0);
+    // The chat's next message goes at once, not after CHAT_REPLY_WAIT_MS (10 minutes here).
+    const next = await pacer.sequence(chatId);
+    expect(await pacer.claim(chatId, next, `next-${chatId}`)).to.deep.equal({ go: true });
+  });
 });

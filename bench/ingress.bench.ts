@@ -50,7 +50,7 @@ export async function benchIngress(): Promise<{ ingress: number; raw: number; ra
       botInfo: { id: botId, is_bot: true, first_name: 'Bench', username: `bench${botId}_bot`, can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false },
       bot: new Telegraf<BotContext>(`${botId}:bench-token-not-used-for-any-call-xxxxxxx`),
     });
-  const pacer = new ChatPacer(redis, ourPrefix, { privatePerSecond: 1, privateBurst: 3, groupPerMinute: 20, stallMs: 10_000, replyWaitMs: 120_000, globalPerSecond: 30 });
+  const pacer = new ChatPacer(redis, ourPrefix, { privatePerSecond: 1, privateBurst: 3, groupPerMinute: 20, stallMs: 10_000, replyWaitMs: 120_000, globalPerSecond: 30, sendingMs: 65_000 });
   const ingress = ingressOf(ourPrefix, 1, createBatchedEnqueue(queues, pacer));
   const unreserved = ingressOf(`${ourPrefix}-unreserved`, 3, createBatchedEnqueue(new QueueRegistry(redis, `${ourPrefix}-unreserved`)));
   // The same ingress whose enqueue validates and returns without touching Redis.

@@ -1,12 +1,19 @@
 /** The chat pacer's Lua (src/jobs/chat-pacer.ts); every key of one call is one chat's, in one slot. */
 
-/** KEYS: next, bucket, until, skip, waiting, global bucket, job lock, reserved. ARGV: seq, rate per ms, burst, stall ms,
- * job id, global rate per ms, global burst, lock token ('' = not checked), reply wait ms (how long a reserved number,
- * whose job is known to be queued, is waited for), the notifications queue's job key prefix.
+/** KEYS: next, bucket, until, skip, waiting, global bucket, job lock, reserved, sending. ARGV: seq, rate per ms, burst,
+ * stall ms, job id, global rate per ms, global burst, lock token ('' = not checked), reply wait ms (how long a reserved
+ * number, whose job is known to be queued, is waited for), the notifications queue's job key prefix, sending ttl ms.
+ * `sending` (per job) names the run whose send is in flight: a run that took the job over after a stall waits for it
+ * (its receipt then says the part went) rather than sending the part a second time.
  * Returns {0} go, {1, ms} wait (not this job's turn), {2, ms} wait (paused or no token), {3} the job's lock is no
  * longer this worker's (it stalled and another worker runs it now): send nothing. */
 export const CLAIM = `
-if ARGV[8] ~= '' and redis.call('GET', KEYS[7]) ~= ARGV[8] then return {3} end
+-- Every answer but "go" means this run sends nothing now: its own in-flight mark (from its previous part) goes.
+local function notnow(answer)
+  if ARGV[8] ~= '' and redis.call('GET', KEYS[9]) == ARGV[8] then redis.call('DEL', KEYS[9]) end
+  return answer
+end
+if ARGV[8] ~= '' and redis.call('GET', KEYS[7]) ~= ARGV[8] then return notnow({3}) end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local seq = tonumber(ARGV[1])
@@ -48,9 +55,13 @@ if next > 0 and seq > next then
   redis.call('HSET', KEYS[5], tostring(seq), ARGV[5])
   redis.call('PEXPIRE', KEYS[5], 86400000)
   -- The predecessor promotes this job when it is done; the wait is only the fallback.
-  return {1, math.min(1000, math.max(50, deadline - now))}
+  return notnow({1, math.min(1000, math.max(50, deadline - now))})
 end
-if paused > now then return {2, paused - now} end
+if paused > now then return notnow({2, paused - now}) end
+if ARGV[8] ~= '' then
+  local owner = redis.call('GET', KEYS[9])
+  if owner and owner ~= ARGV[8] then return {2, math.min(1000, math.max(50, redis.call('PTTL', KEYS[9])))} end
+end
 -- Two buckets, the chat's and the bot's global one: a token is taken from both, or from neither.
 local function level(key, rate, burst)
   local b = redis.call('HMGET', key, 'tokens', 'ts')
@@ -65,12 +76,13 @@ local global = level(KEYS[6], grate, gburst)
 if chat < 1 or global < 1 then
   local waitChat = chat < 1 and math.ceil((1 - chat) / rate) or 0
   local waitGlobal = global < 1 and math.ceil((1 - global) / grate) or 0
-  return {2, math.max(waitChat, waitGlobal, 1)}
+  return notnow({2, math.max(waitChat, waitGlobal, 1)})
 end
 redis.call('HSET', KEYS[2], 'tokens', tostring(chat - 1), 'ts', tostring(now))
 redis.call('PEXPIRE', KEYS[2], math.ceil(burst / rate) + 1000)
 redis.call('HSET', KEYS[6], 'tokens', tostring(global - 1), 'ts', tostring(now))
 redis.call('PEXPIRE', KEYS[6], math.ceil(gburst / grate) + 1000)
+if ARGV[8] ~= '' then redis.call('SET', KEYS[9], ARGV[8], 'PX', ARGV[11]) end
 return {0}
 `;
 
@@ -87,8 +99,8 @@ return seq
 `;
 
 /**
- * KEYS: next, waiting, reserved. ARGV: seq. Moves `next` past seq (and off the reserved numbers); returns the id of
- * the job waiting for the new turn, if any.
+ * KEYS: next, waiting, reserved, sending. ARGV: seq. Moves `next` past seq (and off the reserved numbers), clears the
+ * job's in-flight mark; returns the id of the job waiting for the new turn, if any.
  */
 export const ADVANCE = `
 local t = redis.call('TIME')
@@ -101,6 +113,7 @@ if next <= seq then
 end
 redis.call('HDEL', KEYS[2], tostring(seq))
 redis.call('HDEL', KEYS[3], tostring(seq))
+redis.call('DEL', KEYS[4])
 return redis.call('HGET', KEYS[2], tostring(seq + 1))
 `;
 
@@ -196,4 +209,10 @@ elseif next < seq then
   redis.call('PEXPIRE', KEYS[2], 86400000)
 end
 return false
+`;
+
+/** KEYS: sending. ARGV: lock token. This run's send failed: a retry need not wait for the mark to lapse. */
+export const UNCLAIM = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
 `;

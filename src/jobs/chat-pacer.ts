@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import { Batcher } from '../lib/batcher';
 import { luaScript, queuePrefix, type RedisClient } from '../lib/redis';
-import { ADVANCE, CLAIM, RELEASE, RESERVE, SEQUENCE, TAKE } from './chat-pacer.scripts';
+import { ADVANCE, CLAIM, RELEASE, RESERVE, SEQUENCE, TAKE, UNCLAIM } from './chat-pacer.scripts';
 
 /**
  * Per-chat order and pace for outbound messages, shared by every notifications worker through Redis.
@@ -26,10 +26,15 @@ export interface ChatLimits {
   replyWaitMs: number;
   /** Messages per second to all chats together (Telegram: about 30 per bot). */
   globalPerSecond: number;
+  /**
+   * How long a claimed send keeps another run of the same job (after a stall) from sending: the longest a Telegram
+   * call can take, plus its receipt.
+   */
+  sendingMs: number;
 }
 
 export function chatLimits(
-  config: Pick<Config, 'CHAT_RATE_PER_SECOND' | 'CHAT_BURST' | 'GROUP_RATE_PER_MINUTE' | 'CHAT_STALL_MS' | 'CHAT_REPLY_WAIT_MS' | 'TELEGRAM_GLOBAL_RATE'>,
+  config: Pick<Config, 'CHAT_RATE_PER_SECOND' | 'CHAT_BURST' | 'GROUP_RATE_PER_MINUTE' | 'CHAT_STALL_MS' | 'CHAT_REPLY_WAIT_MS' | 'TELEGRAM_GLOBAL_RATE' | 'TELEGRAM_TIMEOUT_SECONDS'>,
 ): ChatLimits {
   return {
     privatePerSecond: config.CHAT_RATE_PER_SECOND,
@@ -38,16 +43,18 @@ export function chatLimits(
     stallMs: config.CHAT_STALL_MS,
     replyWaitMs: config.CHAT_REPLY_WAIT_MS,
     globalPerSecond: config.TELEGRAM_GLOBAL_RATE,
+    sendingMs: config.TELEGRAM_TIMEOUT_SECONDS * 1_000 + 5_000,
   };
 }
 
 /** `lost`: the job's lock is another worker's now (nothing may be sent from here). */
 export type Claim = { go: true } | { go: false; waitMs: number; reason: 'turn' | 'pace' | 'lost' };
 
-const claimScript = luaScript(CLAIM, 8);
+const claimScript = luaScript(CLAIM, 9);
 const sequenceScript = luaScript(SEQUENCE, 2);
 const takeScript = luaScript(TAKE, 4);
-const advanceScript = luaScript(ADVANCE, 3);
+const advanceScript = luaScript(ADVANCE, 4);
+const unclaimScript = luaScript(UNCLAIM, 1);
 const reserveScript = luaScript(RESERVE);
 const releaseScript = luaScript(RELEASE, 5);
 
@@ -76,6 +83,7 @@ export class ChatPacer {
     advanceScript.define(redis);
     reserveScript.define(redis);
     releaseScript.define(redis);
+    unclaimScript.define(redis);
     // A batch of updates' reservations in one call: every pacer key shares one slot on a cluster.
     this.reservations = new Batcher(async (items) => {
       const keys = items.flatMap(({ chatId, updateId }) => [this.key(chatId, 'seq'), this.key(chatId, 'next'), this.reservation(chatId, updateId), this.key(chatId, 'reserved')]);
@@ -146,8 +154,9 @@ export class ChatPacer {
       this.redis,
       this.key(chatId, 'next'), this.key(chatId, 'bucket'), this.key(chatId, 'until'), this.key(chatId, 'skip'), this.key(chatId, 'waiting'),
       `${this.base}:telegram:global-bucket`, lock?.key ?? `${this.base}:telegram:no-lock`, this.key(chatId, 'reserved'),
+      this.sending(chatId, jobId),
       seq, ratePerMs, burst, this.limits.stallMs, jobId, globalPerMs, Math.max(1, Math.floor(this.limits.globalPerSecond / 3)), lock?.token ?? '',
-      this.limits.replyWaitMs, `${this.base}:notifications:`,
+      this.limits.replyWaitMs, `${this.base}:notifications:`, this.limits.sendingMs,
     )) as [number, number?];
     if (code === 0) return { go: true };
     if (code === 3) return { go: false, waitMs: 0, reason: 'lost' };
@@ -167,7 +176,19 @@ export class ChatPacer {
   }
 
   /** This message is done (sent, or given up): the chat's next one may go. Returns the job waiting for that turn. */
-  async advance(chatId: number, seq: number): Promise<string | null> {
-    return (await advanceScript(this.redis, this.key(chatId, 'next'), this.key(chatId, 'waiting'), this.key(chatId, 'reserved'), seq)) as string | null;
+  async advance(chatId: number, seq: number, jobId = ''): Promise<string | null> {
+    return (await advanceScript(
+      this.redis, this.key(chatId, 'next'), this.key(chatId, 'waiting'), this.key(chatId, 'reserved'), this.sending(chatId, jobId), seq,
+    )) as string | null;
+  }
+
+  /** This run's send failed (Telegram refused it, or it timed out): its retry need not wait for the in-flight mark. */
+  async unclaim(chatId: number, jobId: string, lock: { token: string } | undefined): Promise<void> {
+    if (lock) await unclaimScript(this.redis, this.sending(chatId, jobId), lock.token);
+  }
+
+  /** The in-flight mark of a job's send (CLAIM sets it with the run's lock token). */
+  private sending(chatId: number, jobId: string): string {
+    return this.key(chatId, `sending:${jobId}`);
   }
 }

@@ -3,6 +3,7 @@ import { queuePrefix } from '../../src/lib/redis';
 import { expect } from 'chai';
 import { notificationHandlers } from '../../src/domain/notifications/message.handlers';
 import { parsePayload } from '../../src/jobs/enqueue';
+import { jobKey } from '../../src/jobs/job-key';
 import { startWorkerProcess, type WorkerProcess } from '../../workers/worker-process';
 import { workerDefinitions } from '../../workers';
 import { Stack } from '../support/stack';
@@ -116,6 +117,31 @@ describe('Telegram-grade delivery', function () {
       expect(await stack.client.messages(user.id)).to.have.length(0);
       await run('next-worker');
       expect((await stack.client.messages(user.id)).map((m) => m.text)).to.deep.equal(['your avatar is ready']);
+    });
+
+    it('a run that took the job over while the first run\'s send was still with Telegram waits for it: one copy, not two', async () => {
+      const user = await stack.client.createUser();
+      await producer.deps.enqueue('message.send', { chatId: user.id, text: 'Thank you!' }, { jobId: 'reply-stall-2' });
+      const job = (await taker.getNextJob('first-run'))!;
+      const lockKey = `${job.queueQualifiedName}:${job.id}:lock`;
+      const { pacer, telegram, receipts, config } = producer.deps;
+      const send = notificationHandlers(producer.deps)['message.send'];
+      const payload = parsePayload('message.send', job.data) as Parameters<typeof send>[0];
+      const run = (token: string) => send(payload, { job, token, log: stack.log });
+      // The first run's claim passed and its request went to Telegram; its event loop then stalled past the lock,
+      // and BullMQ handed the job to the next worker, which finds no receipt yet.
+      expect(await pacer.claim(user.id, payload.seq ?? 0, job.id!, { key: lockKey, token: 'first-run' })).to.deep.equal({ go: true });
+      await stack.redis.set(lockKey, 'next-worker', 'PX', 30_000);
+      expect(await run('next-worker').then(() => 'sent', (err: unknown) => err), 'the next worker waits').to.be.instanceOf(DelayedError);
+      expect(await stack.client.messages(user.id), 'nothing from the next worker while the first send is in flight').to.have.length(0);
+      // Telegram answers the first run: its receipt is stored and it finishes with the message.
+      const sent = await telegram.sendMessage(user.id, 'Thank you!');
+      await receipts.record(jobKey(config, job), 0, user.id, sent.message_id);
+      await pacer.advance(user.id, payload.seq!, job.id);
+      // The next worker runs the job again: the receipt says the part went.
+      await stack.redis.set(lockKey, 'next-worker', 'PX', 30_000);
+      await run('next-worker');
+      expect((await stack.client.messages(user.id)).map((m) => m.text)).to.deep.equal(['Thank you!']);
     });
   });
 });

@@ -41,9 +41,9 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
     return waitInLine(job, token, chatId, seq, claim.waitMs, claim.reason === 'turn');
   };
   // Done with (sent, or given up): the chat's next message may go, at once if it is already waiting.
-  const moveLine = async (chatId: number, seq: number | undefined) => {
+  const moveLine = async (chatId: number, seq: number | undefined, jobId?: string) => {
     if (!seq) return;
-    const waiting = await pacer.advance(chatId, seq);
+    const waiting = await pacer.advance(chatId, seq, jobId);
     if (waiting) await (await queues.get('notifications').getJob(waiting))?.promote().catch(() => undefined);
   };
   /**
@@ -79,7 +79,7 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       // In the chat's line like any message: the edit waits for what was queued before it, the message it edits too.
       const claim = await pacer.claim(chatId, seq ?? 0, job.id!, lockOf(job, token));
       if (!claim.go) await notNow(claim, job, token, chatId, seq, log);
-      const done = () => moveLine(chatId, seq);
+      const done = () => moveLine(chatId, seq, job.id);
       const messageId = givenId ?? (await receipts.messageId(jobKey(config, { id: messageJobId!, timestamp: 0 })));
       try {
         // The message it edits was never delivered (blocked chat, given up): nothing to edit.
@@ -89,6 +89,7 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       } catch (err) {
         // "message is not modified" is success; other errors: retried or failed by the runner, the line moves on when final.
         if (!(err instanceof TelegramBadRequestError && /not modified/i.test(err.message))) {
+          await pacer.unclaim(chatId, job.id!, lockOf(job, token));
           if (isLastTry(err, job)) await done();
           throw err;
         }
@@ -143,7 +144,7 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
       const [sent, firstClaim] = await Promise.all([receipts.sentParts(key), pacer.claim(chatId, seq ?? 0, job.id!, lock)]);
       let claimed: typeof firstClaim | undefined = firstClaim;
       const wait = (ms: number, turn = false) => waitInLine(job, token, chatId, seq, ms, turn);
-      const finish = () => moveLine(chatId, seq);
+      const finish = () => moveLine(chatId, seq, job.id);
       try {
         for (let i = 0; i < parts.length; i++) {
           if (sent.has(i)) continue;
@@ -160,6 +161,8 @@ export function notificationHandlers(deps: WorkerDeps): HandlerMap<'notification
                 ? await sendAvatarMedia(telegram, chatId, media, body, markup)
                 : await telegram.sendMessage(chatId, parts[i]!, { parseMode, replyMarkup: markup });
           } catch (err) {
+            // No copy went (or none is known to have): a retry need not wait for this run's in-flight mark.
+            await pacer.unclaim(chatId, job.id!, lock);
             // Telegram's 429 pauses this chat only; this message stays first in its line.
             if (err instanceof TelegramRateLimitError) await wait(await pacer.pause(chatId, err.retryAfterSeconds));
             throw err;

@@ -299,6 +299,12 @@ export const configSchema = z.object({
   /** How long a worker owns a job before another may take it over (BullMQ lock); a dead worker's job resumes after it. */
   JOB_LOCK_MS: int(1_000, 600_000).default(30_000),
   /**
+   * How many times a job whose worker died (or stalled past its lock) is handed to another worker. A run of kills (a
+   * deploy, a neighbour's OOM) is waited out; a job that takes its worker down every time still ends. Paid work ends
+   * on its last recoverable run with its coins released and the user told (src/domain/billing/paid-work.ts).
+   */
+  JOB_MAX_STALLS: int(1, 100).default(5),
+  /**
    * Features this deployment runs without (`transcripts`, `backups`): the bot answers their requests with "not
    * available on this server", and /readyz and /stats list them. `npm start` sets it in development when a tool
    * is missing (docs/OPERATIONS.md); an operator may set it on purpose. It turns no worker off by itself.

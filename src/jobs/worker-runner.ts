@@ -179,10 +179,10 @@ export function startWorkers(
       // A limiter is also what makes worker.rateLimit() (Telegram's 429) hold the queue across replicas.
       limiter: def.limiter?.(deps.config),
       // Stalled-job recovery: a job whose worker died is handed to another once its lock (JOB_LOCK_MS) lapsed,
-      // at most twice; the checker runs as often as the lock lasts.
+      // at most JOB_MAX_STALLS times; the checker runs as often as the lock lasts.
       lockDuration: deps.config.JOB_LOCK_MS,
       stalledInterval: deps.config.JOB_LOCK_MS,
-      maxStalledCount: 2,
+      maxStalledCount: deps.config.JOB_MAX_STALLS,
       // `backoff: { type: '<queue>' }` in a job's options: the queue's own retry delays, which may come from config.
       settings: def.backoff ? { backoffStrategy: (attemptsMade: number) => def.backoff!(deps.config, attemptsMade) } : undefined,
     });

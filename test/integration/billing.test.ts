@@ -227,6 +227,30 @@ describe('billing: Stars top-up, refunds, paid work, cabinet', function () {
     expect(mine.map((j) => [j.attemptsMade, j.failedReason ?? null])).to.deep.equal([[1, null]]);
   });
 
+  it('paid work whose worker died JOB_MAX_STALLS times ends with the coins back and the user told, not in silence', async () => {
+    const user = await registered();
+    const avatars = stack.workers!.deps.queues.get('avatars');
+    const photo = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#446688' } }).jpeg().toBuffer();
+    await client().sendPhoto(user.id, photo, { width: 300, height: 200 });
+    const offer = await nextMessage(user.id, 0, (m) => buttons(m).some((b) => b.startsWith('avatar:style:')));
+    await avatars.pause();
+    try {
+      await client().pressButton(user.id, offer.message_id, buttons(offer).find((b) => b.endsWith(':square'))!);
+      let job: Awaited<ReturnType<typeof avatars.getJobs>>[number] | undefined;
+      await waitFor(async () => (job = (await avatars.getJobs(['waiting'])).find((j) => j.data.actor.telegramId === user.id)) !== undefined, 'the avatar job queued');
+      // As BullMQ leaves a job whose worker was killed JOB_MAX_STALLS (5) times: one more death would fail it silently.
+      await stack.redis.hset(`${job!.queueQualifiedName}:${job!.id}`, 'stc', String(stack.config.JOB_MAX_STALLS));
+    } finally {
+      await avatars.resume();
+    }
+    const told = 'Something went wrong while making your avatar. You were not charged; please try again later.';
+    await waitFor(async () => (await client().messages(user.id)).some((m) => m.text === told), 'the user told');
+    const hold = await stack.knex('holds').join('users', 'users.id', 'holds.user_id').where('users.telegram_id', user.id).first('holds.*');
+    expect(hold.status).to.equal('released');
+    expect(await balanceOf(user.id)).to.equal(30);
+    await waitFor(async () => (await avatars.getJobs(['failed'])).some((j) => j.data.actor.telegramId === user.id && /JOB_MAX_STALLS/.test(j.failedReason)), 'the job failed for good, saying why');
+  });
+
   it('a photo over Telegram’s 20 MB download limit is refused before any hold or download', async () => {
     const user = await registered();
     const getFileBefore = (await client().stats()).calls.getFile ?? 0;

@@ -1,4 +1,4 @@
-import { DelayedError } from 'bullmq';
+import { DelayedError, UnrecoverableError } from 'bullmq';
 import { TelegramRateLimitError } from '../../adapters/telegram.client';
 import type { JobContext, WorkerDeps } from '../../jobs/handler.types';
 import { isHandedBack, isLastTry } from '../../jobs/failures';
@@ -142,6 +142,11 @@ export async function runPaid<T>(
   }
   let result: T;
   try {
+    // BullMQ fails a job silently when its worker dies once more than JOB_MAX_STALLS allows: the run that would be
+    // the last one recovered gives up instead, so the hold is released and the user told (one result, no coins).
+    if (ctx.job.stalledCounter >= deps.config.JOB_MAX_STALLS) {
+      throw new UnrecoverableError(`its worker stopped ${ctx.job.stalledCounter} times while running it (JOB_MAX_STALLS)`);
+    }
     result = await work(resumed);
   } catch (err) {
     if (err instanceof WorkRefusedError) {

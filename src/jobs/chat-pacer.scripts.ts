@@ -87,7 +87,8 @@ return {0}
 `;
 
 /** KEYS: seq, next. Returns the new number; initialises `next` when the chat has none. */
-export const SEQUENCE = `
+/** The new number in `seq` (KEYS[1], KEYS[2] as SEQUENCE's); shared by SEQUENCE and TAKE. */
+const NEXT_SEQ = `
 local seq = redis.call('INCR', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], 86400000)
 if redis.call('HSETNX', KEYS[2], 'n', tostring(seq)) == 1 then
@@ -95,7 +96,8 @@ if redis.call('HSETNX', KEYS[2], 'n', tostring(seq)) == 1 then
   redis.call('HSET', KEYS[2], 'since', tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
   redis.call('PEXPIRE', KEYS[2], 86400000)
 end
-return seq
+`;
+export const SEQUENCE = `${NEXT_SEQ}return seq
 `;
 
 /**
@@ -165,14 +167,7 @@ if have and string.sub(have, 1, 1) ~= 'x' then
   if ARGV[1] ~= '' then redis.call('HSET', KEYS[4], have, 'j:' .. ARGV[1]) else redis.call('HDEL', KEYS[4], have) end
   return tonumber(have)
 end
-local seq = redis.call('INCR', KEYS[1])
-redis.call('PEXPIRE', KEYS[1], 86400000)
-if redis.call('HSETNX', KEYS[2], 'n', tostring(seq)) == 1 then
-  local t = redis.call('TIME')
-  redis.call('HSET', KEYS[2], 'since', tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
-  redis.call('PEXPIRE', KEYS[2], 86400000)
-end
-if not have then redis.call('SET', KEYS[3], 'x' .. seq, 'PX', ARGV[2]) end
+${NEXT_SEQ}if not have then redis.call('SET', KEYS[3], 'x' .. seq, 'PX', ARGV[2]) end
 return seq
 `;
 
